@@ -1,0 +1,14 @@
+"""digit_core: any picture of one handwritten digit -> the 10 probabilities of a CNN.
+
+Pure functions on numpy arrays and dicts; no UI code here (the Gradio app only wires these up).
+"""
+
+from digit_core.errors import InvalidImageError, NoDigitError
+from digit_core.predict import predict, predict_proba
+from digit_core.preprocess import preprocess, preprocess_stages
+from digit_core.weights import LoadedModel, load_model
+
+__all__ = [
+    "InvalidImageError", "NoDigitError", "LoadedModel", "load_model",
+    "predict", "predict_proba", "preprocess", "preprocess_stages",
+]

@@ -1,0 +1,102 @@
+"""Anything a user may hand us -> a float32 array in [0, 1] (H x W, or H x W x 1/3/4 channels).
+
+Files are decoded with Pillow, after checking their format and pixel count from the header, so a
+decompression bomb is refused before a single pixel is allocated.
+"""
+
+import io
+import os
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from digit_core.errors import InvalidImageError
+
+FORMATS = {"PNG", "JPEG", "MPO", "BMP", "GIF", "WEBP", "TIFF"}  # MPO: JPEGs from some phones
+FORMAT_NAMES = "PNG, JPEG, BMP, GIF, WebP or TIFF"
+MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo; bigger files are refused from the header
+DECODE_SIDE = 1024  # enough for any digit; big images are reduced while decoding
+
+ImageInput = np.ndarray | Image.Image | str | os.PathLike | bytes
+
+
+def to_array(image: ImageInput) -> np.ndarray:
+    if isinstance(image, np.ndarray):
+        return normalise_array(image)
+    if isinstance(image, (str, os.PathLike, bytes, bytearray)):
+        return normalise_array(pil_to_array(open_image(image)))
+    if isinstance(image, Image.Image):
+        return normalise_array(pil_to_array(image))
+    raise InvalidImageError(f"Expected an image, got {type(image).__name__}.")
+
+
+def open_image(source: str | os.PathLike | bytes) -> Image.Image:
+    """Open lazily (header only) and refuse what we won't decode."""
+    try:
+        fp = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+        image = Image.open(fp)
+    except FileNotFoundError:
+        raise InvalidImageError(f"File not found: {source}.") from None
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+        raise InvalidImageError(f"This file is not an image we can read ({FORMAT_NAMES}).") from None
+    if image.format not in FORMATS:
+        raise InvalidImageError(f"{image.format} files are not supported: use {FORMAT_NAMES}.")
+    return image
+
+
+def pil_to_array(image: Image.Image) -> np.ndarray:
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise InvalidImageError(
+            f"The image is too large ({width}x{height} pixels); the limit is "
+            f"{MAX_PIXELS // 1_000_000} megapixels.")
+    try:
+        image.seek(0)  # animated GIF/WebP/TIFF: the first frame
+        if image.format in ("JPEG", "MPO"):
+            image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
+        image.load()
+        image = ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise InvalidImageError("The image file is damaged or incomplete.") from None
+    image = to_plain_mode(image)
+    if max(image.size) > 2 * DECODE_SIDE and image.mode in ("L", "RGB", "RGBA"):
+        image = image.reduce(max(image.size) // DECODE_SIDE)
+    return np.asarray(image)
+
+
+def to_plain_mode(image: Image.Image) -> Image.Image:
+    """Palette, 1-bit, CMYK, LA... -> L, RGB or RGBA; 16/32-bit greys stay as they are."""
+    if image.mode in ("L", "RGB", "RGBA", "I;16", "I;16B", "I;16L", "I", "F"):
+        return image
+    if image.has_transparency_data:
+        return image.convert("RGBA")
+    return image.convert("L" if image.mode == "1" else "RGB")
+
+
+def normalise_array(a: np.ndarray) -> np.ndarray:
+    """Check shape and values; return float32 in [0, 1]."""
+    if a.ndim == 3 and a.shape[2] == 2:  # grey + alpha
+        a = np.dstack([a[..., 0], a[..., 0], a[..., 0], a[..., 1]])
+    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (1, 3, 4))):
+        raise InvalidImageError(
+            f"Expected a grey, RGB or RGBA image; got an array of shape {a.shape}.")
+    if a.size == 0:
+        raise InvalidImageError("The image is empty (0 pixels).")
+    if a.dtype == bool:
+        return a.astype(np.float32)
+    if a.dtype == np.uint8:
+        return a.astype(np.float32) / 255.0
+    if a.dtype == np.uint16:
+        return a.astype(np.float32) / 65535.0
+    if np.issubdtype(a.dtype, np.floating):
+        if not np.isfinite(a).all():
+            raise InvalidImageError("The image contains NaN or infinite values.")
+        if a.min() < 0 or a.max() > 1:
+            raise InvalidImageError("Float images must have values between 0 and 1.")
+        return a.astype(np.float32)
+    if np.issubdtype(a.dtype, np.integer):
+        top = 255 if a.max() <= 255 else 65535  # e.g. 16-bit PNGs that Pillow opens as int32
+        if a.min() < 0 or a.max() > 65535:
+            raise InvalidImageError("Integer images must have values between 0 and 65535.")
+        return a.astype(np.float32) / top
+    raise InvalidImageError(f"Unsupported pixel type {a.dtype}.")

@@ -1,0 +1,44 @@
+"""Probabilities from the CNN: one default model, loaded once and reused."""
+
+import threading
+
+import numpy as np
+
+from digit_core.decode import ImageInput
+from digit_core.preprocess import preprocess
+from digit_core.weights import LoadedModel, load_model
+
+_default: LoadedModel | None = None
+_default_lock = threading.Lock()
+
+
+def default_model() -> LoadedModel:
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = load_model()
+        return _default
+
+
+def predict_proba(batch: np.ndarray, model: LoadedModel | None = None) -> np.ndarray:
+    """(N, 28, 28) float32 in [0, 1], already preprocessed -> (N, 10) probabilities."""
+    batch = np.asarray(batch, dtype=np.float32)
+    if batch.ndim != 3 or batch.shape[1:] != (28, 28):
+        raise ValueError(f"Expected a batch of shape (N, 28, 28), got {batch.shape}.")
+    model = model or default_model()
+    interpreter = model.interpreter
+    with model.lock:
+        (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
+        if tuple(inp["shape"]) != (len(batch), 28, 28, 1):  # resizing re-plans: only on change
+            interpreter.resize_tensor_input(inp["index"], (len(batch), 28, 28, 1))
+            interpreter.allocate_tensors()
+        interpreter.set_tensor(inp["index"], batch[..., None])
+        interpreter.invoke()
+        return interpreter.get_tensor(out["index"]).copy()
+
+
+def predict(image: ImageInput, model: LoadedModel | None = None) -> dict[str, float]:
+    """Any picture of one digit -> {"0": p0, ..., "9": p9}, summing to 1."""
+    proba = predict_proba(preprocess(image)[None], model)[0].astype(np.float64)
+    proba /= proba.sum()
+    return {str(digit): float(p) for digit, p in enumerate(proba)}

@@ -1,0 +1,142 @@
+"""Any picture of one digit -> the 28x28 white-on-black format MNIST was made in.
+
+MNIST (LeCun et al.): each digit was size-normalised into a 20x20 box keeping its aspect ratio,
+with anti-aliased grey levels, then centred in 28x28 by its centre of mass. We do the same after
+turning the picture into "light ink on a dark, flat background". Each step is a pure function;
+`preprocess_stages` runs them all and keeps every intermediate picture for the UI.
+"""
+
+import cv2
+import numpy as np
+
+from digit_core.decode import ImageInput, to_array
+from digit_core.errors import InvalidImageError, NoDigitError
+
+WORK_SIDE = 512  # images are shrunk to this before any work: enough detail, bounded cost
+MIN_SIDE = 8
+MAX_ASPECT = 25
+BOX = 20  # MNIST's digit box
+SIZE = 28
+CENTRE = 14.0  # where MNIST's centres of mass sit (measured on its test set: 13.99, 14.00)
+MIN_CONTRAST = 0.1  # darkest to lightest below this: a blank or uniform picture
+SPECK_FRACTION = 0.06  # ink blobs smaller than this share of the largest one are dirt
+
+
+def to_grayscale(pixels: np.ndarray) -> np.ndarray:
+    """H x W float32 in [0, 1]. Transparent areas are background; alpha carries the ink."""
+    if pixels.ndim == 2:
+        return pixels
+    if pixels.shape[2] == 1:
+        return pixels[..., 0]
+    grey = cv2.cvtColor(np.ascontiguousarray(pixels[..., :3]), cv2.COLOR_RGB2GRAY)
+    if pixels.shape[2] == 3:
+        return grey
+    alpha = pixels[..., 3]
+    if alpha.min() >= 1.0:  # fully opaque RGBA is just RGB
+        return grey
+    # Flatten onto a backdrop that contrasts with the visible strokes: black ink goes on white,
+    # white or light-coloured ink on black. Fully transparent images come out uniform.
+    ink_lightness = float((grey * alpha).sum() / max(alpha.sum(), 1e-6))
+    backdrop = 0.0 if ink_lightness > 0.5 else 1.0
+    return (alpha * grey + (1 - alpha) * backdrop).astype(np.float32)
+
+
+def shrink(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
+    height, width = grey.shape
+    if min(height, width) < MIN_SIDE:
+        raise InvalidImageError(
+            f"The image is too small ({width}x{height}); it needs at least {MIN_SIDE} pixels a side.")
+    if max(height, width) > MAX_ASPECT * min(height, width):
+        raise InvalidImageError(
+            f"The image is too long and thin ({width}x{height}) to hold a single digit.")
+    scale = side / max(height, width)
+    if scale >= 1:
+        return grey
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+
+
+def light_ink_on_dark(grey: np.ndarray) -> np.ndarray:
+    """Invert when the ink is darker than the background (drawings, paper, photos)."""
+    smooth = cv2.medianBlur(grey, 3)  # single noisy pixels must not decide
+    border = np.concatenate([smooth[:2].ravel(), smooth[-2:].ravel(),
+                             smooth[:, :2].ravel(), smooth[:, -2:].ravel()])
+    background = float(np.median(border))
+    darker_ink = background - smooth.min() > smooth.max() - background
+    return 1.0 - grey if darker_ink else grey
+
+
+def flatten_background(ink: np.ndarray) -> np.ndarray:
+    """Remove uneven lighting (shadows, gradients) so one threshold fits the whole photo."""
+    side = max(3, max(ink.shape) // 4) | 1  # far wider than any stroke
+    background = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
+    background = cv2.blur(background, (side, side))
+    low, high = np.percentile(background, [5, 95])
+    if high - low < 0.08:  # flat already (canvas drawings): leave the strokes untouched
+        return ink
+    return np.clip(ink - background, 0, 1)
+
+
+def ink_mask(ink: np.ndarray) -> np.ndarray:
+    """Otsu's threshold, then dirt specks removed. Raises NoDigitError when there is no digit."""
+    smooth = cv2.GaussianBlur(ink, (3, 3), 0)
+    if smooth.max() - smooth.min() < MIN_CONTRAST:
+        raise NoDigitError("The image is blank: draw or upload a digit.")
+    ink8 = np.round(ink * 255).astype(np.uint8)
+    _, mask = cv2.threshold(ink8, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    if len(areas) == 0:
+        raise NoDigitError("The image is blank: draw or upload a digit.")
+    keep = np.flatnonzero(areas >= SPECK_FRACTION * areas.max()) + 1
+    mask = np.isin(labels, keep)
+    if mask.mean() > 0.45 or (len(areas) > 50 and areas.max() < 0.5 * areas.sum()):
+        raise NoDigitError("This looks like noise or a texture, not a handwritten digit.")
+    return mask
+
+
+def crop_to_ink(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The ink's bounding box, with grey levels stretched so strokes are 1 and paper is 0."""
+    ys, xs = np.nonzero(mask)
+    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    paper = float(np.median(ink[~mask])) if (~mask).any() else 0.0
+    stroke = float(np.percentile(ink[mask], 90))
+    near_ink = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))  # keep anti-aliasing
+    crop = (ink - paper) / max(stroke - paper, 1e-6) * near_ink
+    return np.clip(crop[top:bottom, left:right], 0, 1).astype(np.float32)
+
+
+def fit_box(crop: np.ndarray, box: int = BOX) -> np.ndarray:
+    """Scale so the longer side is `box` pixels, keeping the aspect ratio and grey levels."""
+    height, width = crop.shape
+    scale = box / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return np.clip(cv2.resize(crop, size, interpolation=interpolation), 0, 1)
+
+
+def centre_by_mass(digit: np.ndarray, size: int = SIZE) -> np.ndarray:
+    """Paste into size x size so the centre of mass lands where MNIST's do."""
+    moments = cv2.moments(digit)
+    if moments["m00"] <= 0:
+        raise NoDigitError("The image is blank: draw or upload a digit.")
+    shift_x = round(CENTRE - moments["m10"] / moments["m00"])
+    shift_y = round(CENTRE - moments["m01"] / moments["m00"])
+    move = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
+    return cv2.warpAffine(digit, move, (size, size), flags=cv2.INTER_NEAREST)
+
+
+def preprocess_stages(image: ImageInput) -> dict[str, np.ndarray]:
+    """Every intermediate picture, in order; the last one is the model's input."""
+    grey = shrink(to_grayscale(to_array(image)))
+    ink = flatten_background(light_ink_on_dark(grey))
+    mask = ink_mask(ink)
+    crop = crop_to_ink(ink, mask)
+    box = fit_box(crop)
+    return {"grayscale": grey, "ink mask": mask, "crop": crop, "20x20": box,
+            "centred 28x28": centre_by_mass(box)}
+
+
+def preprocess(image: ImageInput) -> np.ndarray:
+    """(28, 28) float32 in [0, 1], white digit on black, centred like MNIST."""
+    return preprocess_stages(image)["centred 28x28"]

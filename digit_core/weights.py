@@ -1,0 +1,95 @@
+"""Where the weights come from: a local folder, the Hub at a pinned revision, or the bundled copy.
+
+Order: `source` argument, else the DIGIT_MODEL environment variable, else the default Hub repo at
+its pinned revision (cached by huggingface_hub), else -- when the Hub cannot be reached -- the
+copy shipped in model/. A source is a folder, "hf://org/name@revision" or "org/name@revision".
+"""
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import keras
+from ai_edge_litert.interpreter import Interpreter
+
+log = logging.getLogger("digit_core")
+
+KERAS_FILE = "digit_cnn.keras"  # the source of truth
+LITERT_FILE = "digit_cnn.tflite"  # converted from it by train.py; what serving runs
+DEFAULT_REPO = "digit-studio/digit-cnn"
+DEFAULT_REVISION = "3f6c8d0e5a1b9c2d7e4f6a8b0c1d2e3f4a5b6c7d"  # pin: bump after each push
+BUNDLED = Path(__file__).resolve().parent.parent / "model"
+HUB_PROBE_SECONDS = 3.0
+
+
+@dataclass
+class LoadedModel:
+    keras_model: keras.Model
+    interpreter: Interpreter
+    source: str
+    lock: threading.Lock = field(default_factory=threading.Lock)  # the interpreter isn't thread-safe
+
+
+def load_model(source: str | None = None) -> LoadedModel:
+    source = source or os.environ.get("DIGIT_MODEL")
+    if source and Path(source).is_dir():
+        folder, used = Path(source), f"local folder {source}"
+    elif source:
+        repo, revision = parse_hub_source(source)
+        folder, used = download(repo, revision), f"Hub {repo}@{revision}"
+    else:
+        try:
+            folder = download(DEFAULT_REPO, DEFAULT_REVISION)
+            used = f"Hub {DEFAULT_REPO}@{DEFAULT_REVISION}"
+        except (OSError, ValueError) as e:  # unreachable Hub, missing repo/revision, ...
+            folder, used = BUNDLED, f"bundled copy {BUNDLED} (Hub unavailable: {type(e).__name__})"
+    log.warning("digit_core: using model weights from %s", used)
+    return load_folder(folder, used)
+
+
+def parse_hub_source(source: str) -> tuple[str, str]:
+    repo, _, revision = source.removeprefix("hf://").partition("@")
+    if repo.count("/") != 1:
+        raise ValueError(f"Not a folder or a Hub repo id (org/name[@revision]): {source!r}")
+    return repo, revision or "main"
+
+
+def download(repo: str, revision: str) -> Path:
+    """Both files at one revision; a cached pinned revision costs no request at all."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    def fetch(local_only: bool) -> Path:
+        paths = [hf_hub_download(repo, name, revision=revision, local_files_only=local_only)
+                 for name in (KERAS_FILE, LITERT_FILE)]
+        return Path(paths[0]).parent
+
+    try:
+        return fetch(local_only=True)
+    except LocalEntryNotFoundError:
+        pass
+    require_hub_reachable()
+    return fetch(local_only=False)
+
+
+def require_hub_reachable() -> None:
+    """huggingface_hub retries an unreachable Hub for ~24 s; a quick connect says it sooner."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        raise ConnectionError("HF_HUB_OFFLINE is set")
+    url = urlparse(constants.ENDPOINT)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    with socket.create_connection((url.hostname, port), timeout=HUB_PROBE_SECONDS):
+        pass
+
+
+def load_folder(folder: Path, used: str) -> LoadedModel:
+    keras_model = keras.saving.load_model(folder / KERAS_FILE, safe_mode=True)
+    interpreter = Interpreter(model_path=str(folder / LITERT_FILE), num_threads=1)
+    interpreter.allocate_tensors()
+    return LoadedModel(keras_model, interpreter, used)
