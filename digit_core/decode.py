@@ -37,7 +37,9 @@ def open_image(source: str | os.PathLike | bytes) -> Image.Image:
         image = Image.open(fp)
     except FileNotFoundError:
         raise InvalidImageError(f"File not found: {source}.") from None
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+    except Image.DecompressionBombError:
+        raise InvalidImageError(too_large_message()) from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise InvalidImageError(f"This file is not an image we can read ({FORMAT_NAMES}).") from None
     if image.format not in FORMATS:
         raise InvalidImageError(f"{image.format} files are not supported: use {FORMAT_NAMES}.")
@@ -47,9 +49,7 @@ def open_image(source: str | os.PathLike | bytes) -> Image.Image:
 def pil_to_array(image: Image.Image) -> np.ndarray:
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise InvalidImageError(
-            f"The image is too large ({width}x{height} pixels); the limit is "
-            f"{MAX_PIXELS // 1_000_000} megapixels.")
+        raise InvalidImageError(too_large_message(f" ({width}x{height} pixels)"))
     try:
         image.seek(0)  # animated GIF/WebP/TIFF: the first frame
         if image.format in ("JPEG", "MPO"):
@@ -71,6 +71,10 @@ def to_plain_mode(image: Image.Image) -> Image.Image:
     if image.has_transparency_data:
         return image.convert("RGBA")
     return image.convert("L" if image.mode == "1" else "RGB")
+
+
+def too_large_message(size: str = "") -> str:
+    return f"The image is too large{size}; the limit is {MAX_PIXELS // 1_000_000} megapixels."
 
 
 def normalise_array(a: np.ndarray) -> np.ndarray:

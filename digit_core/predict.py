@@ -5,7 +5,7 @@ import threading
 import numpy as np
 
 from digit_core.decode import ImageInput
-from digit_core.preprocess import preprocess
+from digit_core.preprocess import preprocess_stages
 from digit_core.weights import LoadedModel, load_model
 
 _default: LoadedModel | None = None
@@ -37,8 +37,15 @@ def predict_proba(batch: np.ndarray, model: LoadedModel | None = None) -> np.nda
         return interpreter.get_tensor(out["index"]).copy()
 
 
+def predict_with_stages(image: ImageInput, model: LoadedModel | None = None
+                        ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """The probabilities and every preprocessing stage that led to them."""
+    stages = preprocess_stages(image)
+    proba = predict_proba(stages["centred 28x28"][None], model)[0].astype(np.float64)
+    proba /= proba.sum()
+    return {str(digit): float(p) for digit, p in enumerate(proba)}, stages
+
+
 def predict(image: ImageInput, model: LoadedModel | None = None) -> dict[str, float]:
     """Any picture of one digit -> {"0": p0, ..., "9": p9}, summing to 1."""
-    proba = predict_proba(preprocess(image)[None], model)[0].astype(np.float64)
-    proba /= proba.sum()
-    return {str(digit): float(p) for digit, p in enumerate(proba)}
+    return predict_with_stages(image, model)[0]

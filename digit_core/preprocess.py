@@ -20,6 +20,8 @@ SIZE = 28
 CENTRE = 14.0  # where MNIST's centres of mass sit (measured on its test set: 13.99, 14.00)
 MIN_CONTRAST = 0.1  # darkest to lightest below this: a blank or uniform picture
 SPECK_FRACTION = 0.06  # ink blobs smaller than this share of the largest one are dirt
+STROKE = 2.2 / BOX  # MNIST's median pen width (measured: 2.2 px) over its 20-px box
+STROKE_RANGE = (0.7, 1.5)  # pens within this factor of MNIST's are left as drawn
 
 
 def to_grayscale(pixels: np.ndarray) -> np.ndarray:
@@ -106,6 +108,36 @@ def crop_to_ink(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.clip(crop[top:bottom, left:right], 0, 1).astype(np.float32)
 
 
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean pen width in pixels: ink area over half its outline length (long thin strokes)."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    outline = sum(cv2.arcLength(c, closed=True) for c in contours)
+    return 2 * float(mask.sum()) / max(outline, 1.0)
+
+
+def normalise_stroke(crop: np.ndarray) -> np.ndarray:
+    """Redraw strokes far thinner or thicker than MNIST's pen at MNIST's pen width."""
+    mask = crop > 0.5
+    target = STROKE * max(crop.shape)
+    width = stroke_width(mask)
+    low, high = STROKE_RANGE
+    if low * target <= width <= high * target or not mask.any():
+        return crop
+    pad = int(np.ceil(target))
+    mask = np.pad(mask, pad).astype(np.uint8)
+    size = int(round(abs(target - width))) | 1
+    pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    if width < target:
+        mask = cv2.dilate(mask, pen)
+    else:
+        thinner = cv2.erode(mask, pen)
+        if thinner.sum() >= 0.25 * mask.sum():  # never erase whole parts of the digit
+            mask = thinner
+    ys, xs = np.nonzero(mask)
+    redrawn = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), max(0.5, target / 6))
+    return redrawn[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
 def fit_box(crop: np.ndarray, box: int = BOX) -> np.ndarray:
     """Scale so the longer side is `box` pixels, keeping the aspect ratio and grey levels."""
     height, width = crop.shape
@@ -131,7 +163,7 @@ def preprocess_stages(image: ImageInput) -> dict[str, np.ndarray]:
     grey = shrink(to_grayscale(to_array(image)))
     ink = flatten_background(light_ink_on_dark(grey))
     mask = ink_mask(ink)
-    crop = crop_to_ink(ink, mask)
+    crop = normalise_stroke(crop_to_ink(ink, mask))
     box = fit_box(crop)
     return {"grayscale": grey, "ink mask": mask, "crop": crop, "20x20": box,
             "centred 28x28": centre_by_mass(box)}

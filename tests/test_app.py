@@ -1,0 +1,87 @@
+"""The running app through gradio_client, as API users call it."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".png", ".jpg"))
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_api_lists_the_two_endpoints(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {"/predict", "/predict_sketch"}
+
+
+def test_examples_cover_every_digit_and_look():
+    assert len(EXAMPLES) >= 10
+    assert {p.name[0] for p in EXAMPLES} == set("0123456789")
+    assert {p.stem.split("-", 1)[1] for p in EXAMPLES} == {
+        "drawing", "dark-canvas", "paper-photo", "transparent"}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_each_example_is_read_right(client, example):
+    result = client.predict(handle_file(str(example)), api_name="/predict")
+    assert result["label"] == example.name[0]
+    assert len(result["confidences"]) == 10
+    assert sum(c["confidence"] for c in result["confidences"]) == pytest.approx(1, abs=1e-4)
+
+
+def test_sketch_endpoint_reads_a_composite(client):
+    example = str(ROOT / "examples" / "8-drawing.png")
+    sketch = {"background": None, "layers": [], "composite": handle_file(example)}
+    assert client.predict(sketch, api_name="/predict_sketch")["label"] == "8"
+
+
+def test_blank_sketch_gives_an_empty_label(client, tmp_path):
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((560, 560, 3), 255, np.uint8)).save(blank)
+    empty = {"background": None, "layers": [], "composite": None}
+    for sketch in (empty, dict(empty, composite=handle_file(str(blank)))):
+        result = client.predict(sketch, api_name="/predict_sketch")
+        assert not result.get("confidences")
+
+
+def test_blank_upload_says_so_and_server_keeps_answering(client, tmp_path):
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((300, 300), 255, np.uint8)).save(blank)
+    with pytest.raises(Exception, match="blank"):
+        client.predict(handle_file(str(blank)), api_name="/predict")
+    assert client.predict(handle_file(str(EXAMPLES[0])), api_name="/predict")["label"] == "0"
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("notes.png", b"this is not an image", "not an image"),
+    ("page.html", b"<html><body>hi</body></html>", "not an image"),
+    ("empty.jpg", b"", "not an image"),
+])
+def test_invalid_file_gives_a_clear_error_and_server_keeps_answering(client, tmp_path, name,
+                                                                    data, message):
+    bad = tmp_path / name
+    bad.write_bytes(data)
+    with pytest.raises(Exception, match=message):
+        client.predict(handle_file(str(bad)), api_name="/predict")
+    assert client.predict(handle_file(str(EXAMPLES[1])), api_name="/predict")["label"] == "0"
+
+
+def test_readme_snippet_runs_as_written(app_url):
+    readme = (ROOT / "README.md").read_text()
+    snippet = re.search(r"<!-- api-snippet -->\s*```python\n(.*?)```", readme, re.S).group(1)
+    assert 'Client("http://127.0.0.1:7860/")' in snippet
+    code = snippet.replace("http://127.0.0.1:7860/", app_url)
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1].split()[0] == "7"  # after "Loaded as API: ..."

@@ -1,0 +1,126 @@
+"""A real browser (Debian's Chromium, driven by Playwright) using the app as people do."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CANVAS = "#sketch .pixi-target canvas"
+TOP_LABEL = "#prediction [data-testid='label-output-value']"
+# A 7 as fractions of the canvas: the top bar, then the long diagonal.
+SEVEN = [(0.28, 0.22), (0.72, 0.22), (0.45, 0.82)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium")  # never skipped
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+def open_studio(browser, app_url, **context):
+    page = browser.new_context(**context).new_page()
+    page.goto(app_url + "studio")
+    page.locator(CANVAS).wait_for(state="visible", timeout=30_000)
+    # Gradio 6.31 opens the Sketchpad with no tool selected; the page's load script picks the brush.
+    expect(page.get_by_role("button", name="Brush", exact=True)).to_have_class(
+        re.compile("highlight"), timeout=10_000)
+    return page
+
+
+def canvas_points(page, stroke):
+    box = page.locator(CANVAS).bounding_box()
+    return [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
+
+
+def draw_with_mouse(page, stroke):
+    points = canvas_points(page, stroke)
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point, steps=3)
+    page.mouse.up()
+
+
+def draw_with_finger(page, stroke):
+    """Real touch events through the DevTools protocol (Playwright's touchscreen only taps)."""
+    points = canvas_points(page, stroke)
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind, point):
+        touches = [] if kind == "touchEnd" else [{"x": point[0], "y": point[1]}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touches})
+
+    touch("touchStart", points[0])
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for t in (0.25, 0.5, 0.75, 1.0):
+            touch("touchMove", (x0 + t * (x1 - x0), y0 + t * (y1 - y0)))
+    touch("touchEnd", points[-1])
+
+
+def test_drawing_a_seven_is_read_live(browser, app_url):
+    page = open_studio(browser, app_url, viewport={"width": 1280, "height": 860})
+    draw_with_mouse(page, SEVEN)
+    expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=20_000)  # no button pressed
+    page.wait_for_timeout(500)
+    page.screenshot(path=ROOT / "docs" / "screenshot.png")
+
+    page.get_by_role("button", name="Clear canvas").click()
+    expect(page.locator(TOP_LABEL)).to_have_count(0, timeout=20_000)  # cleared, no stale digit
+    expect(page.locator(".toast-body")).to_have_count(0)  # and no error popup
+    page.screenshot(path=ARTIFACTS / "cleared.png")
+
+
+def test_upload_a_photo(browser, app_url):
+    page = open_studio(browser, app_url, viewport={"width": 1280, "height": 860})
+    page.get_by_role("tab", name="Upload").click()
+    page.locator("#upload input[type=file]").set_input_files(ROOT / "examples" / "6-paper-photo.jpg")
+    expect(page.locator(TOP_LABEL)).to_have_text("6", timeout=20_000)
+    page.screenshot(path=ARTIFACTS / "upload.png", full_page=True)
+
+
+def test_upload_of_a_non_image_shows_the_message(browser, app_url, tmp_path):
+    page = open_studio(browser, app_url, viewport={"width": 1280, "height": 860})
+    page.get_by_role("tab", name="Upload").click()
+    bad = tmp_path / "notes.png"
+    bad.write_text("not a picture")
+    page.locator("#upload input[type=file]").set_input_files(bad)
+    expect(page.get_by_text("not an image we can read")).to_be_visible(timeout=20_000)
+    expect(page.locator(TOP_LABEL)).to_have_count(0)
+    page.screenshot(path=ARTIFACTS / "invalid-upload.png")
+
+
+def test_click_an_example(browser, app_url):
+    page = open_studio(browser, app_url, viewport={"width": 1280, "height": 860})
+    page.get_by_role("tab", name="Upload").click()
+    page.locator("button.gallery-item").nth(6).click()  # sorted: 4-drawing.png
+    expect(page.locator(TOP_LABEL)).to_have_text("4", timeout=20_000)
+
+
+def test_phone_draw_with_a_finger(browser, app_url):
+    page = open_studio(browser, app_url, viewport={"width": 390, "height": 844},
+                       is_mobile=True, has_touch=True, device_scale_factor=2)
+    page.locator(CANVAS).scroll_into_view_if_needed()
+    draw_with_finger(page, SEVEN)
+    expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=20_000)
+    page.screenshot(path=ARTIFACTS / "phone.png", full_page=True)
+
+
+def test_home_page_leads_to_the_studio(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.goto(app_url)
+    expect(page.get_by_text("How good is it?")).to_be_visible(timeout=30_000)
+    page.screenshot(path=ARTIFACTS / "home.png", full_page=True)
+    page.get_by_text("Open the Studio").click()
+    expect(page.locator(CANVAS)).to_be_visible(timeout=30_000)

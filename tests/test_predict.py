@@ -1,0 +1,61 @@
+"""Probabilities from the shipped model: format, accuracy on real digits drawn as users draw."""
+
+import numpy as np
+import pytest
+
+from digit_core import predict, predict_proba, preprocess
+from digit_core.predict import default_model
+from drawings import black_on_white, ink_strokes, mnist_fixture, rgba_layer, white_on_black
+
+DIGITS, LABELS = mnist_fixture()
+STYLES = {"black on white": black_on_white, "white on black": white_on_black,
+          "transparent layer": lambda ink: rgba_layer(ink, (20, 20, 20))}
+
+
+def drawing(i: int) -> np.ndarray:
+    """Digit i of the fixture as ink on a 400 px canvas, with varied size, place and pen."""
+    rng = np.random.default_rng(i)
+    return ink_strokes(DIGITS[i], canvas=400, height=rng.uniform(0.3, 0.8),
+                       offset=tuple(rng.uniform(0.3, 0.7, 2)), stroke=rng.uniform(0.7, 2.0))
+
+
+def test_predict_returns_ten_probabilities_summing_to_one():
+    result = predict(black_on_white(drawing(0)))
+    assert list(result) == [str(d) for d in range(10)]
+    assert all(isinstance(p, float) and 0 <= p <= 1 for p in result.values())
+    assert sum(result.values()) == pytest.approx(1, abs=1e-5)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_accuracy_on_real_test_digits_drawn_on_a_canvas(style):
+    render = STYLES[style]
+    predicted = [max(predict(render(drawing(i))).items(), key=lambda kv: kv[1])[0]
+                 for i in range(len(DIGITS))]
+    accuracy = np.mean(np.array(predicted, int) == LABELS)
+    assert accuracy >= 0.98, f"{style}: {accuracy:.1%}"
+
+
+def test_predict_proba_batch():
+    batch = DIGITS[:64].astype(np.float32) / 255
+    proba = predict_proba(batch)
+    assert proba.shape == (64, 10) and proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(1), 1, atol=1e-5)
+    assert (proba.argmax(1) == LABELS[:64]).mean() >= 0.98
+    np.testing.assert_allclose(predict_proba(batch[:1]), proba[:1], atol=1e-6)  # resize back
+
+
+def test_litert_gives_the_same_probabilities_as_keras():
+    """Serving runs the converted flatbuffer; the .keras stays the source of truth."""
+    batch = np.stack([preprocess(white_on_black(drawing(i))) for i in range(100)])
+    keras_proba = default_model().keras_model.predict(batch[..., None], verbose=0)
+    assert np.abs(predict_proba(batch) - keras_proba).max() <= 1e-4
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (1, 28, 28, 1), (2, 32, 32)])
+def test_predict_proba_rejects_wrong_shapes(shape):
+    with pytest.raises(ValueError, match="shape"):
+        predict_proba(np.zeros(shape, np.float32))
+
+
+def test_default_model_is_loaded_once():
+    assert default_model() is default_model()

@@ -1,0 +1,245 @@
+"""Each preprocessing step on its own, then the whole path on every kind of input."""
+
+import io
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from digit_core import InvalidImageError, NoDigitError, preprocess, preprocess_stages
+from digit_core import decode
+from digit_core.preprocess import (centre_by_mass, crop_to_ink, fit_box, flatten_background,
+                                   ink_mask, light_ink_on_dark, shrink, to_grayscale)
+from drawings import black_on_white, ink_strokes, mnist_fixture, rgba_layer, white_on_black
+
+DIGITS, LABELS = mnist_fixture()
+
+
+@pytest.fixture
+def ink():
+    return ink_strokes(DIGITS[0], canvas=300, height=0.5)
+
+
+def centre_of_mass(img):
+    m = cv2.moments(img)
+    return m["m01"] / m["m00"], m["m10"] / m["m00"]
+
+
+# -- to_grayscale ------------------------------------------------------------------------------
+
+def test_grayscale_rgb_black_on_white(ink):
+    grey = to_grayscale(decode.to_array(black_on_white(ink)))
+    assert grey.shape == ink.shape and grey.dtype == np.float32
+    np.testing.assert_allclose(grey, 1 - ink, atol=0.01)
+
+
+@pytest.mark.parametrize("colour", [(0, 0, 0), (255, 255, 255), (220, 30, 30), (250, 230, 20)])
+def test_grayscale_transparent_layer_keeps_strokes_of_any_colour(ink, colour):
+    grey = to_grayscale(decode.to_array(rgba_layer(ink, colour)))
+    strokes, background = grey[ink > 0.9], grey[ink == 0]
+    assert np.ptp(background) == 0  # all transparent pixels map to one backdrop
+    assert abs(strokes.mean() - background[0]) > 0.3  # strokes stand out whatever their colour
+
+
+def test_grayscale_opaque_rgba_is_rgb(ink):
+    rgb = black_on_white(ink)
+    rgba = np.dstack([rgb, np.full(ink.shape, 255, np.uint8)])
+    np.testing.assert_array_equal(to_grayscale(decode.to_array(rgba)),
+                                  to_grayscale(decode.to_array(rgb)))
+
+
+def test_fully_transparent_image_has_no_digit():
+    with pytest.raises(NoDigitError):
+        preprocess(np.zeros((100, 100, 4), np.uint8))
+
+
+# -- polarity ----------------------------------------------------------------------------------
+
+def test_polarity_inverts_dark_ink_on_light(ink):
+    np.testing.assert_allclose(light_ink_on_dark(1 - ink), ink, atol=1e-6)
+
+
+def test_polarity_keeps_light_ink_on_dark(ink):
+    np.testing.assert_array_equal(light_ink_on_dark(ink), ink)
+
+
+def test_polarity_of_dim_photo():
+    """Dark ink on grey paper in poor light: the background is below 0.5, still inverted."""
+    photo = 0.4 - 0.3 * ink_strokes(DIGITS[1], canvas=200, height=0.5)
+    out = light_ink_on_dark(photo.astype(np.float32))
+    assert out[100, 5] < out.max() - 0.2  # paper is now the dark side
+
+
+# -- background and mask -----------------------------------------------------------------------
+
+def test_flatten_background_removes_a_lighting_gradient(ink):
+    gradient = np.linspace(0, 0.5, ink.shape[1], dtype=np.float32)[None, :]
+    flat = flatten_background(np.clip(ink * 0.5 + gradient, 0, 1))
+    assert np.percentile(flat[ink == 0], 99) < 0.1
+    assert flat[ink > 0.9].mean() > 0.35
+
+
+def test_flatten_background_leaves_clean_canvas_untouched(ink):
+    np.testing.assert_array_equal(flatten_background(ink), ink)
+
+
+@pytest.mark.parametrize("value", [0.0, 0.5, 1.0])
+def test_uniform_image_has_no_digit(value):
+    with pytest.raises(NoDigitError, match="blank"):
+        ink_mask(np.full((64, 64), value, np.float32))
+
+
+def test_mask_drops_specks_of_dirt(ink):
+    dirty = ink.copy()
+    dirty[10:13, 10:13] = 1.0  # a 9-pixel speck far from the digit
+    mask = ink_mask(dirty)
+    assert not mask[10:13, 10:13].any()
+    assert mask[ink > 0.9].all()
+
+
+def test_noise_is_not_a_digit():
+    noise = np.random.default_rng(0).random((200, 200)).astype(np.float32)
+    with pytest.raises(NoDigitError, match="noise"):
+        ink_mask(noise)
+
+
+# -- crop, box, centre ------------------------------------------------------------------------
+
+def test_crop_is_the_ink_bounding_box(ink):
+    crop = crop_to_ink(ink, ink_mask(ink))
+    ys, xs = np.nonzero(ink > 0.5)
+    assert abs(crop.shape[0] - (np.ptp(ys) + 1)) <= 4 and abs(crop.shape[1] - (np.ptp(xs) + 1)) <= 4
+    assert crop.max() == pytest.approx(1.0)
+
+
+def test_crop_stretches_faint_ink_to_full_range():
+    faint = 0.2 + 0.15 * ink_strokes(DIGITS[2], canvas=200, height=0.5)
+    crop = crop_to_ink(faint, ink_mask(faint))
+    assert crop.max() == pytest.approx(1.0) and crop.min() == 0.0
+
+
+@pytest.mark.parametrize("shape", [(100, 40), (40, 100), (7, 5), (300, 300)])
+def test_fit_box_longer_side_is_20_and_aspect_kept(shape):
+    box = fit_box(np.ones(shape, np.float32))
+    assert max(box.shape) == 20
+    assert box.shape[0] / box.shape[1] == pytest.approx(shape[0] / shape[1], rel=0.15)
+
+
+def test_fit_box_keeps_grey_levels():
+    stripes = np.tile(np.array([0, 1], np.float32), (200, 100))  # 1-px stripes average to grey
+    box = fit_box(stripes)
+    assert 0.3 < box.mean() < 0.7 and np.ptp(box) < 0.2
+
+
+def test_centre_of_mass_lands_at_14_14():
+    blob = np.zeros((20, 12), np.float32)
+    blob[:6, 8:] = 1.0  # mass far off the box centre
+    centred = centre_by_mass(blob)
+    assert centred.shape == (28, 28)
+    cy, cx = centre_of_mass(centred)
+    assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
+
+
+# -- the whole path ----------------------------------------------------------------------------
+
+def test_output_format_and_centring(ink):
+    out = preprocess(black_on_white(ink))
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1 and out.max() > 0.9
+    cy, cx = centre_of_mass(out)
+    assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
+    ys, xs = np.nonzero(out > 0.05)
+    assert max(np.ptp(ys), np.ptp(xs)) + 1 in (19, 20, 21)  # the 20-pixel box
+
+
+def test_mnist_digit_comes_out_nearly_unchanged():
+    """MNIST digits are already in this format: preprocessing must not distort them."""
+    corr = [np.corrcoef(preprocess(d).ravel(), d.ravel())[0, 1] for d in DIGITS[:50]]
+    assert np.median(corr) > 0.95
+
+
+def test_drawing_styles_agree(ink):
+    """Black on white, white on black and a transparent layer are the same digit."""
+    reference = preprocess(white_on_black(ink))
+    for image in (black_on_white(ink), rgba_layer(ink), rgba_layer(ink, (30, 90, 220))):
+        np.testing.assert_allclose(preprocess(image), reference, atol=0.08)
+
+
+def test_stages_are_named_in_order(ink):
+    stages = preprocess_stages(black_on_white(ink))
+    assert list(stages) == ["grayscale", "ink mask", "crop", "20x20", "centred 28x28"]
+    assert stages["ink mask"].dtype == bool
+
+
+def test_large_images_are_shrunk_before_work():
+    assert max(shrink(np.zeros((3000, 1500), np.float32)).shape) == 512
+
+
+@pytest.mark.parametrize("convert", [
+    lambda a: a,                                      # uint8 H x W
+    lambda a: a[..., None],                           # H x W x 1
+    lambda a: a.astype(np.uint16) * 257,              # 16-bit
+    lambda a: a.astype(np.float32) / 255,             # float in [0, 1]
+    lambda a: a > 127,                                # bool
+    lambda a: Image.fromarray(a),                     # PIL
+], ids=["uint8", "hw1", "uint16", "float", "bool", "pil"])
+def test_array_types(ink, convert):
+    out = preprocess(convert(white_on_black(ink)))
+    np.testing.assert_allclose(out, preprocess(white_on_black(ink)), atol=0.15)
+
+
+def encode(array, fmt, **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF"])
+def test_file_formats_from_bytes_and_path(ink, fmt, tmp_path):
+    data = encode(black_on_white(ink), fmt)
+    path = tmp_path / f"digit.{fmt.lower()}"
+    path.write_bytes(data)
+    reference = preprocess(white_on_black(ink))
+    for source in (data, path, str(path)):
+        np.testing.assert_allclose(preprocess(source), reference, atol=0.2)
+
+
+def test_exif_rotation_is_applied(ink):
+    rotated = np.rot90(black_on_white(ink))  # stored sideways, EXIF says "rotate back"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 CW to display
+    data = encode(np.ascontiguousarray(rotated), "JPEG", exif=exif)
+    np.testing.assert_allclose(preprocess(data), preprocess(white_on_black(ink)), atol=0.2)
+
+
+@pytest.mark.parametrize("junk, message", [
+    (b"", "not an image"),
+    (b"hello, this is text", "not an image"),
+    (b"%PDF-1.4\n%...", "not an image"),
+    (np.full((30, 30), np.nan, np.float32), "NaN"),
+    (np.full((30, 30), 2.0, np.float32), "between 0 and 1"),
+    (np.zeros((30, 30, 5), np.uint8), "shape"),
+    (np.zeros((4, 4), np.uint8), "too small"),
+    (np.zeros((10, 1000), np.uint8), "long and thin"),
+    (12345, "Expected an image"),
+], ids=["empty", "text", "pdf", "nan", "float>1", "5-channels", "tiny", "strip", "int"])
+def test_junk_is_invalid(junk, message):
+    with pytest.raises(InvalidImageError, match=message):
+        preprocess(junk)
+
+
+def test_truncated_png_is_invalid(ink):
+    data = encode(black_on_white(ink), "PNG")
+    with pytest.raises(InvalidImageError, match="damaged"):
+        preprocess(data[: len(data) // 2])
+
+
+def test_decompression_bomb_refused_from_header():
+    """A tiny file declaring 20000x20000 pixels: refused before decoding."""
+    data = bytearray(encode(np.zeros((1, 1), np.uint8), "PNG"))
+    data[16:24] = (20000).to_bytes(4, "big") * 2  # IHDR width and height
+    data[29:33] = zlib.crc32(data[12:29]).to_bytes(4, "big")  # keep the chunk valid
+    with pytest.raises(InvalidImageError, match="too large"):
+        preprocess(bytes(data))
