@@ -6,6 +6,7 @@ decompression bomb is refused before a single pixel is allocated.
 
 import io
 import os
+import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -16,6 +17,8 @@ FORMATS = {"PNG", "JPEG", "MPO", "BMP", "GIF", "WEBP", "TIFF"}  # MPO: JPEGs fro
 FORMAT_NAMES = "PNG, JPEG, BMP, GIF, WebP or TIFF"
 MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo; bigger files are refused from the header
 DECODE_SIDE = 1024  # enough for any digit; big images are reduced while decoding
+MIN_SIDE = 8
+MAX_ASPECT = 25
 
 ImageInput = np.ndarray | Image.Image | str | os.PathLike | bytes
 
@@ -34,10 +37,12 @@ def open_image(source: str | os.PathLike | bytes) -> Image.Image:
     """Open lazily (header only) and refuse what we won't decode."""
     try:
         fp = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
-        image = Image.open(fp)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(fp)
     except FileNotFoundError:
         raise InvalidImageError(f"File not found: {source}.") from None
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidImageError(too_large_message()) from None
     except (UnidentifiedImageError, OSError, ValueError):
         raise InvalidImageError(f"This file is not an image we can read ({FORMAT_NAMES}).") from None
@@ -46,10 +51,19 @@ def open_image(source: str | os.PathLike | bytes) -> Image.Image:
     return image
 
 
-def pil_to_array(image: Image.Image) -> np.ndarray:
-    width, height = image.size
+def check_size(width: int, height: int) -> None:
     if width * height > MAX_PIXELS:
         raise InvalidImageError(too_large_message(f" ({width}x{height} pixels)"))
+    if min(width, height) < MIN_SIDE:
+        raise InvalidImageError(
+            f"The image is too small ({width}x{height}); it needs at least {MIN_SIDE} pixels a side.")
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise InvalidImageError(
+            f"The image is too long and thin ({width}x{height}) to hold a single digit.")
+
+
+def pil_to_array(image: Image.Image) -> np.ndarray:
+    check_size(*image.size)  # from the header, before any pixel is decoded
     try:
         image.seek(0)  # animated GIF/WebP/TIFF: the first frame
         if image.format in ("JPEG", "MPO"):
@@ -60,7 +74,7 @@ def pil_to_array(image: Image.Image) -> np.ndarray:
         raise InvalidImageError("The image file is damaged or incomplete.") from None
     image = to_plain_mode(image)
     if max(image.size) > 2 * DECODE_SIDE and image.mode in ("L", "RGB", "RGBA"):
-        image = image.reduce(max(image.size) // DECODE_SIDE)
+        image = image.reduce(min(max(image.size) // DECODE_SIDE, min(image.size) // MIN_SIDE))
     return np.asarray(image)
 
 
@@ -84,8 +98,7 @@ def normalise_array(a: np.ndarray) -> np.ndarray:
     if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (1, 3, 4))):
         raise InvalidImageError(
             f"Expected a grey, RGB or RGBA image; got an array of shape {a.shape}.")
-    if a.size == 0:
-        raise InvalidImageError("The image is empty (0 pixels).")
+    check_size(a.shape[1], a.shape[0])
     if a.dtype == bool:
         return a.astype(np.float32)
     if a.dtype == np.uint8:

@@ -10,8 +10,9 @@ from PIL import Image
 
 from digit_core import InvalidImageError, NoDigitError, preprocess, preprocess_stages
 from digit_core import decode
-from digit_core.preprocess import (centre_by_mass, crop_to_ink, fit_box, flatten_background,
-                                   ink_mask, light_ink_on_dark, shrink, to_grayscale)
+from digit_core.preprocess import (STROKE, WORK_SIDE, centre_by_mass, crop_to_ink, fit_box,
+                                   flatten_background, ink_mask, light_ink_on_dark,
+                                   normalise_stroke, shrink, stroke_width, to_grayscale)
 from drawings import black_on_white, ink_strokes, mnist_fixture, rgba_layer, white_on_black
 
 DIGITS, LABELS = mnist_fixture()
@@ -120,6 +121,25 @@ def test_crop_stretches_faint_ink_to_full_range():
     assert crop.max() == pytest.approx(1.0) and crop.min() == 0.0
 
 
+def relative_stroke(crop):
+    return stroke_width(crop > 0.5) / max(crop.shape)
+
+
+@pytest.mark.parametrize("pen", [0.3, 3.0, 4.0])
+def test_very_thin_or_thick_pens_are_brought_to_mnist_width(pen):
+    ink = ink_strokes(DIGITS[3], canvas=400, height=0.6, stroke=pen)
+    crop = crop_to_ink(ink, ink_mask(ink))
+    before, after = relative_stroke(crop), relative_stroke(normalise_stroke(crop))
+    assert abs(after - STROKE) < abs(before - STROKE)
+    assert 0.6 * STROKE < after < 1.6 * STROKE
+
+
+def test_mnist_like_pen_is_left_as_drawn():
+    ink = ink_strokes(DIGITS[3], canvas=400, height=0.6, stroke=1.0)
+    crop = crop_to_ink(ink, ink_mask(ink))
+    assert normalise_stroke(crop) is crop
+
+
 @pytest.mark.parametrize("shape", [(100, 40), (40, 100), (7, 5), (300, 300)])
 def test_fit_box_longer_side_is_20_and_aspect_kept(shape):
     box = fit_box(np.ones(shape, np.float32))
@@ -174,7 +194,7 @@ def test_stages_are_named_in_order(ink):
 
 
 def test_large_images_are_shrunk_before_work():
-    assert max(shrink(np.zeros((3000, 1500), np.float32)).shape) == 512
+    assert shrink(np.zeros((3000, 1500), np.float32)).shape == (WORK_SIDE, WORK_SIDE // 2)
 
 
 @pytest.mark.parametrize("convert", [

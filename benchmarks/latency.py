@@ -1,0 +1,63 @@
+"""How long one prediction takes: digit_core.predict against the naive Keras path, same run.
+
+    python benchmarks/latency.py [--calls 300]
+
+Input: a 512x512 black-on-white drawing of an MNIST test digit. Prints a table of p50/p95 in ms.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import digit_core  # noqa: E402
+from digit_core.predict import default_model  # noqa: E402
+from drawings import black_on_white, ink_strokes, mnist_fixture  # noqa: E402
+
+
+def timings(fn, calls: int, warmup: int = 20) -> np.ndarray:
+    for _ in range(warmup):
+        fn()
+    seconds = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        seconds.append(time.perf_counter() - start)
+    return np.array(seconds) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=300)
+    args = parser.parse_args()
+
+    digits, _ = mnist_fixture()
+    drawing = black_on_white(ink_strokes(digits[0], canvas=512, height=0.6))
+    model = default_model()
+    x = digit_core.preprocess(drawing)[None]
+    naive_calls = max(50, args.calls // 6)  # model.predict is slow: fewer calls
+
+    rows = [
+        ("digit_core.predict (preprocess + LiteRT)", args.calls,
+         timings(lambda: digit_core.predict(drawing), args.calls)),
+        ("  of which preprocess", args.calls, timings(lambda: digit_core.preprocess(drawing), args.calls)),
+        ("  of which predict_proba (LiteRT)", args.calls, timings(lambda: digit_core.predict_proba(x), args.calls)),
+        ("keras model(x) direct call", naive_calls,
+         timings(lambda: model.keras_model(x[..., None], training=False), naive_calls)),
+        ("naive: preprocess + keras model.predict", naive_calls,
+         timings(lambda: model.keras_model.predict(digit_core.preprocess(drawing)[None, ..., None],
+                                                   verbose=0), naive_calls, warmup=5)),
+    ]
+    naive_p50 = np.percentile(rows[-1][2], 50)
+    print(f"512x512 drawing, {len(rows)} paths, model from {model.source}")
+    print(f"{'path':44} {'calls':>6} {'p50 ms':>8} {'p95 ms':>8} {'vs naive':>9}")
+    for name, calls, ms in rows:
+        p50, p95 = np.percentile(ms, [50, 95])
+        print(f"{name:44} {calls:6d} {p50:8.2f} {p95:8.2f} {naive_p50 / p50:8.0f}x")
+
+
+if __name__ == "__main__":
+    main()
