@@ -53,7 +53,8 @@ def show_stages(stages: dict | None):
     return enlarge(stages["centred 28x28"]), stage_pictures(stages)
 
 
-with gr.Blocks(title="Digit Studio") as demo:
+# Uploads live only in Gradio's cache, swept hourly; nothing else is written or kept.
+with gr.Blocks(title="Digit Studio", delete_cache=(3600, 3600)) as demo:
     gr.Markdown((HERE / "docs" / "home.md").read_text().format(**METRICS))
     gr.Button("Open the Studio ✏️", link="/studio", variant="primary", size="lg")
     gr.Gallery(stage_pictures(PIPELINE), label="How an image becomes the model's input",
@@ -67,7 +68,7 @@ with gr.Blocks(title="Digit Studio") as demo:
 with demo.route("Studio", "/studio") as studio:
     gr.Markdown("# ✏️ Digit Studio\nDraw a digit (0–9) or upload a picture of one: "
                 "the CNN's probabilities for every digit update as you draw.")
-    stages = gr.State()
+    stages = gr.State(time_to_live=120)  # per-visitor pictures, freed after two minutes
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             with gr.Tab("Draw"):
@@ -99,7 +100,9 @@ with demo.route("Studio", "/studio") as studio:
          .failure(lambda: ({}, None, []), None, [label, seen, gallery], api_visibility="private"))
     studio.load(None, js=SELECT_BRUSH)
 
+# Two predictions at a time (2 cores); a burst waits in a bounded queue instead of piling up.
 demo.queue(default_concurrency_limit=2, max_size=64)
 
 if __name__ == "__main__":
-    demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=MAX_FILE_SIZE)
+    demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=MAX_FILE_SIZE,
+                run_history=False)  # no copy of anyone's drawings, not even in their browser

@@ -4,46 +4,25 @@
 """
 
 import argparse
-import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from app_server import running_app  # noqa: E402
 
 
 def app_to_first_answer(offline: bool) -> float:
     from gradio_client import Client, handle_file
 
-    port = free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
-    if offline:
-        env["HF_HUB_OFFLINE"] = "1"
+    env = {"HF_HUB_OFFLINE": "1"} if offline else {}
     start = time.monotonic()
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while True:
-            try:
-                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-                client.predict(handle_file(str(ROOT / "examples" / "3-transparent.png")),
-                               api_name="/predict")
-                return time.monotonic() - start
-            except Exception:
-                if time.monotonic() - start > 120:
-                    raise
-                time.sleep(0.2)
-    finally:
-        server.terminate()
-        server.wait()
+    with running_app(**env) as (url, _):
+        Client(url, verbose=False).predict(
+            handle_file(str(ROOT / "examples" / "3-transparent.png")), api_name="/predict")
+        return time.monotonic() - start
 
 
 def bare_import() -> float:

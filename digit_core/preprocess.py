@@ -20,6 +20,7 @@ MIN_CONTRAST = 0.1  # darkest to lightest below this: a blank or uniform picture
 SPECK_FRACTION = 0.06  # ink blobs smaller than this share of the largest one are dirt
 STROKE = 2.2 / BOX  # MNIST's median pen width (measured: 2.2 px) over its 20-px box
 STROKE_RANGE = (0.7, 1.5)  # pens within this factor of MNIST's are left as drawn
+BLANK = "The image is blank: draw or upload a digit."
 
 
 def to_grayscale(pixels: np.ndarray) -> np.ndarray:
@@ -82,12 +83,12 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
     ink8 = np.round(ink * 255).astype(np.uint8)
     smooth = cv2.GaussianBlur(ink8, (3, 3), 0)
     if int(smooth.max()) - int(smooth.min()) < MIN_CONTRAST * 255:
-        raise NoDigitError("The image is blank: draw or upload a digit.")
+        raise NoDigitError(BLANK)
     _, mask = cv2.threshold(ink8, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA]
     if len(areas) == 0:
-        raise NoDigitError("The image is blank: draw or upload a digit.")
+        raise NoDigitError(BLANK)
     keep = areas >= SPECK_FRACTION * areas.max()
     if areas[keep].sum() > 0.45 * mask.size or (len(areas) > 50 and areas.max() < 0.5 * areas.sum()):
         raise NoDigitError("This looks like noise or a texture, not a handwritten digit.")
@@ -147,11 +148,12 @@ def fit_box(crop: np.ndarray, box: int = BOX) -> np.ndarray:
 
 def centre_by_mass(digit: np.ndarray, size: int = SIZE) -> np.ndarray:
     """Paste into size x size so the centre of mass lands where MNIST's do."""
-    moments = cv2.moments(digit)
-    if moments["m00"] <= 0:
-        raise NoDigitError("The image is blank: draw or upload a digit.")
-    shift_x = round(CENTRE - moments["m10"] / moments["m00"])
-    shift_y = round(CENTRE - moments["m01"] / moments["m00"])
+    mass = digit.sum()  # (numpy, not cv2.moments, which reads an N x 2 image as N points)
+    if mass <= 0:
+        raise NoDigitError(BLANK)
+    rows, cols = np.indices(digit.shape)
+    shift_x = round(CENTRE - (cols * digit).sum() / mass)
+    shift_y = round(CENTRE - (rows * digit).sum() / mass)
     move = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
     return cv2.warpAffine(digit, move, (size, size), flags=cv2.INTER_NEAREST)
 

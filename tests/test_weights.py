@@ -5,7 +5,6 @@ cache location once, at import.
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import pytest
 
 from digit_core import load_model
 from digit_core.weights import BUNDLED, DEFAULT_REPO, DEFAULT_REVISION
+from app_server import free_port
 from fake_hub import FakeHub
 
 LOADER = "import digit_core; print('USED', digit_core.load_model().source)"
@@ -38,12 +38,6 @@ def load_in_subprocess(tmp_path, endpoint, **env) -> tuple[str, float, int]:
 
 def resolves(hub):
     return [r for r in hub.requests if "/resolve/" in r]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_default_downloads_the_pinned_revision_then_uses_the_cache(hub, tmp_path):

@@ -1,0 +1,73 @@
+"""train.py end to end on a few hundred digits: every file it promises, resume, both loaders."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from drawings import mnist_fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def tiny_npz(tmp_path_factory):
+    """MNIST's Keras layout, filled with the 300 fixture digits (a smoke run, not a real one)."""
+    x, y = mnist_fixture()
+    path = tmp_path_factory.mktemp("data") / "tiny.npz"
+    np.savez(path, x_train=x[:250], y_train=y[:250], x_test=x[250:], y_test=y[250:])
+    return path
+
+
+def run_train(cwd, *args):
+    run = subprocess.run([sys.executable, str(ROOT / "train.py"), *map(str, args)], cwd=cwd,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    return run.stdout
+
+
+def test_train_writes_everything_then_resumes(tiny_npz, tmp_path):
+    out = tmp_path / "model"
+    run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--out", out, "--batch-size", 32)
+    for name in ("digit_cnn.keras", "digit_cnn.tflite", "metrics.json", "README.md",
+                 "training_curves.png", "confusion_matrix.png", "misclassified.png"):
+        assert (out / name).stat().st_size > 0, name
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 1 and metrics["test_size"] == 50 and metrics["train_size"] == 225
+    assert metrics["data_sha256"] and metrics["parameters"] > 100_000
+    assert metrics["litert_vs_keras_max_abs_diff"] <= 1e-4
+    card = (out / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: keras") and "{" not in card
+
+    # --resume continues from the checkpoint of epoch 1 instead of starting over
+    log = run_train(tmp_path, "--data", tiny_npz, "--epochs", 2, "--out", out,
+                    "--batch-size", 32, "--resume")
+    assert "Epoch 2/2" in log and "Epoch 1/2" not in log
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 2
+
+    evaluation = run_train(tmp_path, "evaluate", "--data", tiny_npz, "--out", out)
+    assert "test_accuracy: now" in evaluation
+
+
+def test_datasets_loader_reads_the_hub_layout(tmp_path):
+    """`datasets` reads ylecun/mnist's layout (image + label, train/test); a local copy here."""
+    import datasets
+    from PIL import Image
+
+    sys.path.insert(0, str(ROOT))
+    from train import load_mnist
+
+    x, y = mnist_fixture()
+    features = datasets.Features({"image": datasets.Image(),
+                                  "label": datasets.ClassLabel(names=[str(d) for d in range(10)])})
+    for split, rows in (("train", slice(0, 20)), ("test", slice(20, 30))):
+        data = {"image": [Image.fromarray(a) for a in x[rows]], "label": y[rows].tolist()}
+        datasets.Dataset.from_dict(data, features=features).to_parquet(
+            tmp_path / "data" / f"{split}-00000-of-00001.parquet")
+    data = load_mnist(str(tmp_path))
+    assert data["x_train"].shape == (20, 28, 28) and data["x_train"].dtype == np.uint8
+    np.testing.assert_array_equal(data["x_test"], x[20:30])
+    np.testing.assert_array_equal(data["y_train"], y[:20])
