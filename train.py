@@ -105,7 +105,7 @@ def train(args) -> None:
 
     steps = -(-len(x_train) // args.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(
-        1e-4, decay_steps=steps * (args.epochs - 1), alpha=0.01,
+        1e-4, decay_steps=steps * max(1, args.epochs - 1), alpha=0.01,
         warmup_target=2e-3, warmup_steps=steps)
     model = build_model()
     model.compile(optimizer=keras.optimizers.Adam(schedule),

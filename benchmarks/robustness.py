@@ -8,8 +8,10 @@ crop -> pad -> resize to 28x28" that most digit apps use, both feeding the same 
 """
 
 import argparse
+import importlib
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -104,6 +106,25 @@ def naive_preprocess(image: np.ndarray) -> np.ndarray:
     return cv2.resize(square, (28, 28), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
 
 
+# ----------------------------------------------------------------------------- ablations
+
+STEPS = importlib.import_module("digit_core.preprocess")  # the module, not the function
+
+
+@contextmanager
+def without(step: str):
+    """digit_core's pipeline with one step replaced by "leave the image as it is"."""
+    original = getattr(STEPS, step)
+    setattr(STEPS, step, lambda image: image)
+    try:
+        yield
+    finally:
+        setattr(STEPS, step, original)
+
+
+ABLATIONS = ["normalise_stroke", "flatten_background"]
+
+
 # ----------------------------------------------------------------------------- run
 
 def right(images, labels, prepare) -> np.ndarray:
@@ -120,27 +141,37 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mnist.npz"))
     parser.add_argument("--per-suite", type=int, default=1000)
+    parser.add_argument("--ablations", action="store_true",
+                        help="also run digit_core without each of: " + ", ".join(ABLATIONS))
     args = parser.parse_args()
+    ablations = ABLATIONS if args.ablations else []
     with np.load(args.data) as f:
         x_test, y_test = f["x_test"], f["y_test"]
 
-    print(f"{'suite':18} {'images':>7} {'digit_core':>11} {'naive':>8} {'seconds':>8}")
+    extra = "".join(f" {'no ' + a.split('_')[0]:>12}" for a in ablations)
+    print(f"{'suite':18} {'images':>7} {'digit_core':>11} {'naive':>8}{extra} {'seconds':>8}")
     raw = float((predict_proba(x_test.astype(np.float32) / 255).argmax(1) == y_test).mean())
-    print(f"{'raw MNIST test':18} {len(x_test):7d} {raw:11.2%} {raw:8.2%} {'-':>8}")
+    print(f"{'raw MNIST test':18} {len(x_test):7d} {raw:11.2%} {raw:8.2%}"
+          + " " * 13 * len(ablations) + f" {'-':>8}")
     for s, (name, makers) in enumerate(SUITES.items()):
         rng = np.random.default_rng(1000 + s)
         index = rng.choice(len(x_test), args.per_suite, replace=False)
         kinds = np.arange(len(index)) % len(makers)
         start = time.time()
         images = [makers[k](x_test[i], rng) for i, k in zip(index, kinds)]
-        ours = right(images, y_test[index], preprocess)
-        naive = right(images, y_test[index], naive_preprocess)
-        print(f"{name:18} {len(index):7d} {ours.mean():11.2%} {naive.mean():8.2%} "
-              f"{time.time() - start:8.0f}")
+        results = [right(images, y_test[index], preprocess),
+                   right(images, y_test[index], naive_preprocess)]
+        for step in ablations:
+            with without(step):
+                results.append(right(images, y_test[index], preprocess))
+        print(f"{name:18} {len(index):7d} {results[0].mean():11.2%} "
+              + " ".join(f"{r.mean():{12 if i > 1 else 8}.2%}" for i, r in enumerate(results[1:], 1))
+              + f" {time.time() - start:8.0f}")
         for k, maker in enumerate(makers if len(makers) > 1 else []):
             part = kinds == k
-            print(f"  {maker.__name__:16} {part.sum():7d} {ours[part].mean():11.2%} "
-                  f"{naive[part].mean():8.2%}")
+            print(f"  {maker.__name__:16} {part.sum():7d} {results[0][part].mean():11.2%} "
+                  + " ".join(f"{r[part].mean():{12 if i > 1 else 8}.2%}"
+                             for i, r in enumerate(results[1:], 1)))
 
 
 if __name__ == "__main__":

@@ -48,7 +48,9 @@ def shrink(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
     if scale >= 1:
         return grey
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    # Area averaging avoids aliasing when shrinking a lot; above half size, linear is as good
+    # and several times faster.
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA if scale < 0.5 else cv2.INTER_LINEAR)
 
 
 def light_ink_on_dark(grey: np.ndarray) -> np.ndarray:
@@ -80,7 +82,7 @@ def flatten_background(ink: np.ndarray) -> np.ndarray:
 
 def ink_mask(ink: np.ndarray) -> np.ndarray:
     """Otsu's threshold, then dirt specks removed. Raises NoDigitError when there is no digit."""
-    ink8 = np.round(ink * 255).astype(np.uint8)
+    ink8 = cv2.convertScaleAbs(ink, alpha=255)  # rounds and saturates, faster than numpy
     smooth = cv2.GaussianBlur(ink8, (3, 3), 0)
     if int(smooth.max()) - int(smooth.min()) < MIN_CONTRAST * 255:
         raise NoDigitError(BLANK)
