@@ -1,4 +1,4 @@
-"""Anything a user may hand us -> a float32 array in [0, 1] (H x W, or H x W x 1/3/4 channels).
+"""Anything a user may hand us -> a checked pixel array (H x W, or H x W x 1/3/4 channels).
 
 Files are decoded with Pillow, after checking their format and pixel count from the header, so a
 decompression bomb is refused before a single pixel is allocated.
@@ -92,28 +92,33 @@ def too_large_message(size: str = "") -> str:
 
 
 def normalise_array(a: np.ndarray) -> np.ndarray:
-    """Check shape and values; return float32 in [0, 1]."""
+    """Check shape and values; return uint8, uint16 or float32 in [0, 1] (see `as_float`)."""
     if a.ndim == 3 and a.shape[2] == 2:  # grey + alpha
         a = np.dstack([a[..., 0], a[..., 0], a[..., 0], a[..., 1]])
     if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (1, 3, 4))):
         raise InvalidImageError(
             f"Expected a grey, RGB or RGBA image; got an array of shape {a.shape}.")
     check_size(a.shape[1], a.shape[0])
+    if a.dtype in (np.uint8, np.uint16):
+        return a
     if a.dtype == bool:
-        return a.astype(np.float32)
-    if a.dtype == np.uint8:
-        return a.astype(np.float32) / 255.0
-    if a.dtype == np.uint16:
-        return a.astype(np.float32) / 65535.0
+        return a.astype(np.uint8) * 255
     if np.issubdtype(a.dtype, np.floating):
         if not np.isfinite(a).all():
             raise InvalidImageError("The image contains NaN or infinite values.")
         if a.min() < 0 or a.max() > 1:
             raise InvalidImageError("Float images must have values between 0 and 1.")
-        return a.astype(np.float32)
+        return a.astype(np.float32, copy=False)
     if np.issubdtype(a.dtype, np.integer):
-        top = 255 if a.max() <= 255 else 65535  # e.g. 16-bit PNGs that Pillow opens as int32
         if a.min() < 0 or a.max() > 65535:
             raise InvalidImageError("Integer images must have values between 0 and 65535.")
-        return a.astype(np.float32) / top
+        # e.g. 16-bit PNGs that Pillow opens as int32
+        return a.astype(np.uint8 if a.max() <= 255 else np.uint16)
     raise InvalidImageError(f"Unsupported pixel type {a.dtype}.")
+
+
+def as_float(a: np.ndarray) -> np.ndarray:
+    """uint8, uint16 or float32 -> float32 in [0, 1], in one pass."""
+    if a.dtype == np.float32:
+        return a
+    return np.multiply(a, np.float32(1 / np.iinfo(a.dtype).max), dtype=np.float32)

@@ -9,7 +9,7 @@ turning the picture into "light ink on a dark, flat background". Each step is a 
 import cv2
 import numpy as np
 
-from digit_core.decode import ImageInput, to_array
+from digit_core.decode import ImageInput, as_float, to_array
 from digit_core.errors import NoDigitError
 
 WORK_SIDE = 384  # images are shrunk to this before any work: 19x the 20-px box, bounded cost
@@ -25,14 +25,15 @@ BLANK = "The image is blank: draw or upload a digit."
 
 def to_grayscale(pixels: np.ndarray) -> np.ndarray:
     """H x W float32 in [0, 1]. Transparent areas are background; alpha carries the ink."""
+    if pixels.ndim == 3 and pixels.shape[2] == 1:
+        pixels = pixels[..., 0]
     if pixels.ndim == 2:
-        return pixels
-    if pixels.shape[2] == 1:
-        return pixels[..., 0]
-    grey = cv2.cvtColor(np.ascontiguousarray(pixels[..., :3]), cv2.COLOR_RGB2GRAY)
+        return as_float(pixels)
+    # Grey in the input's own type first: converting one channel to float beats converting three.
+    grey = as_float(cv2.cvtColor(np.ascontiguousarray(pixels[..., :3]), cv2.COLOR_RGB2GRAY))
     if pixels.shape[2] == 3:
         return grey
-    alpha = pixels[..., 3]
+    alpha = as_float(np.ascontiguousarray(pixels[..., 3]))
     if alpha.min() >= 1.0:  # fully opaque RGBA is just RGB
         return grey
     # Flatten onto a backdrop that contrasts with the visible strokes: black ink goes on white,
