@@ -222,8 +222,8 @@ def test_file_formats_from_bytes_and_path(ink, fmt, tmp_path):
     path = tmp_path / f"digit.{fmt.lower()}"
     path.write_bytes(data)
     reference = preprocess(white_on_black(ink))
-    for source in (data, path, str(path)):
-        np.testing.assert_allclose(preprocess(source), reference, atol=0.2)
+    for source in (data, path, str(path)):  # lossy formats differ a little, pixel by pixel
+        assert np.abs(preprocess(source) - reference).mean() < 0.02
 
 
 def test_exif_rotation_is_applied(ink):
@@ -231,7 +231,8 @@ def test_exif_rotation_is_applied(ink):
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90 CW to display
     data = encode(np.ascontiguousarray(rotated), "JPEG", exif=exif)
-    np.testing.assert_allclose(preprocess(data), preprocess(white_on_black(ink)), atol=0.2)
+    upright = preprocess(white_on_black(ink))
+    assert np.abs(preprocess(data) - upright).mean() < 0.02  # sideways would differ by ~0.2
 
 
 @pytest.mark.parametrize("junk, message", [
