@@ -8,6 +8,7 @@ from digit_core.decode import ImageInput
 from digit_core.preprocess import preprocess_stages
 from digit_core.weights import LoadedModel, load_model
 
+CHUNK = 256  # big batches run in chunks: the interpreter's buffers grow with the batch
 _default: LoadedModel | None = None
 _default_lock = threading.Lock()
 
@@ -27,14 +28,18 @@ def predict_proba(batch: np.ndarray, model: LoadedModel | None = None) -> np.nda
         raise ValueError(f"Expected a batch of shape (N, 28, 28), got {batch.shape}.")
     model = model or default_model()
     interpreter = model.interpreter
+    results = []
     with model.lock:
-        (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
-        if tuple(inp["shape"]) != (len(batch), 28, 28, 1):  # resizing re-plans: only on change
-            interpreter.resize_tensor_input(inp["index"], (len(batch), 28, 28, 1))
-            interpreter.allocate_tensors()
-        interpreter.set_tensor(inp["index"], batch[..., None])
-        interpreter.invoke()
-        return interpreter.get_tensor(out["index"]).copy()
+        for start in range(0, len(batch), CHUNK):
+            chunk = batch[start:start + CHUNK, ..., None]
+            (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
+            if tuple(inp["shape"]) != chunk.shape:  # resizing re-plans: only when it changes
+                interpreter.resize_tensor_input(inp["index"], chunk.shape)
+                interpreter.allocate_tensors()
+            interpreter.set_tensor(inp["index"], chunk)
+            interpreter.invoke()
+            results.append(interpreter.get_tensor(out["index"]).copy())
+    return np.concatenate(results) if results else np.zeros((0, 10), np.float32)
 
 
 def predict_with_stages(image: ImageInput, model: LoadedModel | None = None
