@@ -20,7 +20,7 @@ DECODE_SIDE = 1024  # enough for any digit; big images are reduced while decodin
 MIN_SIDE = 8
 MAX_ASPECT = 25
 
-ImageInput = np.ndarray | Image.Image | str | os.PathLike | bytes
+ImageInput = np.ndarray | Image.Image | str | os.PathLike | bytes | bytearray
 
 
 def to_array(image: ImageInput) -> np.ndarray:
@@ -33,7 +33,7 @@ def to_array(image: ImageInput) -> np.ndarray:
     raise InvalidImageError(f"Expected an image, got {type(image).__name__}.")
 
 
-def open_image(source: str | os.PathLike | bytes) -> Image.Image:
+def open_image(source: str | os.PathLike | bytes | bytearray) -> Image.Image:
     """Open lazily (header only) and refuse what we won't decode."""
     try:
         fp = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source

@@ -1,6 +1,7 @@
 """The app, started once per test session on a free loopback port, as `python app.py` runs it."""
 
 import pytest
+from gradio_client import Client
 
 from app_server import running_app
 
@@ -13,3 +14,8 @@ def app_url(tmp_path_factory):
             yield url
     except RuntimeError as e:
         pytest.fail(str(e))
+
+
+@pytest.fixture(scope="session")
+def client(app_url):
+    return Client(app_url, verbose=False)

@@ -5,7 +5,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from bad_inputs import corpus, encode, noise, png_bomb
@@ -26,11 +26,6 @@ def test_core(name, data, expected):
         error, message = expected
         with pytest.raises(error, match=message):
             predict(data)
-
-
-@pytest.fixture(scope="module")
-def client(app_url):
-    return Client(app_url, verbose=False)
 
 
 @pytest.mark.parametrize("name, data, expected", CASES, ids=[c[0] for c in CASES])
