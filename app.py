@@ -4,12 +4,20 @@ The UI only wires Gradio components to digit_core, where all the image work happ
 """
 
 import json
+import os
+from dataclasses import asdict
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
+from gradio import FileData
 
 import digit_core
-from digit_core.pictures import enlarge, stage_pictures
+from digit_core.decode import as_float, to_array
+from digit_core.explain import explain
+from digit_core.feedback import save_feedback, start_hub_upload
+from digit_core.pictures import (attribution_picture, boxes_picture, enlarge, stage_pictures,
+                                 to_uint8)
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -17,21 +25,30 @@ METRICS = json.loads((HERE / "model" / "metrics.json").read_text())
 MAX_FILE_SIZE = "10mb"
 # Gradio 6.31 opens the Sketchpad with no tool selected: pick the brush once the canvas exists.
 SELECT_BRUSH = """() => { const t = setInterval(() => {
-  const brush = document.querySelector('#sketch button[aria-label="Brush"]');
-  if (brush && document.querySelector('#sketch .pixi-target canvas')) { brush.click(); clearInterval(t); }
+  const brush = document.querySelector('#ID button[aria-label="Brush"]');
+  if (brush && document.querySelector('#ID .pixi-target canvas')) { brush.click(); clearInterval(t); }
 }, 200); setTimeout(() => clearInterval(t), 30000); }"""
 
-_, PIPELINE = digit_core.predict_with_stages(EXAMPLES[0])  # loads and warms up the model now
+PIPELINE = digit_core.read_digit(EXAMPLES[0]).stages  # loads and warms up the model now
+FEEDBACK_DIR = Path(os.environ.get("FEEDBACK_DIR", HERE / "feedback"))
+UPLOADER = start_hub_upload(FEEDBACK_DIR)  # None unless HF_TOKEN and FEEDBACK_DATASET are set
+NOT_A_DIGIT = "Not a digit?"
 
 
-def read(image) -> tuple[dict, dict | None]:
-    """The 10 probabilities for the Label, and the preprocessing stages kept on the server."""
+def human_error(e: ValueError) -> gr.Error:
+    return gr.Error(str(e), title="Can't read a digit here", print_exception=False)
+
+
+def read(image) -> tuple[dict | str, dict | None]:
+    """The Label's value, and what the details, the explanation and feedback need later."""
     if image is None:
         return {}, None
     try:
-        return digit_core.predict_with_stages(image)
+        reading = digit_core.read_digit(image)
     except (digit_core.InvalidImageError, digit_core.NoDigitError) as e:
-        raise gr.Error(str(e), title="Can't read a digit here", print_exception=False) from None
+        raise human_error(e) from None
+    label = reading.probabilities if reading.is_digit else NOT_A_DIGIT
+    return label, {"reading": reading, "original": image}
 
 
 def predict_file(file: dict | None):
@@ -41,19 +58,94 @@ def predict_file(file: dict | None):
 
 def predict_sketch(sketch: dict | None):
     """`/predict_sketch`: the Sketchpad's {background, layers, composite}."""
+    composite = (sketch or {}).get("composite")
     try:
-        return read((sketch or {}).get("composite"))
+        return read(composite)
     except gr.Error:  # a blank canvas or a first dot: show nothing yet, no popup
         return {}, None
 
 
-def show_stages(stages: dict | None):
-    if stages is None:
-        return None, []
-    return enlarge(stages["centred 28x28"]), stage_pictures(stages)
+def show_details(kept: dict | None):
+    """Warning, 28x28 input, explanation map and stages for the last reading."""
+    if kept is None:
+        return "", None, None, []
+    reading = kept["reading"]
+    x, digit = reading.stages["centred 28x28"], top_digit(reading.probabilities)
+    warning = "" if reading.is_digit else (
+        f"⚠️ **{reading.reason}** If it is a digit, the closest is **{digit}** "
+        f"({reading.probabilities[digit]:.0%}).")
+    why = attribution_picture(x, explain(x, int(digit)))
+    return warning, enlarge(x), why, stage_pictures(reading.stages)
 
 
-# Uploads live only in Gradio's cache, swept hourly; nothing else is written or kept.
+def top_digit(probabilities: dict[str, float]) -> str:
+    return max(probabilities, key=probabilities.get)
+
+
+def send_feedback(correction: str | None, kept: dict | None) -> str:
+    """Store one correction (only when Send is pressed)."""
+    if kept is None:
+        raise gr.Error("Draw or upload a digit first.", print_exception=False)
+    if correction is None:
+        raise gr.Error("Pick the right digit first.", print_exception=False)
+    reading = kept["reading"]
+    save_feedback(FEEDBACK_DIR, reading.stages["centred 28x28"], kept["original"],
+                  reading.probabilities, int(correction), UPLOADER and UPLOADER.lock)
+    return f"Thank you: saved as a **{correction}** (the model said {top_digit(reading.probabilities)})."
+
+
+def read_digit_api(image: FileData) -> dict:
+    """`/read_digit`: probabilities, whether it is a digit at all (and why not), the digit score."""
+    _, kept = read(image["path"])
+    reading = kept["reading"]
+    return {"digit": top_digit(reading.probabilities), "probabilities": reading.probabilities,
+            "is_digit": reading.is_digit, "reason": reading.reason,
+            "digit_score": reading.digit_score}
+
+
+def explain_api(image: FileData) -> dict:
+    """`/explain`: the 28x28 input and the integrated-gradients map for the top digit."""
+    _, kept = read(image["path"])
+    x, digit = kept["reading"].stages["centred 28x28"], top_digit(kept["reading"].probabilities)
+    return {"digit": digit, "input": x.round(4).tolist(),
+            "attribution": explain(x, int(digit)).round(5).tolist()}
+
+
+def number_reading(image) -> digit_core.NumberReading:
+    try:
+        return digit_core.read_number(image)
+    except (digit_core.InvalidImageError, digit_core.NoDigitError) as e:
+        raise human_error(e) from None
+
+
+def show_number(image) -> tuple[str, np.ndarray | None]:
+    """A whole number: the digits as text, and the picture with a box round each digit."""
+    if image is None:
+        return "", None
+    reading = number_reading(image)
+    picture = boxes_picture(to_uint8(as_float(to_array(image))), reading.boxes, reading.text)
+    return f"## {reading.text}", picture
+
+
+def show_number_sketch(sketch: dict | None):
+    try:
+        return show_number((sketch or {}).get("composite"))
+    except gr.Error:  # a blank canvas: nothing to say yet
+        return "", None
+
+
+def read_number_api(image: FileData) -> dict:
+    """`/read_number`: the number as text, each digit's probabilities and box (x, y, w, h)."""
+    return asdict(number_reading(image["path"]))
+
+
+def feedback_api(image: FileData, correction: int) -> str:
+    """`/feedback`: tell us the right digit for a picture the model got wrong."""
+    _, kept = read(image["path"])
+    return send_feedback(str(correction), kept)
+
+
+# Uploads live only in Gradio's cache, swept hourly; only a correction someone sends is kept.
 with gr.Blocks(title="Digit Studio", delete_cache=(3600, 3600)) as demo:
     gr.Markdown((HERE / "docs" / "home.md").read_text().format(**METRICS))
     gr.Button("Open the Studio ✏️", link="/studio", variant="primary", size="lg")
@@ -68,24 +160,45 @@ with gr.Blocks(title="Digit Studio", delete_cache=(3600, 3600)) as demo:
 with demo.route("Studio", "/studio") as studio:
     gr.Markdown("# ✏️ Digit Studio\nDraw a digit (0–9) or upload a picture of one: "
                 "the CNN's probabilities for every digit update as you draw.")
-    stages = gr.State(time_to_live=120)  # per-visitor pictures, freed after two minutes
+    kept = gr.State(time_to_live=120)  # the last reading, per visitor, freed after two minutes
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
-            with gr.Tab("Draw"):
+            with gr.Tab("Draw") as draw_tab:
                 sketch = gr.Sketchpad(elem_id="sketch", label="Draw one digit",
                                       canvas_size=(560, 560), height=460, layers=False,
                                       brush=gr.Brush(default_size=14, colors=["#000000"],
                                                      color_mode="fixed"))
-            with gr.Tab("Upload"):
+            with gr.Tab("Upload") as upload_tab:
                 upload = gr.Image(elem_id="upload", label="A picture of one digit",
                                   type="filepath", image_mode=None, height=360,
                                   sources=["upload", "clipboard", "webcam"])
                 gr.Examples(EXAMPLES, inputs=upload, label="Examples: click one", examples_per_page=12)
-        with gr.Column(scale=2, min_width=260):
+            with gr.Tab("Number", elem_id="number-tab") as number_tab:
+                number_sketch = gr.Sketchpad(elem_id="number-sketch", label="Write a whole number",
+                                             canvas_size=(1200, 400), height=300, layers=False,
+                                             brush=gr.Brush(default_size=10, colors=["#000000"],
+                                                            color_mode="fixed"))
+                number_upload = gr.Image(elem_id="number-upload", label="…or a picture of one",
+                                         type="filepath", image_mode=None, height=160,
+                                         sources=["upload", "clipboard"])
+                number = gr.Markdown(elem_id="number")
+                number_boxes = gr.Image(label="The digits it found", interactive=False, height=260,
+                                        buttons=[])
+        with gr.Column(scale=2, min_width=260) as results:  # one digit's results
             label = gr.Label(num_top_classes=10, label="Prediction", elem_id="prediction")
+            warning = gr.Markdown(elem_id="warning")
             with gr.Row():
                 seen = gr.Image(label="What the model saw (28×28)", interactive=False,
-                                height=190, buttons=[])
+                                height=230, buttons=[])
+                why = gr.Image(label="Why: ink for (orange) / against (blue)", elem_id="why",
+                               interactive=False, height=230, buttons=[])
+            with gr.Group():
+                with gr.Row(equal_height=True):
+                    correction = gr.Dropdown([str(d) for d in range(10)], value=None, scale=2,
+                                             label="Wrong? The right digit is", elem_id="correction")
+                    send = gr.Button("Send", scale=1, elem_id="send")
+                thanks = gr.Markdown("Nothing you draw is stored unless you press Send.",
+                                     elem_id="thanks")
             with gr.Accordion("How it saw it", open=False):
                 gallery = gr.Gallery(label="Preprocessing stages", columns=3, height="auto",
                                      object_fit="contain")
@@ -93,12 +206,25 @@ with demo.route("Studio", "/studio") as studio:
     for source, fn, api_name in ((sketch, predict_sketch, "predict_sketch"),
                                  (upload, predict_file, "predict")):
         # Uploads reach digit_core as files (its own checks); Gradio assembles the sketch.
-        (source.change(fn, source, [label, stages], api_name=api_name,
+        (source.change(fn, source, [label, kept], api_name=api_name,
                        preprocess=source is sketch, trigger_mode="always_last",
                        show_progress="hidden")
-         .success(show_stages, stages, [seen, gallery], api_visibility="private")
-         .failure(lambda: ({}, None, []), None, [label, seen, gallery], api_visibility="private"))
-    studio.load(None, js=SELECT_BRUSH)
+         .success(show_details, kept, [warning, seen, why, gallery], api_visibility="private")
+         .failure(lambda: ({}, "", None, None, []), None, [label, warning, seen, why, gallery],
+                  api_visibility="private"))
+    number_sketch.change(show_number_sketch, number_sketch, [number, number_boxes],
+                         trigger_mode="always_last", api_visibility="private")
+    number_upload.change(lambda file: show_number(file and file["path"]), number_upload,
+                         [number, number_boxes], preprocess=False, api_visibility="private")
+    send.click(send_feedback, [correction, kept], thanks, api_visibility="private")
+    for fn, api_name in ((read_digit_api, "read_digit"), (explain_api, "explain"),
+                         (read_number_api, "read_number"), (feedback_api, "feedback")):
+        gr.api(fn, api_name=api_name)
+    studio.load(None, js=SELECT_BRUSH.replace("ID", "sketch"))
+    number_tab.select(lambda: gr.Column(visible=False), None, results,
+                      js=SELECT_BRUSH.replace("ID", "number-sketch"), api_visibility="private")
+    for tab in (draw_tab, upload_tab):
+        tab.select(lambda: gr.Column(visible=True), None, results, api_visibility="private")
 
 # Two predictions at a time (2 cores); a burst waits in a bounded queue instead of piling up.
 demo.queue(default_concurrency_limit=2, max_size=64)

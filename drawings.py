@@ -1,4 +1,5 @@
-"""Real MNIST test digits turned into the pictures users bring: canvas drawings and RGBA layers."""
+"""Real MNIST digits turned into the pictures users bring: canvas drawings, RGBA layers, photos of
+paper and whole numbers."""
 
 from pathlib import Path
 
@@ -70,3 +71,42 @@ def paper_photo(ink: np.ndarray, rng: np.random.Generator, jpeg_quality: int = 7
     rgb = np.clip(photo * 255, 0, 255).astype(np.uint8)
     _, jpeg = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
     return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[..., ::-1].copy()
+
+
+def canvas_drawing(digit, rng):
+    """10-90 % of a 300-800 px canvas, anywhere, pens from very thin to very thick."""
+    canvas = int(rng.integers(300, 801))
+    ink = ink_strokes(digit, canvas, height=rng.uniform(0.1, 0.9), offset=tuple(rng.uniform(0, 1, 2)),
+                      stroke=float(np.exp(rng.uniform(np.log(0.35), np.log(3.5)))))
+    style = rng.integers(3)
+    if style == 0:
+        return black_on_white(ink)
+    if style == 1:
+        return white_on_black(ink)
+    return rgba_layer(ink, tuple(int(c) for c in rng.integers(0, 256, 3)))
+
+
+def compose_number(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Several digits side by side on one wide canvas, black on white (RGB uint8): random sizes,
+    a wandering baseline, random gaps, about one gap in six lightly touching."""
+    height = rng.uniform(40, 110)
+    pieces = []
+    for digit in digits:
+        ink = ink_strokes(digit, canvas=int(height * rng.uniform(0.85, 1.15)), height=1.0,
+                          stroke=rng.uniform(0.8, 1.6))
+        x, y, w, h = cv2.boundingRect((ink > 0.05).astype(np.uint8))
+        pieces.append(ink[y:y + h, x:x + w])
+    margin = int(height * 0.4)
+    canvas = np.zeros((int(height * 1.6) + 2 * margin, sum(p.shape[1] for p in pieces)
+                       + int(height) * len(pieces) + 2 * margin), np.float32)
+    x = margin
+    for piece in pieces:
+        top = margin + int(rng.uniform(0, 0.25) * height)  # wandering baseline
+        h, w = piece.shape
+        region = canvas[top:top + h, x:x + w]
+        np.maximum(region, piece, out=region)
+        touching = rng.random() < 1 / 6
+        gap = rng.uniform(-0.06, 0.0) if touching else rng.uniform(0.08, 0.45)
+        x += w + int(gap * height)
+    return black_on_white(canvas[:, :x + margin])
+

@@ -1,8 +1,10 @@
-"""How long one prediction takes: digit_core.predict against the naive Keras path, same run.
+"""How long one prediction takes: digit_core.predict against the naive Keras path, same run,
+and what the explanation map and a whole number cost on top.
 
     python benchmarks/latency.py [--calls 300]
 
-Input: a 512x512 black-on-white drawing of an MNIST test digit. Prints a table of p50/p95 in ms.
+Input: a 512x512 black-on-white drawing of an MNIST test digit (and a 4-digit number for
+read_number). Prints a table of p50/p95 in ms.
 """
 
 import argparse
@@ -15,7 +17,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import digit_core  # noqa: E402
 from digit_core.predict import default_model  # noqa: E402
-from drawings import black_on_white, ink_strokes, mnist_fixture  # noqa: E402
+from digit_core.explain import explain  # noqa: E402
+from drawings import black_on_white, compose_number, ink_strokes, mnist_fixture  # noqa: E402
 
 
 def timings(fn, calls: int, warmup: int = 20) -> np.ndarray:
@@ -38,13 +41,20 @@ def main() -> None:
     drawing = black_on_white(ink_strokes(digits[0], canvas=512, height=0.6))
     model = default_model()
     x = digit_core.preprocess(drawing)[None]
+    number = compose_number(list(digits[:4]), np.random.default_rng(0))
     naive_calls = max(50, args.calls // 6)  # model.predict is slow: fewer calls
 
     rows = [
         ("digit_core.predict (preprocess + LiteRT)", args.calls,
          timings(lambda: digit_core.predict(drawing), args.calls)),
-        ("  of which preprocess", args.calls, timings(lambda: digit_core.preprocess(drawing), args.calls)),
-        ("  of which predict_proba (LiteRT)", args.calls, timings(lambda: digit_core.predict_proba(x), args.calls)),
+        ("  of which preprocess", args.calls,
+         timings(lambda: digit_core.preprocess(drawing), args.calls)),
+        ("  of which predict_proba (LiteRT)", args.calls,
+         timings(lambda: digit_core.predict_proba(x), args.calls)),
+        ("extra: explain (integrated gradients)", naive_calls,
+         timings(lambda: explain(x[0], 3), naive_calls)),
+        ("read_number, 4 digits", naive_calls,
+         timings(lambda: digit_core.read_number(number), naive_calls)),
         ("keras model(x) direct call", naive_calls,
          timings(lambda: model.keras_model(x[..., None], training=False), naive_calls)),
         ("naive: preprocess + keras model.predict", naive_calls,

@@ -20,23 +20,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from digit_core import NoDigitError, predict_proba, preprocess  # noqa: E402
-from drawings import black_on_white, ink_strokes, paper_photo, rgba_layer, white_on_black  # noqa: E402
+from drawings import black_on_white, canvas_drawing, ink_strokes, paper_photo, white_on_black  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- the suites
-
-def canvas_drawing(digit, rng):
-    """10-90 % of a 300-800 px canvas, anywhere, pens from very thin to very thick."""
-    canvas = int(rng.integers(300, 801))
-    ink = ink_strokes(digit, canvas, height=rng.uniform(0.1, 0.9), offset=tuple(rng.uniform(0, 1, 2)),
-                      stroke=float(np.exp(rng.uniform(np.log(0.35), np.log(3.5)))))
-    style = rng.integers(3)
-    if style == 0:
-        return black_on_white(ink)
-    if style == 1:
-        return white_on_black(ink)
-    return rgba_layer(ink, tuple(int(c) for c in rng.integers(0, 256, 3)))
-
 
 def paper(digit, rng):
     canvas = int(rng.integers(300, 700))

@@ -4,11 +4,12 @@ Pure functions on numpy arrays and dicts; no UI code here (the Gradio app only w
 """
 
 from digit_core.errors import InvalidImageError, NoDigitError
-from digit_core.predict import predict, predict_proba, predict_with_stages
+from digit_core.number import NumberReading, read_number
+from digit_core.predict import DigitReading, predict, predict_proba, read_digit
 from digit_core.preprocess import preprocess, preprocess_stages
 from digit_core.weights import LoadedModel, load_model
 
 __all__ = [
     "InvalidImageError", "NoDigitError", "LoadedModel", "load_model",
-    "predict", "predict_proba", "predict_with_stages", "preprocess", "preprocess_stages",
+    "DigitReading", "NumberReading", "read_number", "predict", "predict_proba", "read_digit", "preprocess", "preprocess_stages",
 ]

@@ -18,3 +18,26 @@ def stage_pictures(stages: dict[str, np.ndarray]) -> list[tuple[np.ndarray, str]
     """(picture, caption) for a gallery, in pipeline order."""
     return [(enlarge(image) if max(image.shape) < 100 else to_uint8(image), name)
             for name, image in stages.items()]
+
+
+def attribution_picture(x: np.ndarray, attribution: np.ndarray, side: int = 168) -> np.ndarray:
+    """The model's input with each ink pixel coloured by its attribution: orange argued for the
+    digit, blue against it, grey hardly mattered. RGB uint8, side x side."""
+    strength = attribution / max(float(np.abs(attribution).max()), 1e-9)  # -1..1
+    grey = np.repeat(0.45 * x[..., None], 3, axis=2)
+    towards = np.where(strength[..., None] > 0, (1.0, 0.55, 0.1), (0.2, 0.5, 1.0))
+    weight = np.abs(strength)[..., None] ** 0.7  # lift the small shares into view
+    return enlarge(grey * (1 - weight) + towards * weight * np.maximum(x[..., None], 0.35), side)
+
+
+def boxes_picture(image: np.ndarray, boxes: list[tuple[int, int, int, int]], text: str
+                  ) -> np.ndarray:
+    """The picture (RGB uint8) with each digit's box and reading drawn over it."""
+    picture = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else
+                                   np.repeat(image[..., None], 3, axis=2))
+    thick = max(2, round(max(picture.shape[:2]) / 300))
+    for (x, y, w, h), digit in zip(boxes, text):
+        cv2.rectangle(picture, (x, y), (x + w, y + h), (79, 70, 229), thick)
+        cv2.putText(picture, digit, (x, max(y - 2 * thick, 12 * thick)), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.4 * thick, (220, 38, 38), thick, cv2.LINE_AA)
+    return picture

@@ -1,6 +1,8 @@
-"""Probabilities from the CNN: one default model, loaded once and reused."""
+"""Probabilities from the CNN, and whether the picture is a digit at all: one default model,
+loaded once and reused."""
 
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,36 +23,65 @@ def default_model() -> LoadedModel:
         return _default
 
 
-def predict_proba(batch: np.ndarray, model: LoadedModel | None = None) -> np.ndarray:
-    """(N, 28, 28) float32 in [0, 1], already preprocessed -> (N, 10) probabilities."""
+def run_model(batch: np.ndarray, model: LoadedModel | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 28, 28) float32 in [0, 1], already preprocessed -> (N, 10) calibrated probabilities
+    and (N,) digit scores (below 0.5: probably not a digit), from one interpreter run."""
     batch = np.asarray(batch, dtype=np.float32)
     if batch.ndim != 3 or batch.shape[1:] != (28, 28):
         raise ValueError(f"Expected a batch of shape (N, 28, 28), got {batch.shape}.")
     model = model or default_model()
     interpreter = model.interpreter
-    results = []
+    probabilities, scores = [], []
     with model.lock:
         for start in range(0, len(batch), CHUNK):
             chunk = batch[start:start + CHUNK, ..., None]
-            (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
+            (inp,) = interpreter.get_input_details()
             if tuple(inp["shape"]) != chunk.shape:  # resizing re-plans: only when it changes
                 interpreter.resize_tensor_input(inp["index"], chunk.shape)
                 interpreter.allocate_tensors()
             interpreter.set_tensor(inp["index"], chunk)
             interpreter.invoke()
-            results.append(interpreter.get_tensor(out["index"]).copy())
-    return np.concatenate(results) if results else np.zeros((0, 10), np.float32)
+            for out in interpreter.get_output_details():  # told apart by shape: (N, 10), (N, 1)
+                result = interpreter.get_tensor(out["index"])
+                (probabilities if result.shape[1] == 10 else scores).append(result.copy())
+    if not probabilities:
+        return np.zeros((0, 10), np.float32), np.zeros(0, np.float32)
+    return np.concatenate(probabilities), np.concatenate(scores)[:, 0]
 
 
-def predict_with_stages(image: ImageInput, model: LoadedModel | None = None
-                        ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    """The probabilities and every preprocessing stage that led to them."""
+def predict_proba(batch: np.ndarray, model: LoadedModel | None = None) -> np.ndarray:
+    """(N, 28, 28) float32 in [0, 1], already preprocessed -> (N, 10) probabilities."""
+    return run_model(batch, model)[0]
+
+
+@dataclass(frozen=True)
+class DigitReading:
+    probabilities: dict[str, float]  # "0".."9", summing to 1
+    is_digit: bool  # False: a letter, doodle, shape or writing rather than one digit
+    reason: str  # why it is not a digit, for the person who drew it ("" when it is one)
+    digit_score: float  # the check's sigmoid; 0.5 is the cut
+    stages: dict[str, np.ndarray]  # every preprocessing picture, the model's input last
+
+
+WRITING_ASPECT = 2.0  # wider than this times its height: a word or several marks (MNIST: <1.8)
+
+
+def read_digit(image: ImageInput, model: LoadedModel | None = None) -> DigitReading:
+    """Any picture -> the probabilities, the digit check and the stages that led to them."""
     stages = preprocess_stages(image)
-    proba = predict_proba(stages["centred 28x28"][None], model)[0].astype(np.float64)
-    proba /= proba.sum()
-    return {str(digit): float(p) for digit, p in enumerate(proba)}, stages
+    proba, score = run_model(stages["centred 28x28"][None], model)
+    proba = proba[0].astype(np.float64) / proba[0].sum()
+    is_digit = bool(score[0] >= 0.5)
+    height, width = stages["crop"].shape
+    reason = ("" if is_digit else
+              "This looks like writing or several marks: draw a single digit."
+              if width > WRITING_ASPECT * height else
+              "This doesn't look like a digit 0-9 (a letter, a doodle or a shape?).")
+    return DigitReading({str(d): float(p) for d, p in enumerate(proba)}, is_digit, reason,
+                        float(score[0]), stages)
 
 
 def predict(image: ImageInput, model: LoadedModel | None = None) -> dict[str, float]:
     """Any picture of one digit -> {"0": p0, ..., "9": p9}, summing to 1."""
-    return predict_with_stages(image, model)[0]
+    return read_digit(image, model).probabilities

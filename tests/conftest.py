@@ -7,10 +7,15 @@ from app_server import running_app
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def feedback_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("feedback")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, feedback_dir):
     log = tmp_path_factory.mktemp("app") / "app.log"
     try:
-        with running_app(log, HF_HUB_OFFLINE="1") as (url, _):
+        with running_app(log, HF_HUB_OFFLINE="1", FEEDBACK_DIR=str(feedback_dir)) as (url, _):
             yield url
     except RuntimeError as e:
         pytest.fail(str(e))

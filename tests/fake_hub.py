@@ -1,9 +1,12 @@
-"""A tiny Hugging Face Hub on 127.0.0.1 that serves model files the way the real one does.
+"""A tiny Hugging Face Hub on 127.0.0.1 that serves and receives files the way the real one does.
 
-Only what `hf_hub_download` uses (see shared/notes/hub.md): HEAD/GET of
-/{repo}/resolve/{revision}/{file} with X-Repo-Commit and ETag, 404s with X-Error-Code.
+Only what huggingface_hub uses here (see shared/notes/hub.md): HEAD/GET of
+/{repo}/resolve/{revision}/{file} with X-Repo-Commit and ETag, 404s with X-Error-Code; and for
+uploads, repo creation, preupload (every file "regular", i.e. inline) and NDJSON commits, whose
+files land in `uploads[repo_id][path]`.
 """
 
+import base64
 import hashlib
 import json
 import threading
@@ -16,6 +19,7 @@ class FakeHub:
         self.repo, self.commit = repo, commit
         self.files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
         self.requests: list[str] = []
+        self.uploads: dict[str, dict[str, bytes]] = {}
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -24,6 +28,32 @@ class FakeHub:
 
             def do_GET(self):
                 self.answer(body=True)
+
+            def do_POST(self):
+                hub.requests.append(f"POST {self.path}")
+                data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                path = self.path.split("?")[0]
+                if path == "/api/repos/create":
+                    request = json.loads(data)
+                    name = f"{request.get('organization') or 'user'}/{request['name']}"
+                    reply = {"url": f"{hub.url}/{request.get('type', 'model')}s/{name}", "name": name}
+                elif path == "/api/validate-yaml":
+                    reply = {"errors": [], "warnings": []}
+                elif "/preupload/" in path:
+                    reply = {"files": [{"path": f["path"], "uploadMode": "regular",
+                                        "shouldIgnore": False} for f in json.loads(data)["files"]]}
+                elif "/commit/" in path:
+                    repo = path.removeprefix("/api/").partition("/")[2].partition("/commit/")[0]
+                    files = hub.uploads.setdefault(repo, {})
+                    for line in data.decode().splitlines():
+                        item = json.loads(line)
+                        if item["key"] == "file":
+                            files[item["value"]["path"]] = base64.b64decode(item["value"]["content"])
+                    oid = hashlib.sha1(data).hexdigest()
+                    reply = {"commitUrl": f"{hub.url}/{repo}/commit/{oid}", "commitOid": oid}
+                else:
+                    return self.send(404, b"", {"X-Error-Code": "EntryNotFound"}, True)
+                self.send(200, json.dumps(reply).encode(), {"Content-Type": "application/json"}, True)
 
             def answer(self, body: bool):
                 hub.requests.append(f"{self.command} {self.path}")

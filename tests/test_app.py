@@ -1,5 +1,6 @@
 """The running app through gradio_client, as API users call it."""
 
+import json
 import re
 import subprocess
 import sys
@@ -10,13 +11,17 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
+from drawings import compose_number, mnist_fixture
+from non_digits import non_digit
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".png", ".jpg"))
 
 
-def test_api_lists_the_two_endpoints(client):
+def test_api_lists_the_endpoints(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(endpoints) == {"/predict", "/predict_sketch"}
+    assert set(endpoints) == {"/predict", "/predict_sketch", "/read_digit", "/explain",
+                              "/read_number", "/feedback"}
 
 
 def test_examples_cover_every_digit_and_look():
@@ -80,3 +85,49 @@ def test_readme_snippet_runs_as_written(app_url):
                          timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().splitlines()[-1].split()[0] == "7"  # after "Loaded as API: ..."
+
+
+def save(tmp_path, name: str, pixels: np.ndarray) -> str:
+    Image.fromarray(pixels).save(tmp_path / name)
+    return str(tmp_path / name)
+
+
+def test_read_digit_says_whether_it_is_a_digit(client, tmp_path):
+    result = client.predict(handle_file(str(EXAMPLES[-1])), api_name="/read_digit")
+    assert result["is_digit"] and result["digit"] == EXAMPLES[-1].name[0] and not result["reason"]
+    assert sum(result["probabilities"].values()) == pytest.approx(1, abs=1e-5)
+    scribble = save(tmp_path, "scribble.png", non_digit("scribble", np.random.default_rng(2)))
+    text = save(tmp_path, "text.png", non_digit("text", np.random.default_rng(1)))
+    for path in (scribble, text):
+        result = client.predict(handle_file(path), api_name="/read_digit")
+        assert not result["is_digit"] and result["digit_score"] < 0.5 and result["reason"]
+        # the Label shows no confident digit for it
+        assert client.predict(handle_file(path), api_name="/predict")["label"] == "Not a digit?"
+
+
+def test_explain_returns_the_map_over_the_input(client):
+    result = client.predict(handle_file(str(EXAMPLES[7])), api_name="/explain")
+    x, attribution = np.array(result["input"]), np.array(result["attribution"])
+    assert result["digit"] == EXAMPLES[7].name[0]
+    assert x.shape == attribution.shape == (28, 28)
+    assert np.all(attribution[x == 0] == 0) and attribution.max() > 0
+
+
+def test_read_number_returns_the_digits_and_their_boxes(client, tmp_path):
+    digits, labels = mnist_fixture()
+    picture = compose_number([digits[i] for i in (3, 1, 4, 5)], np.random.default_rng(0))
+    result = client.predict(handle_file(save(tmp_path, "number.png", picture)),
+                            api_name="/read_number")
+    assert result["text"] == "".join(str(labels[i]) for i in (3, 1, 4, 5))
+    assert len(result["boxes"]) == len(result["digits"]) == 4
+
+
+def test_feedback_is_stored_only_when_sent(client, feedback_dir):
+    log = feedback_dir / "feedback.jsonl"
+    before = log.read_text().count("\n") if log.exists() else 0
+    client.predict(handle_file(str(EXAMPLES[2])), api_name="/predict")  # reading stores nothing
+    assert (log.read_text().count("\n") if log.exists() else 0) == before
+    message = client.predict(handle_file(str(EXAMPLES[2])), 7, api_name="/feedback")
+    assert "saved as a **7**" in message
+    record = json.loads(log.read_text().splitlines()[-1])
+    assert record["correction"] == 7 and (feedback_dir / record["input"]).exists()

@@ -4,8 +4,12 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import expect, sync_playwright
+
+from non_digits import non_digit
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -39,13 +43,13 @@ def open_studio(browser, app_url, **context):
     return page
 
 
-def canvas_points(page, stroke):
-    box = page.locator(CANVAS).bounding_box()
+def canvas_points(page, stroke, canvas=CANVAS):
+    box = page.locator(canvas).bounding_box()
     return [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
 
 
-def draw_with_mouse(page, stroke):
-    points = canvas_points(page, stroke)
+def draw_with_mouse(page, stroke, canvas=CANVAS):
+    points = canvas_points(page, stroke, canvas)
     page.mouse.move(*points[0])
     page.mouse.down()
     for point in points[1:]:
@@ -73,6 +77,7 @@ def test_drawing_a_seven_is_read_live(browser, app_url):
     page = open_studio(browser, app_url, viewport={"width": 1280, "height": 860})
     draw_with_mouse(page, SEVEN)
     expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=20_000)  # no button pressed
+    expect(page.locator("#why img")).to_be_visible(timeout=20_000)  # the explanation map
     page.wait_for_timeout(500)
     page.screenshot(path=ROOT / "docs" / "screenshot.png")
 
@@ -80,6 +85,45 @@ def test_drawing_a_seven_is_read_live(browser, app_url):
     expect(page.locator(TOP_LABEL)).to_have_count(0, timeout=20_000)  # cleared, no stale digit
     expect(page.locator(".toast-body")).to_have_count(0)  # and no error popup
     page.screenshot(path=ARTIFACTS / "cleared.png")
+
+
+def test_send_a_correction(browser, app_url, feedback_dir):
+    page = open_studio(browser, app_url, viewport={"width": 1280, "height": 860})
+    expect(page.get_by_text("Nothing you draw is stored unless you press Send")).to_be_visible()
+    draw_with_mouse(page, SEVEN)
+    expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=20_000)
+    page.locator("#correction input").click()
+    page.get_by_role("option", name="1", exact=True).click()
+    page.locator("#send").click()
+    expect(page.locator("#thanks")).to_contain_text("saved as a 1", timeout=20_000)
+    records = (feedback_dir / "feedback.jsonl").read_text().splitlines()
+    assert '"correction": 1' in records[-1] and '"predicted": 7' in records[-1]
+
+
+def test_a_letter_gets_a_warning_not_a_digit(browser, app_url, tmp_path):
+    page = open_studio(browser, app_url, viewport={"width": 1280, "height": 860})
+    page.get_by_role("tab", name="Upload").click()
+    letter = tmp_path / "letter.png"
+    Image.fromarray(non_digit("letter", np.random.default_rng(4))).save(letter)
+    page.locator("#upload input[type=file]").set_input_files(letter)
+    expect(page.locator(TOP_LABEL)).to_have_text("Not a digit?", timeout=20_000)
+    expect(page.locator("#warning")).to_contain_text("doesn't look like a digit")
+    page.screenshot(path=ARTIFACTS / "not-a-digit.png")
+
+
+def test_write_a_number(browser, app_url):
+    page = open_studio(browser, app_url, viewport={"width": 1280, "height": 900})
+    page.get_by_role("tab", name="Number").click()
+    canvas = "#number-sketch .pixi-target canvas"
+    expect(page.locator("#prediction")).to_be_hidden(timeout=10_000)  # the tab has the width
+    page.locator(canvas).wait_for(state="visible", timeout=30_000)
+    expect(page.locator("#number-sketch").get_by_role("button", name="Brush", exact=True)
+           ).to_have_class(re.compile("highlight"), timeout=10_000)
+    # near the middle: the 3:1 page is centred in a wider drawing area
+    draw_with_mouse(page, [(0.36, 0.2), (0.36, 0.8)], canvas)  # a 1
+    draw_with_mouse(page, [(0.45, 0.2), (0.62, 0.2), (0.5, 0.8)], canvas)  # then a 7
+    expect(page.locator("#number")).to_have_text("17", timeout=20_000)
+    page.screenshot(path=ARTIFACTS / "number.png", full_page=True)
 
 
 def test_upload_a_photo(browser, app_url):

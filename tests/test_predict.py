@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from digit_core import predict, predict_proba, preprocess
-from digit_core.predict import default_model
+from digit_core import NoDigitError, predict, predict_proba, preprocess, read_digit
+from digit_core.predict import default_model, run_model
+from non_digits import KINDS, non_digit
 from drawings import black_on_white, ink_strokes, mnist_fixture, rgba_layer, white_on_black
 
 DIGITS, LABELS = mnist_fixture()
@@ -44,11 +45,13 @@ def test_predict_proba_batch():
     np.testing.assert_allclose(predict_proba(batch[:1]), proba[:1], atol=1e-6)  # resize back
 
 
-def test_litert_gives_the_same_probabilities_as_keras():
+def test_litert_gives_the_same_outputs_as_keras():
     """Serving runs the converted flatbuffer; the .keras stays the source of truth."""
     batch = np.stack([preprocess(white_on_black(drawing(i))) for i in range(100)])
-    keras_proba = default_model().keras_model.predict(batch[..., None], verbose=0)
-    assert np.abs(predict_proba(batch) - keras_proba).max() <= 1e-4
+    keras_outputs = default_model().keras_model.predict(batch[..., None], verbose=0)
+    proba, scores = run_model(batch)
+    assert np.abs(proba - keras_outputs["probabilities"]).max() <= 1e-4
+    assert np.abs(scores - keras_outputs["is_digit"][:, 0]).max() <= 1e-4
 
 
 @pytest.mark.parametrize("shape", [(28, 28), (1, 28, 28, 1), (2, 32, 32)])
@@ -59,3 +62,31 @@ def test_predict_proba_rejects_wrong_shapes(shape):
 
 def test_default_model_is_loaded_once():
     assert default_model() is default_model()
+
+
+def test_digits_pass_the_digit_check():
+    readings = [read_digit(black_on_white(drawing(i))) for i in range(100)]
+    assert sum(r.is_digit for r in readings) >= 98
+    assert all(r.reason == "" for r in readings if r.is_digit)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_non_digits_are_flagged_with_a_reason(kind):
+    """A small version of benchmarks/ood.py: most of each kind is flagged, never silently."""
+    rng = np.random.default_rng(5)
+    flagged = 0
+    for _ in range(20):
+        try:
+            reading = read_digit(non_digit(kind, rng))
+        except NoDigitError:  # e.g. noise: refused before the model
+            flagged += 1
+            continue
+        if not reading.is_digit:
+            flagged += 1
+            assert reading.reason and reading.digit_score < 0.5
+    assert flagged >= 16, f"{kind}: {flagged}/20 flagged"
+
+
+def test_a_line_of_writing_gets_its_own_reason():
+    reading = read_digit(non_digit("text", np.random.default_rng(1)))
+    assert not reading.is_digit and "writing" in reading.reason

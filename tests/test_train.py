@@ -39,6 +39,11 @@ def test_train_writes_everything_then_resumes(tiny_npz, tmp_path):
     assert metrics["epochs"] == 1 and metrics["test_size"] == 50 and metrics["train_size"] == 225
     assert metrics["data_sha256"] and metrics["parameters"] > 100_000
     assert metrics["litert_vs_keras_max_abs_diff"] <= 1e-4
+    assert metrics["temperature"] > 0 and 0 <= metrics["validation_ece_after"] <= 1
+    from digit_core import load_model
+    from digit_core.predict import run_model
+    proba, scores = run_model(mnist_fixture()[0][:5] / 255, load_model(str(out)))
+    assert proba.shape == (5, 10) and scores.shape == (5,)  # both heads are served
     card = (out / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: keras") and "{" not in card
 
@@ -71,3 +76,35 @@ def test_datasets_loader_reads_the_hub_layout(tmp_path):
     assert data["x_train"].shape == (20, 28, 28) and data["x_train"].dtype == np.uint8
     np.testing.assert_array_equal(data["x_test"], x[20:30])
     np.testing.assert_array_equal(data["y_train"], y[:20])
+
+
+def test_corrections_from_the_app_join_the_training_split(tiny_npz, tmp_path):
+    from digit_core.feedback import save_feedback
+
+    x, y = mnist_fixture()
+    for i in range(7):
+        save_feedback(tmp_path / "feedback", x[i] / 255, x[i], {str(d): 0.1 for d in range(10)},
+                      int(y[i]))
+    log = run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--out", tmp_path / "model",
+                    "--batch-size", 32, "--extra-data", tmp_path / "feedback")
+    assert "extra data: 7 corrections" in log
+    assert json.loads((tmp_path / "model" / "metrics.json").read_text())["train_size"] == 225 + 7
+
+
+def test_push_to_hub_uploads_the_model_folder(tmp_path):
+    """`--push-to-hub` against the loopback Hub: every file of model/ arrives in one commit."""
+    import os
+
+    from fake_hub import FakeHub
+
+    hub = FakeHub("unused/repo", "0" * 40, tmp_path)
+    env = dict(os.environ, HF_ENDPOINT=hub.url, HF_TOKEN="hf_test", HF_HOME=str(tmp_path / "hf"))
+    run = subprocess.run([sys.executable, "-c", "from pathlib import Path; import train; "
+                          "train.push_to_hub(Path('model'), 'team/digit-cnn')"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    hub.close()
+    assert run.returncode == 0, run.stderr[-3000:]
+    uploaded = hub.uploads["team/digit-cnn"]
+    for path in (ROOT / "model").iterdir():
+        assert uploaded[path.name] == path.read_bytes(), path.name
+    assert "pin this revision" in run.stdout

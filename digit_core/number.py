@@ -1,0 +1,113 @@
+"""A whole number ("2026") -> its digits: segment the ink, then read each piece as one digit.
+
+Segmentation: connected ink blobs, grouped when they share columns (a two-stroke 4 or 7) or
+when one is a flat fragment of its neighbour (the bar of a 5 drawn apart); a group too wide for
+one digit is cut at its thinnest column when both halves read as digits more surely than the
+whole (two digits lightly touching). Each piece goes through the single-digit steps.
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digit_core.decode import ImageInput, to_array
+from digit_core.errors import NoDigitError
+from digit_core.predict import predict_proba
+from digit_core.preprocess import (centre_by_mass, crop_to_ink, fit_box, flatten_background,
+                                   ink_mask, light_ink_on_dark, normalise_stroke, shrink,
+                                   to_grayscale)
+from digit_core.weights import LoadedModel
+
+NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
+MAX_DIGITS = 12
+OVERLAP = 0.5  # blobs sharing this much of the narrower one's columns are one digit
+FRAGMENT = 0.45  # a group this much shorter than the median one belongs to a neighbour
+SPLIT_ASPECT = 0.9  # only groups wider than this times their height may be two digits
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    text: str  # the digits, left to right
+    digits: list[dict[str, float]]  # each digit's 10 probabilities
+    boxes: list[tuple[int, int, int, int]]  # each digit's (x, y, width, height) in the image
+
+
+def extent(stats: np.ndarray, labels: list[int]) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) around these blobs."""
+    s = stats[labels]
+    return (s[:, cv2.CC_STAT_LEFT].min(), s[:, cv2.CC_STAT_TOP].min(),
+            (s[:, cv2.CC_STAT_LEFT] + s[:, cv2.CC_STAT_WIDTH]).max(),
+            (s[:, cv2.CC_STAT_TOP] + s[:, cv2.CC_STAT_HEIGHT]).max())
+
+
+def digit_groups(stats: np.ndarray) -> list[list[int]]:
+    """Blob labels grouped into digits, left to right."""
+    groups: list[list[int]] = []
+    for label in sorted(range(1, len(stats)), key=lambda k: stats[k, cv2.CC_STAT_LEFT]):
+        if groups:
+            g_left, _, g_right, _ = extent(stats, groups[-1])
+            left, _, right, _ = extent(stats, [label])
+            if min(right, g_right) - max(left, g_left) >= OVERLAP * min(right - left,
+                                                                      g_right - g_left):
+                groups[-1].append(label)
+                continue
+        groups.append([label])
+    heights = [extent(stats, g)[3] - extent(stats, g)[1] for g in groups]
+    median = np.median(heights)
+    for i in sorted(range(len(groups)), key=lambda k: heights[k]):  # shortest first
+        if heights[i] >= FRAGMENT * median:
+            break
+        left, _, right, _ = extent(stats, groups[i])
+        gaps = {j: max(extent(stats, groups[j])[0] - right, left - extent(stats, groups[j])[2])
+                for j in (i - 1, i + 1) if 0 <= j < len(groups) and groups[j]}
+        if gaps:
+            groups[min(gaps, key=gaps.get)] += groups[i]
+            groups[i] = []
+    return [g for g in groups if g]
+
+
+def as_input(ink: np.ndarray, piece: np.ndarray) -> np.ndarray:
+    """One digit's ink -> the model's 28x28 input, by the single-digit steps."""
+    return centre_by_mass(fit_box(normalise_stroke(crop_to_ink(ink, piece))))
+
+
+def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
+    """Cut a wide piece at the thinnest column of its middle half when both halves read as
+    digits more surely than the whole does; recursive, so three can touch too."""
+    x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
+    if width <= SPLIT_ASPECT * height or width < 8:
+        return [piece]
+    columns = piece[y:y + height, x:x + width].sum(axis=0)
+    lo, hi = width // 4, 3 * width // 4
+    cut = x + lo + int(np.argmin(columns[lo:hi]))
+    left, right = piece.copy(), piece.copy()
+    left[:, cut:] = False
+    right[:, :cut] = False
+    if not (left.any() and right.any()):
+        return [piece]
+    whole, *halves = predict_proba(np.stack([as_input(ink, p) for p in (piece, left, right)]),
+                                   model).max(axis=1)
+    if min(halves) <= whole:
+        return [piece]
+    return split_touching(ink, left, model) + split_touching(ink, right, model)
+
+
+def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberReading:
+    pixels = to_array(image)
+    grey = shrink(to_grayscale(pixels), NUMBER_SIDE)
+    scale = pixels.shape[1] / grey.shape[1]
+    ink = flatten_background(light_ink_on_dark(grey))
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink_mask(ink).astype(np.uint8),
+                                                           connectivity=8)
+    pieces = [part for group in digit_groups(stats)
+              for part in split_touching(ink, np.isin(labels, group), model)]
+    if len(pieces) > MAX_DIGITS:
+        raise NoDigitError(f"Found {len(pieces)} separate marks: write at most {MAX_DIGITS} digits.")
+    proba = predict_proba(np.stack([as_input(ink, p) for p in pieces]), model).astype(np.float64)
+    proba /= proba.sum(axis=1, keepdims=True)
+    return NumberReading(
+        text="".join(str(int(row.argmax())) for row in proba),
+        digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
+        boxes=[tuple(int(round(v * scale)) for v in cv2.boundingRect(p.astype(np.uint8)))
+               for p in pieces])
