@@ -12,7 +12,7 @@ import numpy as np
 from digit_core.decode import ImageInput, as_float, to_array
 from digit_core.errors import NoDigitError
 
-WORK_SIDE = 256  # images are shrunk to this before any work: 13x the 20-px box, bounded cost
+WORK_SIDE = 128  # images are shrunk to this before any work: 6x the 20-px box, bounded cost
 ZOOM_BELOW = 48  # a digit smaller than this on the work image is looked at again, zoomed in
 BOX = 20  # MNIST's digit box
 SIZE = 28
