@@ -33,6 +33,7 @@ PIPELINE = digit_core.read_digit(EXAMPLES[0]).stages  # loads and warms up the m
 FEEDBACK_DIR = Path(os.environ.get("FEEDBACK_DIR", HERE / "feedback"))
 UPLOADER = start_hub_upload(FEEDBACK_DIR)  # None unless HF_TOKEN and FEEDBACK_DATASET are set
 NOT_A_DIGIT = "Not a digit?"
+DIGITS = [str(d) for d in range(10)]
 
 
 def human_error(e: ValueError) -> gr.Error:
@@ -86,8 +87,8 @@ def send_feedback(correction: str | None, kept: dict | None) -> str:
     """Store one correction (only when Send is pressed)."""
     if kept is None:
         raise gr.Error("Draw or upload a digit first.", print_exception=False)
-    if correction is None:
-        raise gr.Error("Pick the right digit first.", print_exception=False)
+    if correction not in DIGITS:
+        raise gr.Error("Pick the right digit (0-9) first.", print_exception=False)
     reading = kept["reading"]
     save_feedback(FEEDBACK_DIR, reading.stages["centred 28x28"], kept["original"],
                   reading.probabilities, int(correction), UPLOADER and UPLOADER.lock)
@@ -194,7 +195,7 @@ with demo.route("Studio", "/studio") as studio:
                                interactive=False, height=230, buttons=[])
             with gr.Group():
                 with gr.Row(equal_height=True):
-                    correction = gr.Dropdown([str(d) for d in range(10)], value=None, scale=2,
+                    correction = gr.Dropdown(DIGITS, value=None, scale=2,
                                              label="Wrong? The right digit is", elem_id="correction")
                     send = gr.Button("Send", scale=1, elem_id="send")
                 thanks = gr.Markdown("Nothing you draw is stored unless you press Send.",

@@ -39,6 +39,26 @@ def test_app(client, tmp_path, name, data, expected):
             client.predict(handle_file(str(path)), api_name="/predict")
 
 
+@pytest.mark.parametrize("endpoint", ["/read_digit", "/explain", "/read_number", "/feedback"])
+def test_every_endpoint_refuses_bad_files_clearly(client, tmp_path, endpoint):
+    extra = (3,) if endpoint == "/feedback" else ()
+    for name, data, expected in CASES:
+        if isinstance(expected, str):
+            continue
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(AppError, match=expected[1]):
+            client.predict(handle_file(str(path)), *extra, api_name=endpoint)
+    example = handle_file("examples/8-drawing.png")
+    assert client.predict(example, api_name="/predict")["label"] == "8"
+
+
+@pytest.mark.parametrize("correction", [-1, 10, 123])
+def test_feedback_refuses_a_correction_that_is_not_a_digit(client, correction):
+    with pytest.raises(AppError, match="0-9"):
+        client.predict(handle_file("examples/8-drawing.png"), correction, api_name="/feedback")
+
+
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 def test_non_finite_floats(value):
     image = np.zeros((50, 50), np.float32)
