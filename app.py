@@ -5,6 +5,7 @@ The UI only wires Gradio components to digit_core, where all the image work happ
 
 import json
 import os
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,6 +31,8 @@ SELECT_BRUSH = """() => { const t = setInterval(() => {
 }, 200); setTimeout(() => clearInterval(t), 30000); }"""
 
 PIPELINE = digit_core.read_digit(EXAMPLES[0]).stages  # loads and warms up the model now
+# Tracing the explanation's graph takes a second or two: do it now, beside start-up.
+threading.Thread(target=explain, args=(PIPELINE["centred 28x28"], 0), daemon=True).start()
 FEEDBACK_DIR = Path(os.environ.get("FEEDBACK_DIR", HERE / "feedback"))
 UPLOADER = start_hub_upload(FEEDBACK_DIR)  # None unless HF_TOKEN and FEEDBACK_DATASET are set
 NOT_A_DIGIT = "Not a digit?"

@@ -24,6 +24,12 @@ STROKE_RANGE = (0.7, 1.5)  # pens within this factor of MNIST's are left as draw
 BLANK = "The image is blank: draw or upload a digit."
 
 
+def quantile(values: np.ndarray, q: float) -> float:
+    """Nearest-rank quantile by partial sort: np.percentile's interpolation costs 3-5x more."""
+    rank = round(q * (values.size - 1))
+    return float(np.partition(values.ravel(), rank)[rank])
+
+
 def to_grayscale(pixels: np.ndarray) -> np.ndarray:
     """H x W float32 in [0, 1]. Transparent areas are background; alpha carries the ink."""
     if pixels.ndim == 3 and pixels.shape[2] == 1:
@@ -60,7 +66,7 @@ def light_ink_on_dark(grey: np.ndarray) -> np.ndarray:
     smooth = cv2.medianBlur(grey, 3)  # single noisy pixels must not decide
     border = np.concatenate([smooth[:2].ravel(), smooth[-2:].ravel(),
                              smooth[:, :2].ravel(), smooth[:, -2:].ravel()])
-    background = float(np.median(border))
+    background = quantile(border, 0.5)
     darker_ink = background - smooth.min() > smooth.max() - background
     return 1.0 - grey if darker_ink else grey
 
@@ -75,7 +81,7 @@ def flatten_background(ink: np.ndarray) -> np.ndarray:
     side = 17  # a quarter of the thumbnail: far wider than any stroke
     background = cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
     background = cv2.blur(background, (side, side))
-    low, high = np.percentile(background, [5, 95])
+    low, high = quantile(background, 0.05), quantile(background, 0.95)
     if high - low < 0.08:  # flat already (canvas drawings): leave the strokes untouched
         return ink
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
@@ -104,8 +110,8 @@ def crop_to_ink(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     left, top, width, height = cv2.boundingRect(mask.astype(np.uint8))
     bottom, right = top + height, left + width
     sample, sample_mask = ink[::4, ::4], mask[::4, ::4]  # a median needs no more
-    paper = float(np.median(sample[~sample_mask])) if (~sample_mask).any() else 0.0
-    stroke = float(np.percentile(ink[mask], 90))
+    paper = quantile(sample[~sample_mask], 0.5) if (~sample_mask).any() else 0.0
+    stroke = quantile(ink[mask], 0.9)
     near_ink = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))  # keep anti-aliasing
     crop = (ink - paper) / max(stroke - paper, 1e-6) * near_ink
     return np.clip(crop[top:bottom, left:right], 0, 1).astype(np.float32)
