@@ -6,6 +6,7 @@ The UI only wires Gradio components to digit_core, where all the image work happ
 import json
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -39,18 +40,21 @@ NOT_A_DIGIT = "Not a digit?"
 DIGITS = [str(d) for d in range(10)]
 
 
-def human_error(e: ValueError) -> gr.Error:
-    return gr.Error(str(e), title="Can't read a digit here", print_exception=False)
+@contextmanager
+def human_errors():
+    """digit_core's typed errors become a message in the UI (and for API clients)."""
+    try:
+        yield
+    except (digit_core.InvalidImageError, digit_core.NoDigitError) as e:
+        raise gr.Error(str(e), title="Can't read a digit here", print_exception=False) from None
 
 
 def read(image) -> tuple[dict | str, dict | None]:
     """The Label's value, and what the details, the explanation and feedback need later."""
     if image is None:
         return {}, None
-    try:
+    with human_errors():
         reading = digit_core.read_digit(image)
-    except (digit_core.InvalidImageError, digit_core.NoDigitError) as e:
-        raise human_error(e) from None
     label = reading.probabilities if reading.is_digit else NOT_A_DIGIT
     return label, {"reading": reading, "original": image}
 
@@ -95,7 +99,8 @@ def send_feedback(correction: str | None, kept: dict | None) -> str:
     reading = kept["reading"]
     save_feedback(FEEDBACK_DIR, reading.stages["centred 28x28"], kept["original"],
                   reading.probabilities, int(correction), UPLOADER and UPLOADER.lock)
-    return f"Thank you: saved as a **{correction}** (the model said {top_digit(reading.probabilities)})."
+    said = top_digit(reading.probabilities)
+    return f"Thank you: saved as a **{correction}** (the model said {said})."
 
 
 def read_digit_api(image: FileData) -> dict:
@@ -115,20 +120,15 @@ def explain_api(image: FileData) -> dict:
             "attribution": explain(x, int(digit)).round(5).tolist()}
 
 
-def number_reading(image) -> digit_core.NumberReading:
-    try:
-        return digit_core.read_number(image)
-    except (digit_core.InvalidImageError, digit_core.NoDigitError) as e:
-        raise human_error(e) from None
-
-
 def show_number(image) -> tuple[str, np.ndarray | None]:
     """A whole number: the digits as text, and the picture with a box round each digit."""
     if image is None:
         return "", None
-    reading = number_reading(image)
-    picture = boxes_picture(to_uint8(as_float(to_array(image))), reading.boxes, reading.text)
-    return f"## {reading.text}", picture
+    with human_errors():
+        pixels = to_array(image)  # decoded once, for the reading and the picture
+        reading = digit_core.read_number(pixels)
+    return f"## {reading.text}", boxes_picture(to_uint8(as_float(pixels)), reading.boxes,
+                                               reading.text)
 
 
 def show_number_sketch(sketch: dict | None):
@@ -140,7 +140,8 @@ def show_number_sketch(sketch: dict | None):
 
 def read_number_api(image: FileData) -> dict:
     """`/read_number`: the number as text, each digit's probabilities and box (x, y, w, h)."""
-    return asdict(number_reading(image["path"]))
+    with human_errors():
+        return asdict(digit_core.read_number(image["path"]))
 
 
 def feedback_api(image: FileData, correction: int) -> str:

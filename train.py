@@ -55,6 +55,11 @@ def load_mnist(source: str) -> dict[str, np.ndarray]:
     return data
 
 
+def validation_size(n: int) -> int:
+    """The last 6,000 training digits, or a tenth of a small (smoke-run) training split."""
+    return min(VALIDATION_SIZE, n // 10)
+
+
 def data_sha256(data: dict[str, np.ndarray]) -> str:
     """One fingerprint for the same digits, whichever way they were loaded."""
     h = hashlib.sha256()
@@ -104,7 +109,7 @@ def train(args) -> None:
         for k in data:
             data[k] = data[k][: args.limit]
     x, y = as_input(data["x_train"]), data["y_train"].astype("int32")
-    n_val = min(VALIDATION_SIZE, len(x) // 10)
+    n_val = validation_size(len(x))
     x_train, y_train, x_val, y_val = x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
     if args.extra_data:  # corrections people sent from the app: training only, never validation
         x_extra, y_extra = load_feedback(Path(args.extra_data))
@@ -239,13 +244,12 @@ def add_digit_check(classifier: keras.Model, x_train: np.ndarray, x_val: np.ndar
                         drawn([canvas_drawing(d, rng) for d in digits[size // 2:]]),
                         drawn([non_digit(KINDS[i % len(KINDS)], rng, fonts="train")
                                for i in range(size)])])
-    n_digits = size
-    y = (np.arange(len(x)) < n_digits).astype("float32")
+    y = (np.arange(len(x)) < size).astype("float32")
     check = keras.Sequential([keras.Input(features.output.shape[1:]),
                               keras.layers.Dense(1, activation="sigmoid", name="is_digit")])
     check.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
     check.fit(features.predict(x, batch_size=500, verbose=0), y, epochs=30, batch_size=128,
-              verbose=0, class_weight={0: n_digits / (len(y) - n_digits), 1: 1.0})
+              verbose=0, class_weight={0: size / (len(y) - size), 1: 1.0})
 
     # Threshold on drawn validation digits, folded into the bias so that 0.5 is the cut.
     val_drawings = drawn([canvas_drawing(d, rng) for d in x_val[:3000]])
@@ -308,7 +312,7 @@ def digit_check(args) -> None:
     out, data = Path(args.out), load_mnist(args.data)
     saved = keras.saving.load_model(out / "digit_cnn.keras", safe_mode=True)
     classifier = keras.Model(saved.inputs, saved.get_layer("probabilities").output)
-    n_val = VALIDATION_SIZE
+    n_val = validation_size(len(data["x_train"]))
     serving, report = add_digit_check(classifier, data["x_train"][:-n_val],
                                       data["x_train"][-n_val:], data["y_train"][-n_val:], args.seed)
     save_serving_model(serving, out)

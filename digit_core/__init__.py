@@ -11,5 +11,6 @@ from digit_core.weights import LoadedModel, load_model
 
 __all__ = [
     "InvalidImageError", "NoDigitError", "LoadedModel", "load_model",
-    "DigitReading", "NumberReading", "read_number", "predict", "predict_proba", "read_digit", "preprocess", "preprocess_stages",
+    "DigitReading", "NumberReading", "predict", "predict_proba", "preprocess",
+    "preprocess_stages", "read_digit", "read_number",
 ]

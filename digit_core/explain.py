@@ -2,8 +2,9 @@
 
 Integrated gradients (Sundararajan et al. 2017) from a black image, the model's own "no ink":
 each pixel's share of the change in the digit's logit (its score before the softmax) along the
-straight path from black to the input. Shares sum to that change (completeness); positive ink argued for the digit,
-negative ink against it. One batched forward and backward pass of STEPS images.
+straight path from black to the input. Shares sum to that change (completeness); positive ink
+argued for the digit, negative ink against it. One batched forward and backward pass of STEPS
+images.
 """
 
 import keras

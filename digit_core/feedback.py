@@ -65,7 +65,8 @@ def save_feedback(folder: Path, model_input: np.ndarray, original: ImageInput,
 
 def load_feedback(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     """The stored corrections as training data: (N, 28, 28) uint8 inputs and their labels."""
-    lines = (folder / LOG).read_text(encoding="utf-8").splitlines() if (folder / LOG).exists() else []
+    log = folder / LOG
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
     records = [json.loads(line) for line in lines if line.strip()]
     x = [np.asarray(Image.open(folder / r["input"]).convert("L")) for r in records]
     y = [r["correction"] for r in records]

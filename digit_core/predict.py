@@ -11,6 +11,7 @@ from digit_core.preprocess import preprocess_stages
 from digit_core.weights import LoadedModel, load_model
 
 CHUNK = 256  # big batches run in chunks: the interpreter's buffers grow with the batch
+WRITING_ASPECT = 2.0  # wider than this times its height: a word or several marks (MNIST: <1.8)
 _default: LoadedModel | None = None
 _default_lock = threading.Lock()
 
@@ -62,9 +63,6 @@ class DigitReading:
     reason: str  # why it is not a digit, for the person who drew it ("" when it is one)
     digit_score: float  # the check's sigmoid; 0.5 is the cut
     stages: dict[str, np.ndarray]  # every preprocessing picture, the model's input last
-
-
-WRITING_ASPECT = 2.0  # wider than this times its height: a word or several marks (MNIST: <1.8)
 
 
 def read_digit(image: ImageInput, model: LoadedModel | None = None) -> DigitReading:

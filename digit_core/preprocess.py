@@ -105,6 +105,12 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
     return np.concatenate([[False], keep])[labels]
 
 
+def find_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Light ink on a flat dark background, and the mask of the ink (specks removed)."""
+    ink = flatten_background(light_ink_on_dark(grey))
+    return ink, ink_mask(ink)
+
+
 def crop_to_ink(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The ink's bounding box, with grey levels stretched so strokes are 1 and paper is 0."""
     left, top, width, height = cv2.boundingRect(mask.astype(np.uint8))
@@ -185,13 +191,11 @@ def preprocess_stages(image: ImageInput) -> dict[str, np.ndarray]:
     """Every intermediate picture, in order; the last one is the model's input."""
     full = to_grayscale(to_array(image))
     grey = shrink(full)
-    ink = flatten_background(light_ink_on_dark(grey))
-    mask = ink_mask(ink)
+    ink, mask = find_ink(grey)
     closer = zoom_in(full, grey, mask)
     if closer is not None:
         grey = closer
-        ink = flatten_background(light_ink_on_dark(grey))
-        mask = ink_mask(ink)
+        ink, mask = find_ink(grey)
     crop = normalise_stroke(crop_to_ink(ink, mask))
     box = fit_box(crop)
     return {"grayscale": grey, "ink mask": mask, "crop": crop, "20x20": box,

@@ -25,7 +25,7 @@ def test_positive_attribution_falls_on_or_next_to_ink():
 
 
 def test_attributions_add_up_to_the_change_in_the_digit_score():
-    """Completeness: the shares sum to logit(input) - logit(black), up to the path's 16 steps."""
+    """Completeness: the shares sum to logit(input) - logit(black), up to the path's 32 steps."""
     model = default_model().keras_model
     head = model.get_layer("probabilities")
     features = keras.Model(model.inputs, head.input)
