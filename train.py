@@ -5,11 +5,15 @@
     python train.py evaluate --data ../shared/data/mnist.npz   # test accuracy of model/
     python train.py --push-to-hub you/digit-cnn  # after training: upload model/
 
-    python train.py digit-check --data ../shared/data/mnist.npz  # redo only the step below
+    # the shipped ensemble: three networks (any backend: KERAS_BACKEND=jax on a GPU works),
+    # then one finish that joins them
+    python train.py --data D --seed 11 --network-only   # -> runs/seed-11/, also 12, 13
+    python train.py finish --data D --networks runs/seed-11 runs/seed-12 runs/seed-13
 
-Steps, top to bottom: data -> model -> train (a checkpoint every epoch) -> calibrate and fit the
-"is it a digit at all?" head (classifier frozen) -> evaluate once on the test split -> save the
-.keras (source of truth) and its LiteRT conversion -> plots, metrics, card.
+Steps, top to bottom: data -> model -> train one network (a checkpoint every epoch, in
+runs/seed-N/) -> finish: join the networks, calibrate and fit the "is it a digit at all?" head
+(networks frozen) -> save the .keras (source of truth) and its LiteRT conversion -> evaluate once
+on the test split -> plots, metrics, card.
 """
 
 import argparse
@@ -22,10 +26,10 @@ from pathlib import Path
 import keras
 import matplotlib
 import numpy as np
-import tensorflow as tf
+from keras import layers, ops
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
+import matplotlib.pyplot as plt  # after choosing the file-only backend
 
 from digit_core.feedback import load_feedback
 from digit_core.model import build_model
@@ -33,7 +37,7 @@ from drawings import canvas_drawing
 from non_digits import KINDS, non_digit
 
 VALIDATION_SIZE = 6000  # the last 6,000 training digits; the test split is touched once
-CHECKPOINTS = Path("checkpoints")
+RUNS = Path("runs")  # one folder per trained network: checkpoints, network.keras, history
 HUB_DATASET = "ylecun/mnist"
 
 
@@ -55,6 +59,11 @@ def load_mnist(source: str) -> dict[str, np.ndarray]:
     return data
 
 
+def limited(data: dict[str, np.ndarray], limit: int) -> dict[str, np.ndarray]:
+    """The first `limit` digits of each split (smoke runs), or all of them."""
+    return {k: v[:limit] for k, v in data.items()} if limit else data
+
+
 def validation_size(n: int) -> int:
     """The last 6,000 training digits, or a tenth of a small (smoke-run) training split."""
     return min(VALIDATION_SIZE, n // 10)
@@ -72,42 +81,44 @@ def as_input(x: np.ndarray) -> np.ndarray:
     return (x.astype("float32") / 255.0)[..., None]
 
 
-def random_stroke_width(x):
+class RandomStrokeWidth(layers.Layer):
     """Thicker or thinner pen strokes for some digits: people draw with every brush size."""
-    thicker = tf.nn.max_pool2d(x, 2, 1, "SAME")
-    thinner = 0.5 * (x - tf.nn.max_pool2d(-x, 2, 1, "SAME"))
-    pick = tf.random.uniform([tf.shape(x)[0], 1, 1, 1])
-    return tf.where(pick < 0.15, thicker, tf.where(pick < 0.25, thinner, x))
+
+    def __init__(self, seed: int):
+        super().__init__()
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training=False):
+        if not training:
+            return x
+        thicker = ops.max_pool(x, 2, 1, "same")
+        thinner = 0.5 * (x - ops.max_pool(-x, 2, 1, "same"))
+        pick = keras.random.uniform((ops.shape(x)[0], 1, 1, 1), seed=self.seed_generator)
+        return ops.where(pick < 0.15, thicker, ops.where(pick < 0.25, thinner, x))
 
 
-def training_dataset(x, y, batch_size: int, seed: int) -> tf.data.Dataset:
-    # Handwriting varies in slant, size and position; these ranges stay legible (a 6 never
-    # turns into a 9) and cover what the preprocessing leaves behind.
+def with_augmentation(network: keras.Model, seed: int) -> keras.Model:
+    """The network behind random distortions that act only in training, on whatever device
+    trains it. Handwriting varies in slant, size and position; these ranges stay legible (a 6
+    never turns into a 9) and cover what the preprocessing leaves behind."""
     augment = keras.Sequential([
-        keras.layers.RandomRotation(0.035, fill_mode="constant", seed=seed),  # +-12.6 degrees
-        keras.layers.RandomShear(0.15, 0.15, fill_mode="constant", seed=seed),
-        keras.layers.RandomZoom(0.12, fill_mode="constant", seed=seed),
-        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed),
-    ])
-    return (
-        tf.data.Dataset.from_tensor_slices((x, y))
-        .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-        .map(lambda a, b: (augment(random_stroke_width(a), training=True), b),
-             num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+        RandomStrokeWidth(seed),
+        layers.RandomRotation(0.035, fill_mode="constant", seed=seed),  # +-12.6 degrees
+        layers.RandomShear(0.15, 0.15, fill_mode="constant", seed=seed),
+        layers.RandomZoom(0.12, fill_mode="constant", seed=seed),
+        layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed),
+    ], name="augment")
+    inputs = keras.Input(network.input_shape[1:])
+    return keras.Model(inputs, network(augment(inputs)), name="training")
 
 
 # ----------------------------------------------------------------------------- train
 
 def train(args) -> None:
+    """Train one network into runs/seed-N/; then, unless --network-only, finish it alone."""
     keras.utils.set_random_seed(args.seed)
     t0 = time.time()
-    data = load_mnist(args.data)
-    if args.limit:
-        for k in data:
-            data[k] = data[k][: args.limit]
+    data = limited(load_mnist(args.data), args.limit)
     x, y = as_input(data["x_train"]), data["y_train"].astype("int32")
     n_val = validation_size(len(x))
     x_train, y_train, x_val, y_val = x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
@@ -117,52 +128,83 @@ def train(args) -> None:
         y_train = np.concatenate([y_train, y_extra.astype("int32")])
         print(f"extra data: {len(y_extra)} corrections from {args.extra_data}")
     print(f"data: {args.data}  train {len(x_train)}  validation {len(x_val)}  "
-          f"test {len(data['x_test'])}")
+          f"test {len(data['x_test'])}  backend {keras.backend.backend()}")
 
     steps = -(-len(x_train) // args.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(
         1e-4, decay_steps=steps * max(1, args.epochs - 1), alpha=0.01,
         warmup_target=2e-3, warmup_steps=steps)
-    model = build_model()
-    model.compile(optimizer=keras.optimizers.Adam(schedule),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    network = build_model()
+    trainer = with_augmentation(network, args.seed)
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule),
+                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
-    backup = CHECKPOINTS / "backup"
-    if not args.resume and CHECKPOINTS.exists():
-        shutil.rmtree(CHECKPOINTS)
-    CHECKPOINTS.mkdir(exist_ok=True)
-    history_csv = CHECKPOINTS / "history.csv"
+    run = RUNS / f"seed-{args.seed}"
+    if not args.resume and run.exists():
+        shutil.rmtree(run)
+    run.mkdir(parents=True, exist_ok=True)
     callbacks = [
-        # Saves model, optimizer and epoch after every epoch; `--resume` continues from there.
-        keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
-        keras.callbacks.CSVLogger(str(history_csv), append=args.resume),
+        # Saves weights, optimizer and epoch after every epoch; `--resume` continues from there.
+        keras.callbacks.BackupAndRestore(str(run / "checkpoints"), delete_checkpoint=False),
+        keras.callbacks.CSVLogger(str(run / "history.csv"), append=args.resume),
     ]
-    model.fit(training_dataset(x_train, y_train, args.batch_size, args.seed),
-              validation_data=(x_val, y_val), epochs=args.epochs,
-              callbacks=callbacks, verbose=2)
-    train_seconds = time.time() - t0
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    val_accuracy = float(model.evaluate(x_val, y_val, verbose=0)[1])
-    serving, check_report = add_digit_check(model, data["x_train"][:-n_val],
-                                            data["x_train"][-n_val:], y_val, args.seed)
-    save_serving_model(serving, out)
-    history = read_history(history_csv)
-    metrics = {
-        "validation_accuracy": round(val_accuracy, 5),
+    trainer.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
+                validation_data=(x_val, y_val), callbacks=callbacks, verbose=2)
+    network.save(run / "network.keras")
+    report = {
+        "seed": args.seed,
         "epochs": args.epochs,
         "batch_size": args.batch_size,
-        "seed": args.seed,
-        "parameters": int(model.count_params()),
-        "training_seconds": round(train_seconds, 1),
+        "validation_accuracy": round(float(trainer.evaluate(x_val, y_val, verbose=0)[1]), 5),
+        "training_seconds": round(time.time() - t0, 1),
+        "backend": keras.backend.backend(),
+        "train_size": len(x_train),
         "data_source": args.data,
         "data_sha256": data_sha256(data),
-        "train_size": len(x_train),
-        "validation_size": len(x_val),
-        **check_report,
     }
-    metrics.update(evaluate_on_test(out, data, history))
+    (run / "network.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report))
+    if not args.network_only:
+        finish([run], data, Path(args.out))
+
+
+def finish(runs: list[Path], data: dict[str, np.ndarray], out: Path) -> None:
+    """Join the trained networks (one, or several: an ensemble), calibrate them, fit the digit
+    check, save the served model and look at the test split once."""
+    reports = [json.loads((run / "network.json").read_text()) for run in runs]
+    if len({r["data_sha256"] for r in reports} | {data_sha256(data)}) != 1:
+        raise SystemExit("The networks were trained on other data than --data.")
+    n_val = validation_size(len(data["x_train"]))
+    serving = build_model(members=len(runs), digit_check=True)  # uncompiled: no optimizer state
+    for i, run in enumerate(runs):
+        network = keras.saving.load_model(run / "network.keras", safe_mode=True)
+        for part in ("features", "logits"):
+            serving.get_layer(f"{part}_{i}").set_weights(network.get_layer(f"{part}_0")
+                                                         .get_weights())
+    x_val, y_val = as_input(data["x_train"][-n_val:]), data["y_train"][-n_val:]
+    calibration = calibrate(serving, x_val, y_val)
+    check = fit_digit_check(serving, data["x_train"][:-n_val], data["x_train"][-n_val:],
+                            reports[0]["seed"])
+    out.mkdir(parents=True, exist_ok=True)
+    save_serving_model(serving, out)
+    metrics = {
+        **calibration,
+        "members": len(runs),
+        "seeds": [r["seed"] for r in reports],
+        "member_validation_accuracy": [r["validation_accuracy"] for r in reports],
+        "epochs": reports[0]["epochs"],
+        "batch_size": reports[0]["batch_size"],
+        "parameters": int(serving.count_params()),
+        "training_seconds": round(sum(r["training_seconds"] for r in reports), 1),
+        "backend": sorted({r["backend"] for r in reports}),
+        "data_source": reports[0]["data_source"],
+        "data_sha256": reports[0]["data_sha256"],
+        "train_size": reports[0]["train_size"],
+        "validation_size": n_val,
+        **check,
+    }
+    histories = [read_history(run / "history.csv") for run in runs]
+    metrics.update(evaluate_on_test(out, data, histories))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     write_model_card(out, metrics)
     print(json.dumps(metrics, indent=2))
@@ -185,9 +227,9 @@ CHECK_SIZE = 8000  # training digits (half drawn) and generated non-digits the c
 FLAGGED_ON_VALIDATION = 0.005  # share of drawn validation digits the check may call "not a digit"
 
 
-def features_model(classifier: keras.Model) -> keras.Model:
-    """The classifier up to its last layer: the 2,048 features both heads read."""
-    return keras.Model(classifier.inputs, classifier.get_layer("probabilities").input)
+def logits_model(model: keras.Model) -> keras.Model:
+    """The model up to its softmax: the (mean) logits."""
+    return keras.Model(model.inputs, model.get_layer("probabilities").input)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -224,20 +266,32 @@ def drawn(images: list[np.ndarray]) -> np.ndarray:
     return np.stack(inputs)[..., None]
 
 
-def add_digit_check(classifier: keras.Model, x_train: np.ndarray, x_val: np.ndarray,
-                    y_val: np.ndarray, seed: int) -> tuple[keras.Model, dict]:
-    """Temperature-scale the classifier on validation, then fit the "is_digit" head on its frozen
-    features: drawn training digits vs generated letters, scribbles, shapes, noise and text."""
-    rng = np.random.default_rng(seed)
-    head, features = classifier.get_layer("probabilities"), features_model(classifier)
-    logits = features.predict(as_input(x_val), batch_size=500, verbose=0) @ head.kernel.numpy() \
-        + head.bias.numpy()
+def calibrate(serving: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> dict:
+    """Validation accuracy, and a temperature fitted on validation folded into every network's
+    last layer: the mean of the scaled logits is the scaled mean, so the served probabilities
+    are calibrated."""
+    logits = logits_model(serving).predict(x_val, batch_size=500, verbose=0)
     temperature = fit_temperature(logits, y_val)
     ece_before = expected_calibration_error(softmax(logits), y_val)
     ece_after = expected_calibration_error(softmax(logits / temperature), y_val)
-    head.kernel.assign(head.kernel / temperature)  # the served probabilities are calibrated
-    head.bias.assign(head.bias / temperature)
+    for layer in serving.layers:
+        if layer.name.startswith("logits_"):
+            layer.kernel.assign(layer.kernel / temperature)
+            layer.bias.assign(layer.bias / temperature)
+    print(f"temperature {temperature:.3f}: validation ECE {ece_before:.4f} -> {ece_after:.4f}")
+    return {"validation_accuracy": round(float((logits.argmax(1) == y_val).mean()), 5),
+            "temperature": round(temperature, 4),
+            "validation_ece_before": round(ece_before, 5),
+            "validation_ece_after": round(ece_after, 5)}
 
+
+def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray,
+                    seed: int) -> dict:
+    """Fit the "is_digit" head on the frozen networks' features: drawn training digits vs
+    generated letters, scribbles, shapes, noise and text."""
+    rng = np.random.default_rng(seed)
+    head = serving.get_layer("is_digit")
+    features = keras.Model(serving.inputs, head.input)
     size = min(CHECK_SIZE, len(x_train))
     digits = x_train[rng.choice(len(x_train), size, replace=False)]
     x = np.concatenate([as_input(digits[: size // 2]),  # MNIST as is, and as drawings
@@ -246,35 +300,22 @@ def add_digit_check(classifier: keras.Model, x_train: np.ndarray, x_val: np.ndar
                                for i in range(size)])])
     y = (np.arange(len(x)) < size).astype("float32")
     check = keras.Sequential([keras.Input(features.output.shape[1:]),
-                              keras.layers.Dense(1, activation="sigmoid", name="is_digit")])
+                              layers.Dense(1, activation="sigmoid", name="is_digit")])
     check.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
     check.fit(features.predict(x, batch_size=500, verbose=0), y, epochs=30, batch_size=128,
               verbose=0, class_weight={0: size / (len(y) - size), 1: 1.0})
 
     # Threshold on drawn validation digits, folded into the bias so that 0.5 is the cut.
+    kernel, bias = check.get_layer("is_digit").get_weights()
     val_drawings = drawn([canvas_drawing(d, rng) for d in x_val[:3000]])
-    dense = check.get_layer("is_digit")
-    scores = features.predict(val_drawings, batch_size=500, verbose=0) \
-        @ dense.kernel.numpy()[:, 0] + dense.bias.numpy()[0]
-    dense.bias.assign(dense.bias - np.quantile(scores, FLAGGED_ON_VALIDATION))
-
-    serving = build_model(digit_check=True)  # fresh and uncompiled: no optimizer state shipped
-    same = [layer for layer in serving.layers if layer.name != "is_digit"]
-    for target, source in zip(same, classifier.layers, strict=True):  # built in the same order
-        assert type(target) is type(source), (target, source)
-        target.set_weights(source.get_weights())
-    serving.get_layer("is_digit").set_weights(dense.get_weights())
-    report = {"temperature": round(temperature, 4),
-              "validation_ece_before": round(ece_before, 5),
-              "validation_ece_after": round(ece_after, 5),
-              "digit_check_flagged_on_validation": FLAGGED_ON_VALIDATION}
-    print(f"temperature {temperature:.3f}: validation ECE {ece_before:.4f} -> {ece_after:.4f}")
-    return serving, report
+    scores = features.predict(val_drawings, batch_size=500, verbose=0) @ kernel[:, 0] + bias[0]
+    head.set_weights([kernel, bias - np.quantile(scores, FLAGGED_ON_VALIDATION)])
+    return {"digit_check_flagged_on_validation": FLAGGED_ON_VALIDATION}
 
 
 # ----------------------------------------------------------------------------- evaluate
 
-def evaluate_on_test(out: Path, data: dict[str, np.ndarray], history=None) -> dict:
+def evaluate_on_test(out: Path, data: dict[str, np.ndarray], histories=None) -> dict:
     """The one look at the test split: accuracy of the saved files, plus the pictures."""
     from digit_core import load_model, predict_proba
 
@@ -294,8 +335,8 @@ def evaluate_on_test(out: Path, data: dict[str, np.ndarray], history=None) -> di
     }
     print(f"test accuracy {results['test_accuracy']:.4%} ({results['test_errors']} errors)")
     plot_confusion_and_errors(out, data["x_test"], y_test, predicted)
-    if history is not None:
-        plot_training_curves(out, history)
+    if histories:
+        plot_training_curves(out, histories)
     return results
 
 
@@ -307,31 +348,26 @@ def evaluate(args) -> None:
         print(f"{key}: now {results[key]}, metrics.json {metrics.get(key)}")
 
 
-def digit_check(args) -> None:
-    """Calibrate and fit the digit check again for the classifier saved in --out."""
-    out, data = Path(args.out), load_mnist(args.data)
-    saved = keras.saving.load_model(out / "digit_cnn.keras", safe_mode=True)
-    classifier = keras.Model(saved.inputs, saved.get_layer("probabilities").output)
-    n_val = validation_size(len(data["x_train"]))
-    serving, report = add_digit_check(classifier, data["x_train"][:-n_val],
-                                      data["x_train"][-n_val:], data["y_train"][-n_val:], args.seed)
-    save_serving_model(serving, out)
-    metrics = json.loads((out / "metrics.json").read_text()) | report
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    write_model_card(out, metrics)
+def finish_command(args) -> None:
+    finish([Path(run) for run in args.networks], limited(load_mnist(args.data), args.limit),
+           Path(args.out))
 
 
 # ----------------------------------------------------------------------------- pictures
 
-def plot_training_curves(out: Path, history: dict[str, list[float]]) -> None:
-    epochs = np.arange(1, len(history["loss"]) + 1)
+def plot_training_curves(out: Path, histories: list[dict[str, list[float]]]) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for i, history in enumerate(histories):
+        epochs = np.arange(1, len(history["loss"]) + 1)
+        name = f"network {i + 1} " if len(histories) > 1 else ""
+        for ax, key in zip(axes, ("loss", "accuracy")):
+            ax.plot(epochs, history[key], color=f"C{i}", label=f"{name}train (augmented)")
+            ax.plot(epochs, history[f"val_{key}"], color=f"C{i}", linestyle="--",
+                    label=f"{name}validation")
     for ax, key in zip(axes, ("loss", "accuracy")):
-        ax.plot(epochs, history[key], label="train (augmented)")
-        ax.plot(epochs, history[f"val_{key}"], label="validation")
         ax.set(xlabel="epoch", title=key)
         ax.grid(alpha=0.3)
-        ax.legend()
+        ax.legend(fontsize=7)
     axes[0].set_yscale("log")
     fig.tight_layout()
     fig.savefig(out / "training_curves.png", dpi=100)
@@ -371,7 +407,8 @@ def plot_confusion_and_errors(out: Path, x_test, y_test, predicted) -> None:
 
 def write_model_card(out: Path, metrics: dict) -> None:
     template = (Path(__file__).parent / "model_card.md").read_text()
-    (out / "README.md").write_text(template.format(**metrics))
+    fields = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in metrics.items()}
+    (out / "README.md").write_text(template.format(**fields))
 
 
 def push_to_hub(out: Path, repo_id: str) -> None:
@@ -384,7 +421,7 @@ def push_to_hub(out: Path, repo_id: str) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("command", nargs="?", choices=["train", "evaluate", "digit-check"],
+    p.add_argument("command", nargs="?", choices=["train", "evaluate", "finish"],
                    default="train")
     p.add_argument("--data", default=HUB_DATASET,
                    help="a `datasets` name or folder (default ylecun/mnist), or a Keras .npz")
@@ -392,13 +429,17 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=32)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--resume", action="store_true", help="continue from checkpoints/")
+    p.add_argument("--resume", action="store_true", help="continue from runs/seed-N/checkpoints")
+    p.add_argument("--network-only", action="store_true",
+                   help="train: stop after the network (join networks later with `finish`)")
+    p.add_argument("--networks", nargs="+", metavar="RUN",
+                   help="finish: the runs/seed-N folders of the networks to serve together")
     p.add_argument("--limit", type=int, default=0, help="use only the first N digits (smoke runs)")
     p.add_argument("--extra-data", metavar="FOLDER",
                    help="also train on the corrections the app saved in this folder")
     p.add_argument("--push-to-hub", metavar="REPO_ID", help="upload --out to this Hub model repo")
     args = p.parse_args()
-    {"train": train, "evaluate": evaluate, "digit-check": digit_check}[args.command](args)
+    {"train": train, "evaluate": evaluate, "finish": finish_command}[args.command](args)
     if args.push_to_hub:
         push_to_hub(Path(args.out), args.push_to_hub)
 

@@ -21,8 +21,7 @@ _functions: dict[int, tf.types.experimental.PolymorphicFunction] = {}
 def attribution_function(keras_model):
     """A compiled (28, 28) input, digit -> (28, 28) attribution, made once per model."""
     if id(keras_model) not in _functions:
-        dense = keras_model.get_layer("probabilities")
-        features = keras.Model(keras_model.inputs, dense.input)
+        logits = keras.Model(keras_model.inputs, keras_model.get_layer("probabilities").input)
         alphas = tf.reshape((tf.range(STEPS, dtype=tf.float32) + 0.5) / STEPS, (STEPS, 1, 1, 1))
 
         @tf.function(input_signature=[tf.TensorSpec((28, 28), tf.float32),
@@ -31,7 +30,7 @@ def attribution_function(keras_model):
             path = alphas * x[None, :, :, None]  # midpoint rule from black to the input
             with tf.GradientTape() as tape:
                 tape.watch(path)
-                score = tf.linalg.matvec(features(path, training=False), dense.kernel[:, digit])
+                score = logits(path, training=False)[:, digit]
             return x * tf.reduce_mean(tape.gradient(score, path), axis=0)[:, :, 0]
 
         _functions[id(keras_model)] = attribute
