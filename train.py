@@ -192,7 +192,7 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], out: Path) -> None:
         "members": len(runs),
         "seeds": [r["seed"] for r in reports],
         "member_validation_accuracy": [r["validation_accuracy"] for r in reports],
-        "epochs": reports[0]["epochs"],
+        "epochs": [r["epochs"] for r in reports],
         "batch_size": reports[0]["batch_size"],
         "parameters": int(serving.count_params()),
         "training_seconds": round(sum(r["training_seconds"] for r in reports), 1),

@@ -36,7 +36,7 @@ def test_train_writes_everything_then_resumes(tiny_npz, tmp_path):
                  "training_curves.png", "confusion_matrix.png", "misclassified.png"):
         assert (out / name).stat().st_size > 0, name
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["epochs"] == 1 and metrics["test_size"] == 50 and metrics["train_size"] == 225
+    assert metrics["epochs"] == [1] and metrics["test_size"] == 50 and metrics["train_size"] == 225
     assert metrics["data_sha256"] and metrics["parameters"] > 100_000
     assert metrics["litert_vs_keras_max_abs_diff"] <= 1e-4
     assert metrics["temperature"] > 0 and 0 <= metrics["validation_ece_after"] <= 1
@@ -51,10 +51,38 @@ def test_train_writes_everything_then_resumes(tiny_npz, tmp_path):
     log = run_train(tmp_path, "--data", tiny_npz, "--epochs", 2, "--out", out,
                     "--batch-size", 32, "--resume")
     assert "Epoch 2/2" in log and "Epoch 1/2" not in log
-    assert json.loads((out / "metrics.json").read_text())["epochs"] == 2
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == [2]
 
     evaluation = run_train(tmp_path, "evaluate", "--data", tiny_npz, "--out", out)
     assert "test_accuracy: now" in evaluation
+
+
+def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
+    """Two networks trained apart, joined by `finish`: the served probabilities are the softmax
+    of the mean of their logits over the fitted temperature, and one look at the test split."""
+    import keras
+
+    from digit_core import load_model, predict_proba
+
+    for seed in (1, 2):
+        run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--batch-size", 32,
+                  "--seed", seed, "--network-only")
+    assert not (tmp_path / "model").exists()  # --network-only stops before the served model
+    out = tmp_path / "ensemble"
+    log = run_train(tmp_path, "finish", "--data", tiny_npz, "--out", out,
+                    "--networks", "runs/seed-1", "runs/seed-2")
+    assert log.count("test accuracy") == 1
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["members"] == 2 and metrics["seeds"] == [1, 2]
+
+    x = mnist_fixture()[0][:20].astype(np.float32) / 255
+    logits = [keras.Model(net.inputs, net.get_layer("probabilities").input)
+              .predict(x[..., None], verbose=0)
+              for net in (keras.saving.load_model(tmp_path / f"runs/seed-{s}/network.keras")
+                          for s in (1, 2))]
+    mean = np.mean(logits, axis=0) / metrics["temperature"]
+    expected = np.exp(mean) / np.exp(mean).sum(1, keepdims=True)
+    np.testing.assert_allclose(predict_proba(x, load_model(str(out))), expected, atol=1e-4)
 
 
 def test_datasets_loader_reads_the_hub_layout(tmp_path):
