@@ -32,9 +32,14 @@ def attribution_picture(x: np.ndarray, attribution: np.ndarray, side: int = 168)
 
 def boxes_picture(image: np.ndarray, boxes: list[tuple[int, int, int, int]], text: str
                   ) -> np.ndarray:
-    """The picture (RGB uint8) with each digit's box and reading drawn over it."""
-    picture = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else
-                                   np.repeat(image[..., None], 3, axis=2))
+    """The picture (RGB uint8; transparent parts shown white, like the canvas) with each digit's
+    box and reading drawn over it."""
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    elif image.shape[2] == 4:
+        alpha = image[..., 3:].astype(np.float32) / 255
+        image = np.round(image[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
+    picture = np.ascontiguousarray(image[..., :3])
     thick = max(2, round(max(picture.shape[:2]) / 300))
     for (x, y, w, h), digit in zip(boxes, text):
         cv2.rectangle(picture, (x, y), (x + w, y + h), (79, 70, 229), thick)

@@ -47,3 +47,13 @@ def test_one_digit_is_a_one_digit_number():
 def test_a_blank_canvas_has_no_number():
     with pytest.raises(NoDigitError):
         read_number(np.full((200, 600), 255, np.uint8))
+
+
+def test_the_number_picture_shows_a_transparent_background_as_white():
+    from digit_core.pictures import boxes_picture
+
+    layer = np.zeros((60, 90, 4), np.uint8)  # black ink on a transparent layer, as canvases send
+    layer[20:40, 30:34, 3] = 255
+    picture = boxes_picture(layer, [(28, 18, 8, 24)], "1")
+    assert picture.shape == (60, 90, 3)
+    assert (picture[2, 2] == 255).all() and (picture[30, 31] == 0).all()
