@@ -32,7 +32,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the file-only backend
 
 from digit_core.feedback import load_feedback
-from digit_core.model import build_model
+from digit_core.model import NUM_CLASSES, build_model
 from drawings import canvas_drawing
 from non_digits import KINDS, non_digit
 
@@ -114,8 +114,33 @@ def with_augmentation(network: keras.Model, seed: int) -> keras.Model:
 
 # ----------------------------------------------------------------------------- train
 
+DISTILL_TEMPERATURE = 4.0  # softens the teacher's answers so that its second guesses count
+DISTILL_WEIGHT = 0.5  # the teacher's share of the loss; the labels have the rest
+
+
+def teacher_targets(folder: Path, x: np.ndarray) -> np.ndarray:
+    """The served model in `folder` (e.g. three networks) answering every training digit,
+    softened: what a single student network learns to imitate (Hinton et al. 2015)."""
+    teacher = keras.saving.load_model(folder / "digit_cnn.keras", safe_mode=True)
+    logits = logits_model(teacher).predict(x, batch_size=500, verbose=0)
+    return softmax(logits / DISTILL_TEMPERATURE)
+
+
+def distillation_loss(y, logits):
+    """y: the one-hot label, then the teacher's softened probabilities (10 + 10 columns)."""
+    hard, soft = y[:, :NUM_CLASSES], y[:, NUM_CLASSES:]
+    labels = keras.losses.categorical_crossentropy(hard, logits, from_logits=True)
+    teacher = keras.losses.kl_divergence(soft, ops.softmax(logits / DISTILL_TEMPERATURE))
+    return (1 - DISTILL_WEIGHT) * labels + DISTILL_WEIGHT * DISTILL_TEMPERATURE**2 * teacher
+
+
+def accuracy(y, logits):
+    return ops.cast(ops.argmax(y[:, :NUM_CLASSES], -1) == ops.argmax(logits, -1), "float32")
+
+
 def train(args) -> None:
-    """Train one network into runs/seed-N/; then, unless --network-only, finish it alone."""
+    """Train one network into runs/seed-N/; then, unless --network-only, finish it alone.
+    With --teacher, it learns from a served model's answers as well as from the labels."""
     keras.utils.set_random_seed(args.seed)
     t0 = time.time()
     data = limited(load_mnist(args.data), args.limit)
@@ -135,9 +160,19 @@ def train(args) -> None:
         1e-4, decay_steps=steps * max(1, args.epochs - 1), alpha=0.01,
         warmup_target=2e-3, warmup_steps=steps)
     network = build_model()
-    trainer = with_augmentation(network, args.seed)
-    trainer.compile(optimizer=keras.optimizers.Adam(schedule),
-                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if args.teacher:  # the student trains on its logits; the teacher sees the clean digits
+        soft = teacher_targets(Path(args.teacher), x_train)
+        print(f"teacher: {args.teacher} agrees with {(soft.argmax(1) == y_train).mean():.2%} "
+              "of the training labels")
+        hot, hot_val = np.eye(NUM_CLASSES)[y_train], np.eye(NUM_CLASSES)[y_val]
+        y_train, y_val = np.concatenate([hot, soft], 1), np.concatenate([hot_val, hot_val], 1)
+        trainer = with_augmentation(logits_model(network), args.seed)
+        trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=distillation_loss,
+                        metrics=[accuracy])
+    else:
+        trainer = with_augmentation(network, args.seed)
+        trainer.compile(optimizer=keras.optimizers.Adam(schedule),
+                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
     run = RUNS / f"seed-{args.seed}"
     if not args.resume and run.exists():
@@ -158,6 +193,7 @@ def train(args) -> None:
         "validation_accuracy": round(float(trainer.evaluate(x_val, y_val, verbose=0)[1]), 5),
         "training_seconds": round(time.time() - t0, 1),
         "backend": keras.backend.backend(),
+        "teacher": args.teacher,
         "train_size": len(x_train),
         "data_source": args.data,
         "data_sha256": data_sha256(data),
@@ -435,6 +471,8 @@ def main() -> None:
     p.add_argument("--networks", nargs="+", metavar="RUN",
                    help="finish: the runs/seed-N folders of the networks to serve together")
     p.add_argument("--limit", type=int, default=0, help="use only the first N digits (smoke runs)")
+    p.add_argument("--teacher", metavar="FOLDER",
+                   help="train: also imitate this served model's answers (distillation)")
     p.add_argument("--extra-data", metavar="FOLDER",
                    help="also train on the corrections the app saved in this folder")
     p.add_argument("--push-to-hub", metavar="REPO_ID", help="upload --out to this Hub model repo")

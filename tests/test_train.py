@@ -85,6 +85,28 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     np.testing.assert_allclose(predict_proba(x, load_model(str(out))), expected, atol=1e-4)
 
 
+def test_distillation_loss_is_the_label_loss_when_the_student_matches_the_teacher():
+    sys.path.insert(0, str(ROOT))
+    import train
+
+    logits = np.array([[4.0, 1.0, -2.0, 0, 0, 0, 0, 0, 0, 0]], np.float32)
+    hot = np.eye(10, dtype=np.float32)[[0]]
+    matching = train.softmax(logits / train.DISTILL_TEMPERATURE)
+    other = train.softmax(logits[:, ::-1] / train.DISTILL_TEMPERATURE)
+    label_loss = -np.log(train.softmax(logits)[0, 0])
+    same = float(train.distillation_loss(np.concatenate([hot, matching], 1), logits)[0])
+    assert same == pytest.approx((1 - train.DISTILL_WEIGHT) * label_loss, rel=1e-4)
+    assert float(train.distillation_loss(np.concatenate([hot, other], 1), logits)[0]) > same + 1
+
+
+def test_a_student_learns_from_a_served_model(tiny_npz, tmp_path):
+    log = run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--batch-size", 32,
+                    "--seed", 3, "--network-only", "--teacher", ROOT / "model")
+    assert "teacher: " in log and "val_accuracy" in log
+    report = json.loads((tmp_path / "runs/seed-3/network.json").read_text())
+    assert report["teacher"] == str(ROOT / "model")
+
+
 def test_datasets_loader_reads_the_hub_layout(tmp_path):
     """`datasets` reads ylecun/mnist's layout (image + label, train/test); a local copy here."""
     import datasets
