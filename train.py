@@ -32,7 +32,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the file-only backend
 
 from digit_core.feedback import load_feedback
-from digit_core.model import NUM_CLASSES, build_model
+from digit_core.model import NUM_CLASSES, build_model, logits_model
 from drawings import canvas_drawing
 from non_digits import KINDS, non_digit
 
@@ -261,11 +261,6 @@ def save_serving_model(serving: keras.Model, out: Path) -> None:
 
 CHECK_SIZE = 8000  # training digits (half drawn) and generated non-digits the check learns from
 FLAGGED_ON_VALIDATION = 0.005  # share of drawn validation digits the check may call "not a digit"
-
-
-def logits_model(model: keras.Model) -> keras.Model:
-    """The model up to its softmax: the (mean) logits."""
-    return keras.Model(model.inputs, model.get_layer("probabilities").input)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

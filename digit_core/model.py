@@ -53,3 +53,8 @@ def build_model(members: int = 1, digit_check: bool = False, dropout: float = 0.
     is_digit = layers.Dense(1, activation="sigmoid", name="is_digit")(joined)
     return keras.Model(inputs, {"probabilities": probabilities, "is_digit": is_digit},
                        name="digit_cnn")
+
+
+def logits_model(model: keras.Model) -> keras.Model:
+    """The model up to its softmax: the (mean) logits, the scores before the probabilities."""
+    return keras.Model(model.inputs, model.get_layer("probabilities").input)

@@ -1,11 +1,11 @@
 """The explanation map: integrated gradients that sit on the ink and that point at what matters."""
 
 import cv2
-import keras
 import numpy as np
 
 from digit_core import predict_proba
 from digit_core.explain import explain
+from digit_core.model import logits_model
 from digit_core.pictures import attribution_picture
 from digit_core.predict import default_model
 from drawings import mnist_fixture
@@ -27,7 +27,7 @@ def test_positive_attribution_falls_on_or_next_to_ink():
 def test_attributions_add_up_to_the_change_in_the_digit_score():
     """Completeness: the shares sum to logit(input) - logit(black), up to the path's 32 steps."""
     model = default_model().keras_model
-    logits = keras.Model(model.inputs, model.get_layer("probabilities").input)
+    logits = logits_model(model)
     errors = []
     for x, digit in zip(X[:20], PREDICTED[:20]):
         logit = logits.predict(np.stack([x, np.zeros_like(x)])[..., None], verbose=0)[:, digit]

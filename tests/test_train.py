@@ -63,6 +63,7 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     import keras
 
     from digit_core import load_model, predict_proba
+    from digit_core.model import logits_model
 
     for seed in (1, 2):
         run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--batch-size", 32,
@@ -76,8 +77,7 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     assert metrics["members"] == 2 and metrics["seeds"] == [1, 2]
 
     x = mnist_fixture()[0][:20].astype(np.float32) / 255
-    logits = [keras.Model(net.inputs, net.get_layer("probabilities").input)
-              .predict(x[..., None], verbose=0)
+    logits = [logits_model(net).predict(x[..., None], verbose=0)
               for net in (keras.saving.load_model(tmp_path / f"runs/seed-{s}/network.keras")
                           for s in (1, 2))]
     mean = np.mean(logits, axis=0) / metrics["temperature"]
