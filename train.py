@@ -32,7 +32,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the file-only backend
 
 from digit_core.feedback import load_feedback
-from digit_core.model import NUM_CLASSES, build_model, logits_model
+from digit_core.model import NUM_CLASSES, build_model, logit_layers, logits_model
 from drawings import canvas_drawing
 from non_digits import KINDS, non_digit
 
@@ -305,10 +305,9 @@ def calibrate(serving: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> dic
     temperature = fit_temperature(logits, y_val)
     ece_before = expected_calibration_error(softmax(logits), y_val)
     ece_after = expected_calibration_error(softmax(logits / temperature), y_val)
-    for layer in serving.layers:
-        if layer.name.startswith("logits_"):
-            layer.kernel.assign(layer.kernel / temperature)
-            layer.bias.assign(layer.bias / temperature)
+    for layer in logit_layers(serving):
+        layer.kernel.assign(layer.kernel / temperature)
+        layer.bias.assign(layer.bias / temperature)
     print(f"temperature {temperature:.3f}: validation ECE {ece_before:.4f} -> {ece_after:.4f}")
     return {"validation_accuracy": round(float((logits.argmax(1) == y_val).mean()), 5),
             "temperature": round(temperature, 4),

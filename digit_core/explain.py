@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from digit_core.model import logit_layers
 from digit_core.predict import default_model
 from digit_core.weights import LoadedModel
 
@@ -24,7 +25,7 @@ def attribution_function(keras_model):
     """A compiled (28, 28) input, digit -> (28, 28) attribution, made once per model."""
     if id(keras_model) not in _functions:
         networks = [keras.Model(keras_model.inputs, layer.output)
-                    for layer in keras_model.layers if layer.name.startswith("logits_")]
+                    for layer in logit_layers(keras_model)]
         points = STEPS // len(networks) * len(networks)
         alphas = tf.reshape((tf.range(points, dtype=tf.float32) + 0.5) / points, (-1, 1, 1, 1))
 

@@ -55,6 +55,11 @@ def build_model(members: int = 1, digit_check: bool = False, dropout: float = 0.
                        name="digit_cnn")
 
 
+def logit_layers(model: keras.Model) -> list[layers.Dense]:
+    """Each network's last layer ("logits_i"), in order."""
+    return [layer for layer in model.layers if layer.name.startswith("logits_")]
+
+
 def logits_model(model: keras.Model) -> keras.Model:
     """The model up to its softmax: the (mean) logits, the scores before the probabilities."""
     return keras.Model(model.inputs, model.get_layer("probabilities").input)
