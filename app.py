@@ -78,16 +78,12 @@ def show_details(kept: dict | None):
     if kept is None:
         return "", None, None, []
     reading = kept["reading"]
-    x, digit = reading.stages["centred 28x28"], top_digit(reading.probabilities)
+    x, digit = reading.stages["centred 28x28"], reading.digit
     warning = "" if reading.is_digit else (
         f"⚠️ **{reading.reason}** If it is a digit, the closest is **{digit}** "
         f"({reading.probabilities[digit]:.0%}).")
     why = attribution_picture(x, explain(x, int(digit)))
     return warning, enlarge(x), why, stage_pictures(reading.stages)
-
-
-def top_digit(probabilities: dict[str, float]) -> str:
-    return max(probabilities, key=probabilities.get)
 
 
 def send_feedback(correction: str | None, kept: dict | None) -> str:
@@ -99,15 +95,14 @@ def send_feedback(correction: str | None, kept: dict | None) -> str:
     reading = kept["reading"]
     save_feedback(FEEDBACK_DIR, reading.stages["centred 28x28"], kept["original"],
                   reading.probabilities, int(correction), UPLOADER and UPLOADER.lock)
-    said = top_digit(reading.probabilities)
-    return f"Thank you: saved as a **{correction}** (the model said {said})."
+    return f"Thank you: saved as a **{correction}** (the model said {reading.digit})."
 
 
 def read_digit_api(image: FileData) -> dict:
     """`/read_digit`: probabilities, whether it is a digit at all (and why not), the digit score."""
     _, kept = read(image["path"])
     reading = kept["reading"]
-    return {"digit": top_digit(reading.probabilities), "probabilities": reading.probabilities,
+    return {"digit": reading.digit, "probabilities": reading.probabilities,
             "is_digit": reading.is_digit, "reason": reading.reason,
             "digit_score": reading.digit_score}
 
@@ -115,7 +110,8 @@ def read_digit_api(image: FileData) -> dict:
 def explain_api(image: FileData) -> dict:
     """`/explain`: the 28x28 input and the integrated-gradients map for the top digit."""
     _, kept = read(image["path"])
-    x, digit = kept["reading"].stages["centred 28x28"], top_digit(kept["reading"].probabilities)
+    reading = kept["reading"]
+    x, digit = reading.stages["centred 28x28"], reading.digit
     return {"digit": digit, "input": x.round(4).tolist(),
             "attribution": explain(x, int(digit)).round(5).tolist()}
 

@@ -64,6 +64,11 @@ class DigitReading:
     digit_score: float  # the check's sigmoid; 0.5 is the cut
     stages: dict[str, np.ndarray]  # every preprocessing picture, the model's input last
 
+    @property
+    def digit(self) -> str:
+        """The most probable digit, "0".."9"."""
+        return max(self.probabilities, key=self.probabilities.get)
+
 
 def read_digit(image: ImageInput, model: LoadedModel | None = None) -> DigitReading:
     """Any picture -> the probabilities, the digit check and the stages that led to them."""

@@ -64,9 +64,10 @@ def test_default_model_is_loaded_once():
     assert default_model() is default_model()
 
 
-def test_digits_pass_the_digit_check():
+def test_digits_pass_the_digit_check_and_name_the_digit():
     readings = [read_digit(black_on_white(drawing(i))) for i in range(100)]
     assert sum(r.is_digit for r in readings) >= 98
+    assert sum(r.digit == str(label) for r, label in zip(readings, LABELS)) >= 98
     assert all(r.reason == "" for r in readings if r.is_digit)
 
 
