@@ -97,10 +97,25 @@ class RandomStrokeWidth(layers.Layer):
         return ops.where(pick < 0.15, thicker, ops.where(pick < 0.25, thinner, x))
 
 
-def with_augmentation(network: keras.Model, seed: int) -> keras.Model:
+class Frozen(layers.Layer):
+    """A model run in inference mode (no dropout, fixed batch statistics) and never trained,
+    even inside a model being trained: Keras passes `training` down to nested models."""
+
+    def __init__(self, model: keras.Model):
+        super().__init__(trainable=False)
+        model.trainable = False
+        self.model = model
+
+    def call(self, x):
+        return self.model(x, training=False)
+
+
+def with_augmentation(network: keras.Model, seed: int, teacher: keras.Model | None = None
+                      ) -> keras.Model:
     """The network behind random distortions that act only in training, on whatever device
     trains it. Handwriting varies in slant, size and position; these ranges stay legible (a 6
-    never turns into a 9) and cover what the preprocessing leaves behind."""
+    never turns into a 9) and cover what the preprocessing leaves behind. With a `teacher`, its
+    logits on the same distorted digit are put beside the network's (a consistent teacher)."""
     augment = keras.Sequential([
         RandomStrokeWidth(seed),
         layers.RandomRotation(0.035, fill_mode="constant", seed=seed),  # +-12.6 degrees
@@ -109,7 +124,11 @@ def with_augmentation(network: keras.Model, seed: int) -> keras.Model:
         layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed),
     ], name="augment")
     inputs = keras.Input(network.input_shape[1:])
-    return keras.Model(inputs, network(augment(inputs)), name="training")
+    seen = augment(inputs)
+    outputs = network(seen)
+    if teacher is not None:
+        outputs = layers.Concatenate()([outputs, Frozen(teacher)(seen)])
+    return keras.Model(inputs, outputs, name="training")
 
 
 # ----------------------------------------------------------------------------- train
@@ -118,24 +137,17 @@ DISTILL_TEMPERATURE = 4.0  # softens the teacher's answers so that its second gu
 DISTILL_WEIGHT = 0.5  # the teacher's share of the loss; the labels have the rest
 
 
-def teacher_targets(folder: Path, x: np.ndarray) -> np.ndarray:
-    """The served model in `folder` (e.g. three networks) answering every training digit,
-    softened: what a single student network learns to imitate (Hinton et al. 2015)."""
-    teacher = keras.saving.load_model(folder / "digit_cnn.keras", safe_mode=True)
-    logits = logits_model(teacher).predict(x, batch_size=500, verbose=0)
-    return softmax(logits / DISTILL_TEMPERATURE)
-
-
 def distillation_loss(y, logits):
-    """y: the one-hot label, then the teacher's softened probabilities (10 + 10 columns)."""
-    hard, soft = y[:, :NUM_CLASSES], y[:, NUM_CLASSES:]
-    labels = keras.losses.categorical_crossentropy(hard, logits, from_logits=True)
-    teacher = keras.losses.kl_divergence(soft, ops.softmax(logits / DISTILL_TEMPERATURE))
-    return (1 - DISTILL_WEIGHT) * labels + DISTILL_WEIGHT * DISTILL_TEMPERATURE**2 * teacher
+    """y: the one-hot label; logits: the student's, then the teacher's (10 + 10 columns)."""
+    student, teacher = logits[:, :NUM_CLASSES], ops.stop_gradient(logits[:, NUM_CLASSES:])
+    labels = keras.losses.categorical_crossentropy(y, student, from_logits=True)
+    imitation = keras.losses.kl_divergence(ops.softmax(teacher / DISTILL_TEMPERATURE),
+                                           ops.softmax(student / DISTILL_TEMPERATURE))
+    return (1 - DISTILL_WEIGHT) * labels + DISTILL_WEIGHT * DISTILL_TEMPERATURE**2 * imitation
 
 
 def accuracy(y, logits):
-    return ops.cast(ops.argmax(y[:, :NUM_CLASSES], -1) == ops.argmax(logits, -1), "float32")
+    return ops.cast(ops.argmax(y, -1) == ops.argmax(logits[:, :NUM_CLASSES], -1), "float32")
 
 
 def train(args) -> None:
@@ -160,13 +172,12 @@ def train(args) -> None:
         1e-4, decay_steps=steps * max(1, args.epochs - 1), alpha=0.01,
         warmup_target=2e-3, warmup_steps=steps)
     network = build_model()
-    if args.teacher:  # the student trains on its logits; the teacher sees the clean digits
-        soft = teacher_targets(Path(args.teacher), x_train)
-        print(f"teacher: {args.teacher} agrees with {(soft.argmax(1) == y_train).mean():.2%} "
-              "of the training labels")
-        hot, hot_val = np.eye(NUM_CLASSES)[y_train], np.eye(NUM_CLASSES)[y_val]
-        y_train, y_val = np.concatenate([hot, soft], 1), np.concatenate([hot_val, hot_val], 1)
-        trainer = with_augmentation(logits_model(network), args.seed)
+    if args.teacher:  # the served model (e.g. three networks) teaching one student network
+        teacher = keras.saving.load_model(Path(args.teacher) / "digit_cnn.keras", safe_mode=True)
+        print(f"teacher: {args.teacher} ({len(logit_layers(teacher))} networks), "
+              "on the same distorted digits as the student")
+        y_train, y_val = np.eye(NUM_CLASSES)[y_train], np.eye(NUM_CLASSES)[y_val]
+        trainer = with_augmentation(logits_model(network), args.seed, logits_model(teacher))
         trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=distillation_loss,
                         metrics=[accuracy])
     else:

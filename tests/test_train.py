@@ -91,12 +91,34 @@ def test_distillation_loss_is_the_label_loss_when_the_student_matches_the_teache
 
     logits = np.array([[4.0, 1.0, -2.0, 0, 0, 0, 0, 0, 0, 0]], np.float32)
     hot = np.eye(10, dtype=np.float32)[[0]]
-    matching = train.softmax(logits / train.DISTILL_TEMPERATURE)
-    other = train.softmax(logits[:, ::-1] / train.DISTILL_TEMPERATURE)
     label_loss = -np.log(train.softmax(logits)[0, 0])
-    same = float(train.distillation_loss(np.concatenate([hot, matching], 1), logits)[0])
+    same = float(train.distillation_loss(hot, np.concatenate([logits, logits], 1))[0])
     assert same == pytest.approx((1 - train.DISTILL_WEIGHT) * label_loss, rel=1e-4)
-    assert float(train.distillation_loss(np.concatenate([hot, other], 1), logits)[0]) > same + 1
+    other = np.concatenate([logits, logits[:, ::-1]], 1)
+    assert float(train.distillation_loss(hot, other)[0]) > same + 1
+
+
+def test_the_teacher_answers_in_inference_mode_and_never_learns():
+    """Keras passes training=True down to nested models: dropout in the teacher would blur
+    its answers, and its batch-norm statistics would drift, unless it is frozen."""
+    sys.path.insert(0, str(ROOT))
+    import keras
+    import train
+    from digit_core.model import build_model, logits_model
+
+    teacher = logits_model(keras.saving.load_model(ROOT / "model/digit_cnn.keras"))
+    x = np.random.default_rng(0).random((64, 28, 28, 1)).astype("float32")
+    expected = teacher.predict(x, verbose=0)
+    inputs = keras.Input((28, 28, 1))
+    in_training = keras.Model(inputs, train.Frozen(teacher)(inputs))(x, training=True)
+    np.testing.assert_allclose(in_training, expected, atol=1e-5)
+
+    trainer = train.with_augmentation(logits_model(build_model()), 0, teacher)
+    before = [w.numpy().copy() for w in teacher.weights]
+    trainer.compile(optimizer="adam", loss=train.distillation_loss, metrics=[train.accuracy])
+    trainer.fit(x, np.eye(10)[np.arange(64) % 10], epochs=1, verbose=0)
+    assert all(np.array_equal(w.numpy(), b) for w, b in zip(teacher.weights, before))
+    assert len(trainer.trainable_weights) == len(build_model().trainable_weights)
 
 
 def test_a_student_learns_from_a_served_model(tiny_npz, tmp_path):
