@@ -172,10 +172,13 @@ def train(args) -> None:
         1e-4, decay_steps=steps * max(1, args.epochs - 1), alpha=0.01,
         warmup_target=2e-3, warmup_steps=steps)
     network = build_model()
+    teacher_name = None
     if args.teacher:  # the served model (e.g. three networks) teaching one student network
         teacher = keras.saving.load_model(Path(args.teacher) / "digit_cnn.keras", safe_mode=True)
-        print(f"teacher: {args.teacher} ({len(logit_layers(teacher))} networks), "
-              "on the same distorted digits as the student")
+        seeds = json.loads((Path(args.teacher) / "metrics.json").read_text())["seeds"]
+        teacher_name = f"the served model of seeds {', '.join(map(str, seeds))}"
+        print(f"teacher: {args.teacher}, {teacher_name}, on the same distorted digits as the "
+              "student")
         y_train, y_val = np.eye(NUM_CLASSES)[y_train], np.eye(NUM_CLASSES)[y_val]
         trainer = with_augmentation(logits_model(network), args.seed, logits_model(teacher))
         trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=distillation_loss,
@@ -204,7 +207,7 @@ def train(args) -> None:
         "validation_accuracy": round(float(trainer.evaluate(x_val, y_val, verbose=0)[1]), 5),
         "training_seconds": round(time.time() - t0, 1),
         "backend": keras.backend.backend(),
-        "teacher": args.teacher,
+        "teacher": teacher_name,
         "train_size": len(x_train),
         "data_source": args.data,
         "data_sha256": data_sha256(data),
@@ -247,6 +250,7 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], out: Path) -> None:
         "data_source": reports[0]["data_source"],
         "data_sha256": reports[0]["data_sha256"],
         "train_size": reports[0]["train_size"],
+        "teachers": [r["teacher"] or "none" for r in reports],
         "validation_size": n_val,
         **check,
     }

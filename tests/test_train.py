@@ -126,7 +126,8 @@ def test_a_student_learns_from_a_served_model(tiny_npz, tmp_path):
                     "--seed", 3, "--network-only", "--teacher", ROOT / "model")
     assert "teacher: " in log and "val_accuracy" in log
     report = json.loads((tmp_path / "runs/seed-3/network.json").read_text())
-    assert report["teacher"] == str(ROOT / "model")
+    seeds = json.loads((ROOT / "model/metrics.json").read_text())["seeds"]
+    assert report["teacher"] == f"the served model of seeds {', '.join(map(str, seeds))}"
 
 
 def test_datasets_loader_reads_the_hub_layout(tmp_path):
