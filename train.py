@@ -250,7 +250,7 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], out: Path) -> None:
         "data_source": reports[0]["data_source"],
         "data_sha256": reports[0]["data_sha256"],
         "train_size": reports[0]["train_size"],
-        "teachers": [r["teacher"] or "none" for r in reports],
+        "teachers": [r.get("teacher") or "none" for r in reports],  # older runs: no key
         "validation_size": n_val,
         **check,
     }
