@@ -181,12 +181,11 @@ def train(args) -> None:
               "student")
         y_train, y_val = np.eye(NUM_CLASSES)[y_train], np.eye(NUM_CLASSES)[y_val]
         trainer = with_augmentation(logits_model(network), args.seed, logits_model(teacher))
-        trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=distillation_loss,
-                        metrics=[accuracy])
+        loss, metric = distillation_loss, accuracy
     else:
         trainer = with_augmentation(network, args.seed)
-        trainer.compile(optimizer=keras.optimizers.Adam(schedule),
-                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        loss, metric = "sparse_categorical_crossentropy", "accuracy"
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=[metric])
 
     run = RUNS / f"seed-{args.seed}"
     if not args.resume and run.exists():
