@@ -98,6 +98,34 @@ def test_distillation_loss_is_the_label_loss_when_the_student_matches_the_teache
     assert float(train.distillation_loss(hot, other)[0]) > same + 1
 
 
+def test_distortion_is_one_random_warp_per_digit_within_its_ranges():
+    """Off outside training; in training every digit gets its own warp: the shift alone moves
+    it by at most 10 % of 28 px, and the whole warp keeps its ink within the zoom's range."""
+    sys.path.insert(0, str(ROOT))
+    import train
+
+    x = mnist_fixture()[0][:64, ..., None].astype(np.float32) / 255
+    layer = train.RandomDistortion(seed=0)
+    np.testing.assert_array_equal(layer(x, training=False), x)
+    still = train.RandomDistortion(0, rotation=0, shear=0, zoom=0, shift=0)
+    np.testing.assert_allclose(still(x, training=True), x, atol=1e-5)
+
+    def centre_of_mass(images):
+        rows, cols = np.indices(images.shape[1:3])
+        mass = images[..., 0].sum((1, 2))
+        return np.stack([(images[..., 0] * rows).sum((1, 2)) / mass,
+                         (images[..., 0] * cols).sum((1, 2)) / mass], 1)
+
+    shifted = np.asarray(train.RandomDistortion(0, rotation=0, shear=0, zoom=0)(x, training=True))
+    moves = centre_of_mass(shifted) - centre_of_mass(x)
+    assert np.abs(moves).max() <= 0.1 * 28 + 0.05 and moves.std(0).min() > 1.0
+
+    warped = np.asarray(layer(x, training=True))
+    ink = warped.sum((1, 2, 3)) / x.sum((1, 2, 3))  # zoom +-12 %: area x 0.80 ... 1.29
+    assert ink.min() > 0.75 and ink.max() < 1.35 and ink.std() > 0.03
+    assert np.abs(warped - x).mean((1, 2, 3)).min() > 0.005  # every digit moved
+
+
 def test_the_teacher_answers_in_inference_mode_and_never_learns():
     """Keras passes training=True down to nested models: dropout in the teacher would blur
     its answers, and its batch-norm statistics would drift, unless it is frozen."""
