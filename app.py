@@ -160,7 +160,7 @@ with gr.Blocks(title="Digit Studio", delete_cache=(3600, 3600)) as demo:
 
 with demo.route("Studio", "/studio") as studio:
     gr.Markdown("# ✏️ Digit Studio\nDraw a digit (0–9) or upload a picture of one: "
-                "the networks' probabilities for every digit update as you draw.")
+                "the network's probabilities for every digit update as you draw.")
     kept = gr.State(time_to_live=120)  # the last reading, per visitor, freed after two minutes
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):

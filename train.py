@@ -5,10 +5,12 @@
     python train.py evaluate --data ../shared/data/mnist.npz   # test accuracy of model/
     python train.py --push-to-hub you/digit-cnn  # after training: upload model/
 
-    # the shipped ensemble: three networks (any backend: KERAS_BACKEND=jax on a GPU works),
-    # then one finish that joins them
-    python train.py --data D --seed 11 --network-only   # -> runs/seed-11/, also 12, 13
-    python train.py finish --data D --networks runs/seed-11 runs/seed-12 runs/seed-13
+    # the shipped model: three networks joined into a teacher (an ensemble), then one network
+    # that learns from the labels and from the teacher (any backend: KERAS_BACKEND=jax on a GPU)
+    python train.py --data D --seed 1 --network-only    # -> runs/seed-1/, also seeds 3 and 4
+    python train.py finish --data D --networks runs/seed-1 runs/seed-3 runs/seed-4
+    python train.py --data D --seed 7 --epochs 120 --teacher model --network-only
+    python train.py finish --data D --networks runs/seed-7
 
 Steps, top to bottom: data -> model -> train one network (a checkpoint every epoch, in
 runs/seed-N/) -> finish: join the networks, calibrate and fit the "is it a digit at all?" head
@@ -240,12 +242,13 @@ def train(args) -> None:
     (run / "network.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report))
     if not args.network_only:
-        finish([run], data, Path(args.out))
+        finish([run], data, args.data, Path(args.out))
 
 
-def finish(runs: list[Path], data: dict[str, np.ndarray], out: Path) -> None:
+def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path) -> None:
     """Join the trained networks (one, or several: an ensemble), calibrate them, fit the digit
-    check, save the served model and look at the test split once."""
+    check, save the served model and look at the test split once. `data` (from `source`) must
+    be the digits the networks were trained on, wherever that copy lived."""
     reports = [json.loads((run / "network.json").read_text()) for run in runs]
     if len({r["data_sha256"] for r in reports} | {data_sha256(data)}) != 1:
         raise SystemExit("The networks were trained on other data than --data.")
@@ -272,7 +275,7 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], out: Path) -> None:
         "parameters": int(serving.count_params()),
         "training_seconds": round(sum(r["training_seconds"] for r in reports), 1),
         "backend": sorted({r["backend"] for r in reports}),
-        "data_source": reports[0]["data_source"],
+        "data_source": source,
         "data_sha256": reports[0]["data_sha256"],
         "train_size": reports[0]["train_size"],
         "teachers": [r.get("teacher") or "none" for r in reports],  # older runs: no key
@@ -420,7 +423,7 @@ def evaluate(args) -> None:
 
 def finish_command(args) -> None:
     finish([Path(run) for run in args.networks], limited(load_mnist(args.data), args.limit),
-           Path(args.out))
+           args.data, Path(args.out))
 
 
 # ----------------------------------------------------------------------------- pictures
@@ -478,6 +481,9 @@ def plot_confusion_and_errors(out: Path, x_test, y_test, predicted) -> None:
 def write_model_card(out: Path, metrics: dict) -> None:
     template = (Path(__file__).parent / "model_card.md").read_text()
     fields = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in metrics.items()}
+    n = metrics["members"]
+    fields["networks"] = ("A small convolutional network" if n == 1 else
+                          f"{n} small convolutional networks side by side (an ensemble)")
     (out / "README.md").write_text(template.format(**fields))
 
 
