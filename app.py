@@ -165,9 +165,11 @@ with demo.route("Studio", "/studio") as studio:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             with gr.Tab("Draw") as draw_tab:
+                # 280 px is 10x MNIST's 28 and a quarter of 560's pixels for the browser to
+                # export after every stroke: the answer shows ~0.2 s sooner (README "Speed").
                 sketch = gr.Sketchpad(elem_id="sketch", label="Draw one digit",
-                                      canvas_size=(560, 560), height=460, layers=False,
-                                      brush=gr.Brush(default_size=14, colors=["#000000"],
+                                      canvas_size=(280, 280), height=460, layers=False,
+                                      brush=gr.Brush(default_size=7, colors=["#000000"],
                                                      color_mode="fixed"))
             with gr.Tab("Upload") as upload_tab:
                 upload = gr.Image(elem_id="upload", label="A picture of one digit",

@@ -20,15 +20,20 @@ TOP_LABEL = "#prediction [data-testid='label-output-value']"
 SEVEN = [(0.28, 0.22), (0.72, 0.22), (0.45, 0.82)]
 
 
+def browser_args() -> dict:
+    """Headless Debian Chromium, quiet: no sandbox (containers), GPU, updates or sync."""
+    return {"executable_path": CHROMIUM, "headless": True, "args": [
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]}
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: apt-get install -y chromium")  # never skipped
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(**browser_args())
         yield browser
         browser.close()
 
