@@ -114,10 +114,10 @@ class Frozen(layers.Layer):
 
 class RandomDistortion(layers.Layer):
     """Handwriting varies in slant, size and position: each digit gets its own random rotation
-    (+-12.6 degrees), shear (+-0.15), zoom (+-12 %) and shift (+-10 %), joined into one matrix
-    and applied by one `ops.image.affine_transform`. (Keras' RandomRotation, RandomShear,
-    RandomZoom and RandomTranslation layers, one warp each, made a GPU training step 180x
-    slower than the bare network's; see README "Training".)"""
+    (+-0.22 radians, 12.6 degrees), shear (+-0.15), zoom (+-12 %) and shift (+-10 % of the
+    side), joined into one matrix and applied by one `ops.image.affine_transform`. (Keras'
+    RandomRotation, RandomShear, RandomZoom and RandomTranslation layers, one warp each, made
+    a GPU training step ~190x slower than the bare network's: benchmarks/train_step.py.)"""
 
     def __init__(self, seed: int, rotation: float = 0.22, shear: float = 0.15,
                  zoom: float = 0.12, shift: float = 0.1):
