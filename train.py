@@ -34,7 +34,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the file-only backend
 
 from digit_core.feedback import load_feedback
-from digit_core.model import NUM_CLASSES, build_model, logit_layers, logits_model
+from digit_core.model import (CHECK_HIDDEN, NUM_CLASSES, build_model, logit_layers,
+                               logits_model)
 from drawings import canvas_drawing
 from non_digits import KINDS, non_digit
 
@@ -363,8 +364,8 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
     """Fit the "is_digit" head on the frozen networks' features: drawn training digits vs
     generated letters, scribbles, shapes, noise and text."""
     rng = np.random.default_rng(seed)
-    head = serving.get_layer("is_digit")
-    features = keras.Model(serving.inputs, head.input)
+    parts = [serving.get_layer("is_digit_hidden"), serving.get_layer("is_digit")]
+    features = keras.Model(serving.inputs, parts[0].input)
     size = min(CHECK_SIZE, len(x_train))
     digits = x_train[rng.choice(len(x_train), size, replace=False)]
     x = np.concatenate([as_input(digits[: size // 2]),  # MNIST as is, and as drawings
@@ -372,17 +373,21 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
                         drawn([non_digit(KINDS[i % len(KINDS)], rng, fonts="train")
                                for i in range(size)])])
     y = (np.arange(len(x)) < size).astype("float32")
-    check = keras.Sequential([keras.Input(features.output.shape[1:]),
-                              layers.Dense(1, activation="sigmoid", name="is_digit")])
-    check.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
+    hidden = layers.Dense(CHECK_HIDDEN, activation="relu")
+    score = layers.Dense(1)  # the digit-or-not score; the sigmoid comes with the served layer
+    check = keras.Sequential([keras.Input(features.output.shape[1:]), hidden, score])
+    check.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.BinaryCrossentropy(from_logits=True))
     check.fit(features.predict(x, batch_size=500, verbose=0), y, epochs=30, batch_size=128,
               verbose=0, class_weight={0: size / (len(y) - size), 1: 1.0})
 
     # Threshold on drawn validation digits, folded into the bias so that 0.5 is the cut.
-    kernel, bias = check.get_layer("is_digit").get_weights()
     val_drawings = drawn([canvas_drawing(d, rng) for d in x_val[:3000]])
-    scores = features.predict(val_drawings, batch_size=500, verbose=0) @ kernel[:, 0] + bias[0]
-    head.set_weights([kernel, bias - np.quantile(scores, FLAGGED_ON_VALIDATION)])
+    scores = check.predict(features.predict(val_drawings, batch_size=500, verbose=0),
+                           batch_size=500, verbose=0)[:, 0]
+    kernel, bias = score.get_weights()
+    parts[0].set_weights(hidden.get_weights())
+    parts[1].set_weights([kernel, bias - np.quantile(scores, FLAGGED_ON_VALIDATION)])
     return {"digit_check_flagged_on_validation": FLAGGED_ON_VALIDATION}
 
 

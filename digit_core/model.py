@@ -5,7 +5,8 @@ after every convolution, the max-pools replaced by learnable strided 5x5 convolu
 800k-parameter Dense256 replaced by a 4x4 convolution, which keeps each network small (~1.3 MB).
 train.py trains one network at a time; the served model holds `members` of them, trained from
 different seeds, side by side (an ensemble: their logits are averaged), and a second head on
-their joined features, "is_digit" (a letter? a scribble?), fitted with the networks frozen.
+their joined features, "is_digit" (a letter? a scribble?: one hidden layer, then a sigmoid),
+fitted with the networks frozen.
 """
 
 import keras
@@ -13,6 +14,9 @@ from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
+# The digit check's hidden units: on validation non-digits, 128 flagged 98.9 % where one
+# logistic unit flagged 97.4 %, for 262k more parameters.
+CHECK_HIDDEN = 128
 
 
 def conv_bn(x, filters: int, kernel: int, strides: int = 1, padding: str = "same"):
@@ -50,7 +54,8 @@ def build_model(members: int = 1, digit_check: bool = False, dropout: float = 0.
     if not digit_check:
         return keras.Model(inputs, probabilities, name="digit_cnn")
     joined = features[0] if members == 1 else layers.Concatenate(name="joined")(features)
-    is_digit = layers.Dense(1, activation="sigmoid", name="is_digit")(joined)
+    hidden = layers.Dense(CHECK_HIDDEN, activation="relu", name="is_digit_hidden")(joined)
+    is_digit = layers.Dense(1, activation="sigmoid", name="is_digit")(hidden)
     return keras.Model(inputs, {"probabilities": probabilities, "is_digit": is_digit},
                        name="digit_cnn")
 

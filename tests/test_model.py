@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from digit_core.model import build_model, logit_layers
+from digit_core.model import CHECK_HIDDEN, build_model, logit_layers
 
 
 def test_one_network_gives_ten_probabilities():
@@ -25,4 +25,5 @@ def test_networks_side_by_side_average_their_logits_and_share_the_digit_check():
     mean = np.mean(logits, axis=0)
     expected = np.exp(mean) / np.exp(mean).sum(1, keepdims=True)
     np.testing.assert_allclose(out["probabilities"], expected, atol=1e-5)
-    assert model.get_layer("is_digit").kernel.shape == (3 * 2048, 1)  # all networks' features
+    assert model.get_layer("is_digit_hidden").kernel.shape == (3 * 2048, CHECK_HIDDEN)  # all
+    assert model.get_layer("is_digit").kernel.shape == (CHECK_HIDDEN, 1)  # networks' features
