@@ -364,8 +364,9 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
     """Fit the "is_digit" head on the frozen networks' features: drawn training digits vs
     generated letters, scribbles, shapes, noise and text."""
     rng = np.random.default_rng(seed)
-    parts = [serving.get_layer("is_digit_hidden"), serving.get_layer("is_digit")]
-    features = keras.Model(serving.inputs, parts[0].input)
+    served_hidden = serving.get_layer("is_digit_hidden")
+    served_score = serving.get_layer("is_digit")
+    features = keras.Model(serving.inputs, served_hidden.input)
     size = min(CHECK_SIZE, len(x_train))
     digits = x_train[rng.choice(len(x_train), size, replace=False)]
     x = np.concatenate([as_input(digits[: size // 2]),  # MNIST as is, and as drawings
@@ -386,8 +387,8 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
     scores = check.predict(features.predict(val_drawings, batch_size=500, verbose=0),
                            batch_size=500, verbose=0)[:, 0]
     kernel, bias = score.get_weights()
-    parts[0].set_weights(hidden.get_weights())
-    parts[1].set_weights([kernel, bias - np.quantile(scores, FLAGGED_ON_VALIDATION)])
+    served_hidden.set_weights(hidden.get_weights())
+    served_score.set_weights([kernel, bias - np.quantile(scores, FLAGGED_ON_VALIDATION)])
     return {"digit_check_flagged_on_validation": FLAGGED_ON_VALIDATION}
 
 
