@@ -13,18 +13,27 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 from gradio import FileData
+from gradio.utils import get_upload_folder
+from starlette.middleware import Middleware
 
 import digit_core
+import guards
 from digit_core.decode import as_float, to_array
 from digit_core.explain import explain
-from digit_core.feedback import save_feedback, start_hub_upload
+from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
 from digit_core.pictures import (attribution_picture, boxes_picture, enlarge, stage_pictures,
                                  to_uint8)
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
 METRICS = json.loads((HERE / "model" / "metrics.json").read_text())
-MAX_FILE_SIZE = "10mb"
+UPLOADS = Path(get_upload_folder()).resolve()
+READABLE = (UPLOADS, (HERE / "examples").resolve())  # the only places a handler opens files
+EXAMPLE_PICTURES = {file_sha256(p) for p in EXAMPLES}  # MNIST test digits: no corrections
+# Per visitor: the explanation, numbers and API calls cost ~10x a prediction; corrections are rare.
+COSTLY = guards.RateLimit(60, 60)
+CORRECTIONS = guards.RateLimit(5, 60)
+UPLOAD_BUDGET = guards.RateLimit(*guards.UPLOAD_BYTES_PER_VISITOR)
 # Gradio 6.31 opens the Sketchpad with no tool selected: pick the brush once the canvas exists.
 SELECT_BRUSH = """() => { const t = setInterval(() => {
   const brush = document.querySelector('#ID button[aria-label="Brush"]');
@@ -49,34 +58,54 @@ def human_errors():
         raise gr.Error(str(e), title="Can't read a digit here", print_exception=False) from None
 
 
-def read(image) -> tuple[dict | str, dict | None]:
+def uploaded(file) -> str | None:
+    """The path of a file the visitor uploaded (or a bundled example), whatever they sent."""
+    if file is None:
+        return None
+    with human_errors():
+        return guards.checked_path(file, READABLE)
+
+
+def composite(sketch) -> dict | None:
+    """A Sketchpad value's flattened picture: its layers and background are never decoded."""
+    return sketch.get("composite") if isinstance(sketch, dict) else None
+
+
+def limit(rate: guards.RateLimit, request: gr.Request, what: str) -> None:
+    if not rate.allow(guards.visitor(request.client.host if request.client else None,
+                                     request.headers)):
+        raise gr.Error(f"Too many {what} from you in a minute: wait a moment and try again.",
+                       title="Slow down", print_exception=False)
+
+
+def read(path: str | None) -> tuple[dict | str, dict | None]:
     """The Label's value, and what the details, the explanation and feedback need later."""
-    if image is None:
+    if path is None:
         return {}, None
     with human_errors():
-        reading = digit_core.read_digit(image)
+        reading = digit_core.read_digit(path)
     label = reading.probabilities if reading.is_digit else NOT_A_DIGIT
-    return label, {"reading": reading, "original": image}
+    return label, {"reading": reading, "original": path}
 
 
 def predict_file(file: dict | None):
-    """`/predict`: any image file, decoded by digit_core itself (not by Gradio)."""
-    return read(file and file["path"])
+    """`/predict`: any uploaded image file, decoded by digit_core itself (not by Gradio)."""
+    return read(uploaded(file))
 
 
 def predict_sketch(sketch: dict | None):
     """`/predict_sketch`: the Sketchpad's {background, layers, composite}."""
-    composite = (sketch or {}).get("composite")
     try:
-        return read(composite)
+        return read(uploaded(composite(sketch)))
     except gr.Error:  # a blank canvas or a first dot: show nothing yet, no popup
         return {}, None
 
 
-def show_details(kept: dict | None):
+def show_details(kept: dict | None, request: gr.Request):
     """Warning, 28x28 input, explanation map and stages for the last reading."""
     if kept is None:
         return "", None, None, []
+    limit(COSTLY, request, "explanations")
     reading = kept["reading"]
     x, digit = reading.stages["centred 28x28"], reading.digit
     warning = "" if reading.is_digit else (
@@ -86,68 +115,82 @@ def show_details(kept: dict | None):
     return warning, enlarge(x), why, stage_pictures(reading.stages)
 
 
-def send_feedback(correction: str | None, kept: dict | None) -> str:
+def send_feedback(correction: str | None, kept: dict | None, request: gr.Request) -> str:
     """Store one correction (only when Send is pressed)."""
     if kept is None:
         raise gr.Error("Draw or upload a digit first.", print_exception=False)
     if correction not in DIGITS:
         raise gr.Error("Pick the right digit (0-9) first.", print_exception=False)
+    limit(CORRECTIONS, request, "corrections")
     reading = kept["reading"]
-    save_feedback(FEEDBACK_DIR, reading.stages["centred 28x28"], kept["original"],
-                  reading.probabilities, int(correction), UPLOADER and UPLOADER.lock)
+    try:
+        save_feedback(FEEDBACK_DIR, reading.stages["centred 28x28"], kept["original"],
+                      reading.probabilities, int(correction), reading.is_digit,
+                      UPLOADER and UPLOADER.lock, EXAMPLE_PICTURES)
+    except (FeedbackRefused, OSError) as e:  # OSError: the upload was swept from the cache
+        raise gr.Error(str(e) if isinstance(e, FeedbackRefused) else
+                       "Your picture is gone from the server: upload it again.",
+                       print_exception=False) from None
     return f"Thank you: saved as a **{correction}** (the model said {reading.digit})."
 
 
-def read_digit_api(image: FileData) -> dict:
+def read_digit_api(image: FileData, request: gr.Request) -> dict:
     """`/read_digit`: probabilities, whether it is a digit at all (and why not), the digit score."""
-    _, kept = read(image["path"])
+    limit(COSTLY, request, "requests")
+    _, kept = read(uploaded(image))
     reading = kept["reading"]
     return {"digit": reading.digit, "probabilities": reading.probabilities,
             "is_digit": reading.is_digit, "reason": reading.reason,
             "digit_score": reading.digit_score}
 
 
-def explain_api(image: FileData) -> dict:
+def explain_api(image: FileData, request: gr.Request) -> dict:
     """`/explain`: the 28x28 input and the integrated-gradients map for the top digit."""
-    _, kept = read(image["path"])
+    limit(COSTLY, request, "explanations")
+    _, kept = read(uploaded(image))
     reading = kept["reading"]
     x, digit = reading.stages["centred 28x28"], reading.digit
     return {"digit": digit, "input": x.round(4).tolist(),
             "attribution": explain(x, int(digit)).round(5).tolist()}
 
 
-def show_number(image) -> tuple[str, np.ndarray | None]:
+def show_number(file, request: gr.Request) -> tuple[str, np.ndarray | None]:
     """A whole number: the digits as text, and the picture with a box round each digit."""
-    if image is None:
+    path = uploaded(file)
+    if path is None:
         return "", None
+    limit(COSTLY, request, "numbers")
     with human_errors():
-        pixels = to_array(image)  # decoded once, for the reading and the picture
+        pixels = to_array(path)  # decoded once, for the reading and the picture
         reading = digit_core.read_number(pixels)
     return f"## {reading.text}", boxes_picture(to_uint8(as_float(pixels)), reading.boxes,
                                                reading.text)
 
 
-def show_number_sketch(sketch: dict | None):
+def show_number_sketch(sketch: dict | None, request: gr.Request):
     try:
-        return show_number((sketch or {}).get("composite"))
+        return show_number(composite(sketch), request)
     except gr.Error:  # a blank canvas: nothing to say yet
         return "", None
 
 
-def read_number_api(image: FileData) -> dict:
+def read_number_api(image: FileData, request: gr.Request) -> dict:
     """`/read_number`: the number as text, each digit's probabilities and box (x, y, w, h)."""
+    limit(COSTLY, request, "numbers")
+    path = uploaded(image)
     with human_errors():
-        return asdict(digit_core.read_number(image["path"]))
+        return asdict(digit_core.read_number(path))
 
 
-def feedback_api(image: FileData, correction: int) -> str:
+def feedback_api(image: FileData, correction: int, request: gr.Request) -> str:
     """`/feedback`: tell us the right digit for a picture the model got wrong."""
-    _, kept = read(image["path"])
-    return send_feedback(str(correction), kept)
+    _, kept = read(uploaded(image))
+    return send_feedback(str(correction), kept, request)
 
 
-# Uploads live only in Gradio's cache, swept hourly; only a correction someone sends is kept.
-with gr.Blocks(title="Digit Studio", delete_cache=(3600, 3600)) as demo:
+# Uploads live only in Gradio's cache, swept every 10 minutes once 30 minutes old; only a
+# correction someone sends is kept.
+with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
     gr.Markdown((HERE / "docs" / "home.md").read_text().format(**METRICS))
     gr.Button("Open the Studio ✏️", link="/studio", variant="primary", size="lg")
     gr.Gallery(stage_pictures(PIPELINE), label="How an image becomes the model's input",
@@ -206,32 +249,39 @@ with demo.route("Studio", "/studio") as studio:
                 gallery = gr.Gallery(label="Preprocessing stages", columns=3, height="auto",
                                      object_fit="contain")
 
+    # Files reach digit_core as paths it checks and decodes itself (preprocess=False): Gradio
+    # decodes nothing. Predictions have two workers; everything that costs more (explanations,
+    # numbers, corrections, API reads) shares one, so a flood of it never delays a prediction.
+    predicting = dict(concurrency_id="predict", concurrency_limit=2)
+    costly = dict(concurrency_id="costly", concurrency_limit=1)
     for source, fn, api_name in ((sketch, predict_sketch, "predict_sketch"),
                                  (upload, predict_file, "predict")):
-        # Uploads reach digit_core as files (its own checks); Gradio assembles the sketch.
-        (source.change(fn, source, [label, kept], api_name=api_name,
-                       preprocess=source is sketch, trigger_mode="always_last",
-                       show_progress="hidden")
-         .success(show_details, kept, [warning, seen, why, gallery], api_visibility="private")
+        (source.change(fn, source, [label, kept], api_name=api_name, preprocess=False,
+                       trigger_mode="always_last", show_progress="hidden", **predicting)
+         .success(show_details, kept, [warning, seen, why, gallery], api_visibility="private",
+                  **costly)
          .failure(lambda: ({}, "", None, None, []), None, [label, warning, seen, why, gallery],
                   api_visibility="private"))
-    number_sketch.change(show_number_sketch, number_sketch, [number, number_boxes],
-                         trigger_mode="always_last", api_visibility="private")
-    number_upload.change(lambda file: show_number(file and file["path"]), number_upload,
-                         [number, number_boxes], preprocess=False, api_visibility="private")
-    send.click(send_feedback, [correction, kept], thanks, api_visibility="private")
+    for source, fn in ((number_sketch, show_number_sketch), (number_upload, show_number)):
+        source.change(fn, source, [number, number_boxes], preprocess=False,
+                      trigger_mode="always_last", api_visibility="private", **costly)
+    send.click(send_feedback, [correction, kept], thanks, api_visibility="private", **costly)
     for fn, api_name in ((read_digit_api, "read_digit"), (explain_api, "explain"),
                          (read_number_api, "read_number"), (feedback_api, "feedback")):
-        gr.api(fn, api_name=api_name)
+        gr.api(fn, api_name=api_name, **costly)
     studio.load(None, js=SELECT_BRUSH.replace("ID", "sketch"))
     number_tab.select(lambda: gr.Column(visible=False), None, results,
                       js=SELECT_BRUSH.replace("ID", "number-sketch"), api_visibility="private")
     for tab in (draw_tab, upload_tab):
         tab.select(lambda: gr.Column(visible=True), None, results, api_visibility="private")
 
-# Two predictions at a time (2 cores); a burst waits in a bounded queue instead of piling up.
-demo.queue(default_concurrency_limit=2, max_size=64)
+# A burst waits in a bounded queue instead of piling up.
+demo.queue(default_concurrency_limit=1, max_size=256)
 
 if __name__ == "__main__":
-    demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=MAX_FILE_SIZE,
+    guards.start_cache_sweeper(UPLOADS)
+    limits = Middleware(guards.request_limits, known_event=lambda i: i in demo.fns,
+                        upload_folder=UPLOADS, upload_budget=UPLOAD_BUDGET)
+    demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=guards.MAX_FILE_BYTES,
+                app_kwargs={"middleware": [limits]},
                 run_history=False)  # no copy of anyone's drawings, not even in their browser

@@ -33,7 +33,7 @@ from keras import layers, ops
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the file-only backend
 
-from digit_core.feedback import load_feedback
+from digit_core.feedback import file_sha256, load_feedback
 from digit_core.model import (CHECK_HIDDEN, NUM_CLASSES, build_model, logit_layers,
                                logits_model)
 from drawings import canvas_drawing
@@ -189,7 +189,9 @@ def train(args) -> None:
     n_val = validation_size(len(x))
     x_train, y_train, x_val, y_val = x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
     if args.extra_data:  # corrections people sent from the app: training only, never validation
-        x_extra, y_extra = load_feedback(Path(args.extra_data))
+        examples = {file_sha256(p) for p in (Path(__file__).parent / "examples").iterdir()
+                    if p.suffix != ".py"}
+        x_extra, y_extra = load_feedback(Path(args.extra_data), test_pictures=examples)
         x_train = np.concatenate([x_train, as_input(x_extra)])
         y_train = np.concatenate([y_train, y_extra.astype("int32")])
         print(f"extra data: {len(y_extra)} corrections from {args.extra_data}")

@@ -1,12 +1,12 @@
 """Anything a user may hand us -> a checked pixel array (H x W, or H x W x 1/3/4 channels).
 
 Files are decoded with Pillow, after checking their format and pixel count from the header, so a
-decompression bomb is refused before a single pixel is allocated.
+decompression bomb is refused before a single pixel is allocated, and no picture may take more
+than DECODE_BYTES while it is decoded and converted.
 """
 
 import io
 import os
-import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -16,9 +16,13 @@ from digit_core.errors import InvalidImageError
 FORMATS = {"PNG", "JPEG", "MPO", "BMP", "GIF", "WEBP", "TIFF"}  # MPO: JPEGs from some phones
 FORMAT_NAMES = "PNG, JPEG, BMP, GIF, WebP or TIFF"
 MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo; bigger files are refused from the header
+DECODE_BYTES = 64_000_000  # decoding plus one conversion, before the picture is reduced
 DECODE_SIDE = 1024  # enough for any digit; big images are reduced while decoding
 MIN_SIDE = 8
 MAX_ASPECT = 25
+UNREADABLE = f"This file is not an image we can read ({FORMAT_NAMES})."
+# Pillow's own bomb check, for every decoder in the process (Gradio's too): ours, not its default.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 ImageInput = np.ndarray | Image.Image | str | os.PathLike | bytes | bytearray
 
@@ -36,16 +40,11 @@ def to_array(image: ImageInput) -> np.ndarray:
 def open_image(source: str | os.PathLike | bytes | bytearray) -> Image.Image:
     """Open lazily (header only) and refuse what we won't decode."""
     try:
-        fp = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(fp)
-    except FileNotFoundError:
-        raise InvalidImageError(f"File not found: {source}.") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        image = Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source)
+    except Image.DecompressionBombError:
         raise InvalidImageError(too_large_message()) from None
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise InvalidImageError(f"This file is not an image we can read ({FORMAT_NAMES}).") from None
+    except (UnidentifiedImageError, OSError, ValueError):  # a missing file says the same
+        raise InvalidImageError(UNREADABLE) from None
     if image.format not in FORMATS:
         raise InvalidImageError(f"{image.format} files are not supported: use {FORMAT_NAMES}.")
     return image
@@ -68,27 +67,48 @@ def pil_to_array(image: Image.Image) -> np.ndarray:
         image.seek(0)  # animated GIF/WebP/TIFF: the first frame
         if image.format in ("JPEG", "MPO"):
             image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
+        check_decode_bytes(image)
         image.load()
-        image = ImageOps.exif_transpose(image)
+        plain = to_plain_mode(image)
+        if max(plain.size) > 2 * DECODE_SIDE:
+            plain = plain.reduce(min(max(plain.size) // DECODE_SIDE, min(plain.size) // MIN_SIDE))
+        plain.info.update(image.info)  # the EXIF orientation, read by exif_transpose
+        return np.asarray(ImageOps.exif_transpose(plain))
     except (OSError, SyntaxError, ValueError, EOFError):
         raise InvalidImageError("The image file is damaged or incomplete.") from None
-    image = to_plain_mode(image)
-    if max(image.size) > 2 * DECODE_SIDE and image.mode in ("L", "RGB", "RGBA"):
-        image = image.reduce(min(max(image.size) // DECODE_SIDE, min(image.size) // MIN_SIDE))
-    return np.asarray(image)
+
+
+def pixel_bytes(mode: str) -> int:
+    """What Pillow allocates per pixel: one byte, two for 16-bit greys, else four."""
+    return 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+
+
+def check_decode_bytes(image: Image.Image) -> None:
+    """The decoded picture and its conversion to a plain mode must fit in DECODE_BYTES."""
+    width, height = image.size
+    per_pixel = pixel_bytes(image.mode) + (0 if image.mode in PLAIN_MODES else 4)
+    if width * height * per_pixel > DECODE_BYTES:
+        raise InvalidImageError(too_large_message(
+            f" to decode ({width}x{height} pixels, {image.mode})", DECODE_BYTES // per_pixel // 10**6))
+
+
+PLAIN_MODES = ("L", "RGB", "RGBA", "I", "F")
 
 
 def to_plain_mode(image: Image.Image) -> Image.Image:
-    """Palette, 1-bit, CMYK, LA... -> L, RGB or RGBA; 16/32-bit greys stay as they are."""
-    if image.mode in ("L", "RGB", "RGBA", "I;16", "I;16B", "I;16L", "I", "F"):
+    """Palette, 1-bit, 16-bit, CMYK, LA... -> L, RGB, RGBA or 32-bit I (16-bit greys keep their
+    values), all modes Pillow can reduce."""
+    if image.mode in PLAIN_MODES:
         return image
+    if image.mode.startswith("I;16"):
+        return image.convert("I")
     if image.has_transparency_data:
         return image.convert("RGBA")
     return image.convert("L" if image.mode == "1" else "RGB")
 
 
-def too_large_message(size: str = "") -> str:
-    return f"The image is too large{size}; the limit is {MAX_PIXELS // 1_000_000} megapixels."
+def too_large_message(size: str = "", megapixels: int = MAX_PIXELS // 1_000_000) -> str:
+    return f"The image is too large{size}; the limit is {megapixels} megapixels."
 
 
 def normalise_array(a: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ SPECK_FRACTION = 0.06  # ink blobs smaller than this share of the largest one ar
 STROKE = 2.2 / BOX  # MNIST's median pen width (measured: 2.2 px) over its 20-px box
 STROKE_RANGE = (0.7, 1.5)  # pens within this factor of MNIST's are left as drawn
 BLANK = "The image is blank: draw or upload a digit."
+NOISE = "This looks like noise or a texture, not a handwritten digit."
 
 
 def quantile(values: np.ndarray, q: float) -> float:
@@ -101,7 +102,7 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
         raise NoDigitError(BLANK)
     keep = areas >= SPECK_FRACTION * areas.max()
     if areas[keep].sum() > 0.45 * mask.size or (len(areas) > 50 and areas.max() < 0.5 * areas.sum()):
-        raise NoDigitError("This looks like noise or a texture, not a handwritten digit.")
+        raise NoDigitError(NOISE)
     return np.concatenate([[False], keep])[labels]
 
 
@@ -191,7 +192,13 @@ def preprocess_stages(image: ImageInput) -> dict[str, np.ndarray]:
     """Every intermediate picture, in order; the last one is the model's input."""
     full = to_grayscale(to_array(image))
     grey = shrink(full)
-    ink, mask = find_ink(grey)
+    try:
+        ink, mask = find_ink(grey)
+    except NoDigitError as error:
+        # Texture finer than the work image averages out to flat grey when shrunk: not blank.
+        if str(error) == BLANK and float(full.std()) > MIN_CONTRAST:
+            raise NoDigitError(NOISE) from None
+        raise
     closer = zoom_in(full, grey, mask)
     if closer is not None:
         grey = closer

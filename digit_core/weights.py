@@ -1,10 +1,14 @@
 """Where the weights come from: a local folder, the Hub at a pinned revision, or the bundled copy.
 
-Order: `source` argument, else the DIGIT_MODEL environment variable, else the default Hub repo at
-its pinned revision (cached by huggingface_hub), else -- when the Hub cannot be reached -- the
-copy shipped in model/. A source is a folder, "hf://org/name@revision" or "org/name@revision".
+Order: `source` argument, else the DIGIT_MODEL environment variable, else the model repo and
+commit that `publish.py` recorded in model/hub.json (downloaded once, cached by huggingface_hub,
+checked against the sha256 recorded beside the pin), else -- not published yet, the Hub
+unreachable or the files not the published ones -- the copy shipped in model/.
+A source is a folder, "hf://org/name@revision" or "org/name@revision".
 """
 
+import hashlib
+import json
 import logging
 import os
 import socket
@@ -20,9 +24,8 @@ log = logging.getLogger("digit_core")
 
 KERAS_FILE = "digit_cnn.keras"  # the source of truth
 LITERT_FILE = "digit_cnn.tflite"  # converted from it by train.py; what serving runs
-DEFAULT_REPO = "digit-studio/digit-cnn"
-DEFAULT_REVISION = "3f6c8d0e5a1b9c2d7e4f6a8b0c1d2e3f4a5b6c7d"  # pin: bump after each push
 BUNDLED = Path(__file__).resolve().parent.parent / "model"
+PIN = "hub.json"  # {"repo_id", "revision", "sha256": {file: hex}}, written by publish.py
 HUB_PROBE_SECONDS = 3.0
 
 
@@ -42,13 +45,36 @@ def load_model(source: str | None = None) -> LoadedModel:
         repo, revision = parse_hub_source(source)
         folder, used = download(repo, revision), f"Hub {repo}@{revision}"
     else:
-        try:
-            folder = download(DEFAULT_REPO, DEFAULT_REVISION)
-            used = f"Hub {DEFAULT_REPO}@{DEFAULT_REVISION}"
-        except (OSError, ValueError) as e:  # unreachable Hub, missing repo/revision, ...
-            folder, used = BUNDLED, f"bundled copy {BUNDLED} (Hub unavailable: {type(e).__name__})"
+        folder, used = pinned_or_bundled(BUNDLED)
     log.warning("digit_core: using model weights from %s", used)
     return load_folder(folder, used)
+
+
+def pinned_or_bundled(bundled: Path) -> tuple[Path, str]:
+    """The published files at the recorded pin, or the bundled copy and why."""
+    pin_file = bundled / PIN
+    if not pin_file.exists():
+        return bundled, f"bundled copy {bundled} (not published yet: using the bundled model)"
+    pin = json.loads(pin_file.read_text())
+    repo, revision = pin["repo_id"], pin["revision"]
+    try:
+        folder = download(repo, revision)
+        check_sha256(folder, pin["sha256"])
+    except (OSError, ValueError) as e:  # unreachable Hub, missing repo/revision, other files
+        return bundled, (f"bundled copy {bundled} (Hub {repo}@{revision} unavailable: "
+                         f"{type(e).__name__})")
+    return folder, f"Hub {repo}@{revision}"
+
+
+def served_sha256(folder: Path) -> dict[str, str]:
+    """The fingerprints of the two files that serving reads, as publish.py records them."""
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+            for name in (KERAS_FILE, LITERT_FILE)}
+
+
+def check_sha256(folder: Path, expected: dict[str, str]) -> None:
+    if served_sha256(folder) != expected:
+        raise ValueError(f"the files in {folder} are not the ones that were published")
 
 
 def parse_hub_source(source: str) -> tuple[str, str]:

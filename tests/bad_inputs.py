@@ -28,10 +28,10 @@ def encode(image, fmt: str, **options) -> bytes:
     return buf.getvalue()
 
 
-def png_bomb(width: int, height: int) -> bytes:
+def png_bomb(width: int, height: int, bit_depth: int = 8) -> bytes:
     """A few hundred bytes declaring width x height pixels (a valid header, no pixel data)."""
     data = bytearray(encode(np.zeros((1, 1), np.uint8), "PNG"))
-    data[16:24] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    data[16:25] = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([bit_depth])
     data[29:33] = zlib.crc32(data[12:29]).to_bytes(4, "big")
     return bytes(data)
 

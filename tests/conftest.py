@@ -12,13 +12,19 @@ def feedback_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory, feedback_dir):
+def app(tmp_path_factory, feedback_dir):
+    """(url, server process)."""
     log = tmp_path_factory.mktemp("app") / "app.log"
     try:
-        with running_app(log, HF_HUB_OFFLINE="1", FEEDBACK_DIR=str(feedback_dir)) as (url, _):
-            yield url
+        with running_app(log, HF_HUB_OFFLINE="1", FEEDBACK_DIR=str(feedback_dir)) as running:
+            yield running
     except RuntimeError as e:
         pytest.fail(str(e))
+
+
+@pytest.fixture(scope="session")
+def app_url(app):
+    return app[0]
 
 
 @pytest.fixture(scope="session")

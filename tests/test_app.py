@@ -122,12 +122,25 @@ def test_read_number_returns_the_digits_and_their_boxes(client, tmp_path):
     assert len(result["boxes"]) == len(result["digits"]) == 4
 
 
-def test_feedback_is_stored_only_when_sent(client, feedback_dir):
+def test_feedback_is_stored_only_when_sent(client, feedback_dir, tmp_path):
+    digits, _ = mnist_fixture()
+    picture = handle_file(save(tmp_path, "mine.png", 255 - digits[40]))
     log = feedback_dir / "feedback.jsonl"
     before = log.read_text().count("\n") if log.exists() else 0
-    client.predict(handle_file(str(EXAMPLES[2])), api_name="/predict")  # reading stores nothing
+    client.predict(picture, api_name="/predict")  # reading stores nothing
     assert (log.read_text().count("\n") if log.exists() else 0) == before
-    message = client.predict(handle_file(str(EXAMPLES[2])), 7, api_name="/feedback")
+    message = client.predict(picture, 7, api_name="/feedback")
     assert "saved as a **7**" in message
     record = json.loads(log.read_text().splitlines()[-1])
     assert record["correction"] == 7 and (feedback_dir / record["input"]).exists()
+    with pytest.raises(Exception, match="already have"):  # the same picture is stored once
+        client.predict(picture, 5, api_name="/feedback")
+
+
+def test_feedback_on_a_bundled_example_is_refused(client, feedback_dir):
+    """The examples are MNIST test digits: a correction on one must never reach training."""
+    log = feedback_dir / "feedback.jsonl"
+    before = log.read_text() if log.exists() else ""
+    with pytest.raises(Exception, match="one of our examples"):
+        client.predict(handle_file(str(EXAMPLES[2])), 7, api_name="/feedback")
+    assert (log.read_text() if log.exists() else "") == before

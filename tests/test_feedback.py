@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digit_core.feedback import load_feedback, save_feedback, start_hub_upload
+from digit_core.feedback import (FeedbackRefused, file_sha256, load_feedback, save_feedback,
+                                 start_hub_upload)
 from drawings import black_on_white, ink_strokes, mnist_fixture
 from fake_hub import FakeHub
 
@@ -40,7 +41,50 @@ def test_originals_are_re_encoded_without_exif(tmp_path):
     Image.fromarray(black_on_white(ink_strokes(DIGITS[0]))).save(buffer, "JPEG", exif=exif)
     record = save_feedback(tmp_path, DIGITS[0] / 255, buffer.getvalue(), PROBABILITIES, 7)
     stored = Image.open(tmp_path / record["original"])
-    assert stored.format == "PNG" and not stored.getexif()
+    assert stored.format == "WEBP" and not stored.getexif()
+
+
+def test_a_big_original_is_stored_small(tmp_path):
+    """A 3000x3000 photo-like picture (noisy paper, so it compresses badly) is kept <= 512 px."""
+    rng = np.random.default_rng(0)
+    big = np.clip(rng.normal(200, 25, (3000, 3000, 3)), 0, 255).astype(np.uint8)
+    big[800:2200, 1400:1600] = 30
+    record = save_feedback(tmp_path, DIGITS[0] / 255, big, PROBABILITIES, 1)
+    stored = Image.open(tmp_path / record["original"])
+    assert max(stored.size) == 512
+    assert sum(f.stat().st_size for f in tmp_path.rglob("*") if f.is_file()) < 200_000
+
+
+def test_the_same_picture_is_stored_once(tmp_path):
+    save_feedback(tmp_path, DIGITS[0] / 255, DIGITS[0], PROBABILITIES, 3)
+    with pytest.raises(FeedbackRefused, match="already have"):
+        save_feedback(tmp_path, DIGITS[0] / 255, DIGITS[0], PROBABILITIES, 5)
+    assert len((tmp_path / "feedback.jsonl").read_text().splitlines()) == 1
+
+
+def test_a_full_folder_refuses_politely(tmp_path):
+    save_feedback(tmp_path, DIGITS[0] / 255, DIGITS[0], PROBABILITIES, 3, max_bytes=1)
+    with pytest.raises(FeedbackRefused, match="full"):
+        save_feedback(tmp_path, DIGITS[1] / 255, DIGITS[1], PROBABILITIES, 3, max_bytes=1)
+
+
+def test_training_data_leaves_out_test_pictures_non_digits_and_repeats(tmp_path):
+    example = black_on_white(ink_strokes(DIGITS[2]))
+    with pytest.raises(FeedbackRefused, match="examples"):
+        save_feedback(tmp_path, DIGITS[2] / 255, example, PROBABILITIES, 3,
+                      test_pictures={file_sha256(example)})
+    save_feedback(tmp_path, DIGITS[0] / 255, DIGITS[0], PROBABILITIES, 3)
+    save_feedback(tmp_path, DIGITS[1] / 255, DIGITS[1], PROBABILITIES, 4, is_digit=False)
+    save_feedback(tmp_path, DIGITS[3] / 255, DIGITS[3], PROBABILITIES, 5)
+    # a record written by an older version (no fingerprint), a repeat of the first
+    records = (tmp_path / "feedback.jsonl").read_text().splitlines()
+    old = json.loads(records[0]) | {"id": "old", "original_sha256": None}
+    del old["input_sha256"]
+    (tmp_path / "feedback.jsonl").write_text("\n".join(records + [json.dumps(old)]) + "\n")
+    x, y = load_feedback(tmp_path)
+    assert list(y) == [3, 5]  # not the non-digit, not the repeat
+    x, y = load_feedback(tmp_path, test_pictures={file_sha256(DIGITS[3])})
+    assert list(y) == [3]
 
 
 @pytest.mark.parametrize("correction", [-1, 10, "3", 2.0, None])
@@ -61,6 +105,7 @@ def test_scheduler_pushes_corrections_to_the_hub_dataset(tmp_path, monkeypatch):
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)  # the loopback Hub speaks LFS
     scheduler = start_hub_upload(tmp_path / "feedback", "team/digit-feedback", "hf_test_token")
     try:
         record = save_feedback(tmp_path / "feedback", DIGITS[1] / 255, DIGITS[1], PROBABILITIES,
@@ -69,7 +114,7 @@ def test_scheduler_pushes_corrections_to_the_hub_dataset(tmp_path, monkeypatch):
     finally:
         scheduler.stop()
         hub.close()
-    uploaded = hub.uploads["team/digit-feedback"]
+    uploaded = hub.files("team/digit-feedback")
     assert f"data/{record['input']}" in uploaded and f"data/{record['original']}" in uploaded
     assert json.loads(uploaded["data/feedback.jsonl"])["correction"] == int(LABELS[1])
     assert any(r.startswith("POST /api/datasets/team/digit-feedback/commit/") for r in hub.requests)

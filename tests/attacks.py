@@ -1,0 +1,139 @@
+"""A stranger's tools against the running app: raw HTTP (no gradio_client, which always sends the
+`meta` that Gradio checks), any event by number, the server's memory watched from outside.
+
+Shared by tests/test_attacks.py (each attack refused) and benchmarks/abuse.py (the table).
+"""
+
+import json
+import socket
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from bad_inputs import encode, png_bomb
+
+
+def events(url: str) -> dict[int, dict]:
+    """Every event of the app by number, public or private, as its config lists them."""
+    config = httpx.get(url + "config", timeout=30).json()
+    return {d["id"] if "id" in d else i: d for i, d in enumerate(config["dependencies"])}
+
+
+def call(url: str, fn_index: int, data: list, visitor: str = "203.0.113.1",
+         timeout: float = 60) -> tuple[int | bool, object]:
+    """One event through the queue, as the browser sends it: (True, outputs) on success,
+    (False, error message) when the event failed, (HTTP status, body) when it was refused."""
+    session = uuid.uuid4().hex
+    headers = {"X-Forwarded-For": visitor}
+    join = httpx.post(url + "gradio_api/queue/join", headers=headers, timeout=timeout,
+                      json={"data": data, "fn_index": fn_index, "session_hash": session,
+                            "event_data": None, "trigger_id": None})
+    if join.status_code != 200:
+        return join.status_code, join.text
+    with httpx.stream("GET", url + f"gradio_api/queue/data?session_hash={session}",
+                      headers=headers, timeout=timeout) as stream:
+        for line in stream.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            message = json.loads(line[5:])
+            if message.get("msg") == "process_completed":
+                output = message.get("output") or {}
+                if message.get("success"):
+                    return True, output.get("data")
+                return False, output.get("error")
+            if message.get("msg") == "close_stream":
+                break
+    return False, "no answer"
+
+
+def upload(url: str, data: bytes, name: str = "picture.png", visitor: str = "203.0.113.1"
+           ) -> dict:
+    """Uploaded like the browser does: the file's FileData, with the meta Gradio checks."""
+    answer = httpx.post(url + "gradio_api/upload", files={"files": (name, data)},
+                        headers={"X-Forwarded-For": visitor}, timeout=60)
+    answer.raise_for_status()
+    return {"path": answer.json()[0], "orig_name": name, "meta": {"_type": "gradio.FileData"}}
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def peak_memory(pid: int):
+    """Yields a dict that holds, afterwards, the server's RSS before and at its peak (MB),
+    sampled every 5 ms while the block runs."""
+    result = {"before": rss_mb(pid)}
+    result["peak"] = result["before"]
+    running = True
+
+    def sample():
+        while running:
+            result["peak"] = max(result["peak"], rss_mb(pid))
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    start = time.monotonic()
+    try:
+        yield result
+    finally:
+        running = False
+        sampler.join()
+        result["seconds"] = time.monotonic() - start
+        result["added"] = result["peak"] - result["before"]
+
+
+def sketch_bomb() -> bytes:
+    """A ~70-byte 1-bit PNG declaring 16,000 x 11,200 pixels (179 megapixels)."""
+    return png_bomb(16000, 11200, bit_depth=1)
+
+
+def truncated_jpeg(side: int = 7000) -> bytes:
+    """The first 335 bytes of a JPEG that declares side x side pixels."""
+    import numpy as np
+
+    picture = np.full((side, side), 255, np.uint8)
+    picture[side // 4:-side // 4, side // 2 - side // 20:side // 2 + side // 20] = 0
+    return encode(picture, "JPEG", quality=50)[:335]
+
+
+def chunked_field(url: str, megabytes: int) -> tuple[int, float]:
+    """A multipart upload whose one field has no file name, `megabytes` long, sent chunked (no
+    Content-Length to refuse it by). Returns the HTTP status and the seconds it took."""
+    boundary = "attackboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\n").encode()
+    chunk = b"x" * 1_000_000
+
+    def body():
+        yield head
+        for _ in range(megabytes):
+            yield chunk
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    start = time.monotonic()
+    try:
+        answer = httpx.post(url + "gradio_api/upload", content=body(), timeout=120,
+                            headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                     "X-Forwarded-For": "203.0.113.66"})
+        status = answer.status_code
+    except httpx.HTTPError:  # the server answered and closed before the body was all sent
+        status = 413
+    return status, time.monotonic() - start
+
+
+def declared_upload(url: str, length: int) -> int:
+    """Only the headers of an upload that says it is `length` bytes long: the HTTP status."""
+    host, port = httpx.URL(url).host, httpx.URL(url).port
+    with socket.create_connection((host, port), timeout=30) as connection:
+        connection.sendall(f"POST /gradio_api/upload HTTP/1.1\r\nHost: {host}\r\n"
+                           "Content-Type: multipart/form-data; boundary=x\r\n"
+                           f"Content-Length: {length}\r\n\r\n".encode())
+        return int(connection.recv(100).split()[1])

@@ -1,0 +1,182 @@
+"""The running app attacked as a stranger would, through raw HTTP: every event by number, files
+named by server path or URL, bombs, bursts, oversized bodies and floods. Each is refused with a
+short message, and what a normal visitor does keeps working."""
+
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from attacks import (call, chunked_field, declared_upload, events, peak_memory, sketch_bomb,
+                     truncated_jpeg, upload)
+from bad_inputs import encode
+from digit_core.decode import UNREADABLE
+from drawings import compose_number, mnist_fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+DIGITS, LABELS = mnist_fixture()
+
+
+def as_sketch(file):
+    return {"background": file, "layers": [file, file], "composite": file}
+
+
+def payloads(event: dict, file) -> list[list]:
+    """What an attacker would put in an event's inputs: the file alone, or as every part of a
+    sketch, in every slot (plus a digit where the feedback API wants one)."""
+    slots = max(1, len(event.get("inputs", [])))
+    return [[file] * slots, [as_sketch(file)] * slots, [file, 3], [as_sketch(file), 3]]
+
+
+@pytest.fixture(scope="module")
+def secret(tmp_path_factory) -> Path:
+    """A picture of the number 4821 on the server, outside the upload cache."""
+    picture = compose_number([DIGITS[int(np.flatnonzero(LABELS == d)[0])] for d in (4, 8, 2, 1)],
+                             np.random.default_rng(0))
+    path = tmp_path_factory.mktemp("server-files") / "secret.png"
+    path.write_bytes(encode(picture, "PNG"))
+    return path
+
+
+def test_no_event_reads_a_server_file_or_says_whether_it_exists(app_url, secret, feedback_dir):
+    stored_before = sorted(p.name for p in feedback_dir.rglob("*"))
+    missing = str(secret.parent / "no-such-file.png")
+    answers = {}
+    for fn_index, event in events(app_url).items():
+        for meta in ({}, {"meta": {"_type": "gradio.FileData"}}):
+            for path in (str(secret), missing, "/etc/passwd", str(ROOT / "app.py"), "/dev/zero"):
+                for shape, data in enumerate(payloads(event, {"path": path, **meta})):
+                    ok, out = call(app_url, fn_index, data, visitor=f"198.51.100.{fn_index}")
+                    text = str(out)  # an error may repeat the caller's own path, nothing more
+                    assert "4821" not in text and "confidences" not in text, (fn_index, out)
+                    assert "'probabilities'" not in text and "/file=" not in text, (fn_index, out)
+                    if path in (str(secret), missing):
+                        answers.setdefault((fn_index, str(meta), shape), set()).add(
+                            (ok, text.replace(path, "PATH")))
+    # The existing and the missing file get the same answer from every event
+    assert all(len(seen) == 1 for seen in answers.values()), answers
+    assert sorted(p.name for p in feedback_dir.rglob("*")) == stored_before
+
+
+def test_unreadable_message_is_the_one_for_any_bad_file(app_url, secret):
+    named = {e.get("api_name"): i for i, e in events(app_url).items()}
+    for api in ("predict", "read_digit", "explain", "read_number"):
+        ok, message = call(app_url, named[api], [{"path": str(secret)}])
+        assert ok is False and message == UNREADABLE, (api, message)
+
+
+def test_files_given_as_urls_are_never_fetched(app_url):
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        do_HEAD = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{server.server_address[1]}/picture.png"
+    try:
+        for fn_index, event in events(app_url).items():
+            for data in payloads(event, {"path": target, "url": target,
+                                         "meta": {"_type": "gradio.FileData"}}):
+                status, message = call(app_url, fn_index, data)
+                assert status == 400 and "uploaded, not given as URLs" in message
+    finally:
+        server.shutdown()
+    assert hits == []
+
+
+def test_an_event_that_does_not_exist_is_a_400_not_a_500(app_url):
+    status, message = call(app_url, 9999, [])
+    assert status == 400 and "no event number 9999" in message
+
+
+def test_sketch_bomb_is_refused_quickly_without_memory(app):
+    url, server = app
+    bomb = upload(url, sketch_bomb(), "bomb.png")
+    named = {e.get("api_name"): i for i, e in events(url).items()}
+    with peak_memory(server.pid) as memory:
+        ok, out = call(url, named["predict_sketch"], [as_sketch(bomb)])
+    assert ok is True and not (out[0] or {}).get("confidences")  # the canvas shows nothing
+    assert memory["seconds"] < 3 and memory["added"] < 300, memory
+    with peak_memory(server.pid) as memory:  # the same picture uploaded says why
+        ok, message = call(url, named["predict"], [bomb])
+    assert ok is False and "too large" in message and memory["added"] < 300
+
+
+def test_truncated_jpeg_is_damaged_not_a_digit(app_url):
+    named = {e.get("api_name"): i for i, e in events(app_url).items()}
+    picture = upload(app_url, truncated_jpeg(), "cut.jpg")
+    ok, message = call(app_url, named["predict"], [picture])
+    assert ok is False and "damaged" in message
+    ok, out = call(app_url, named["predict_sketch"], [as_sketch(picture)])
+    assert ok is True and not (out[0] or {}).get("confidences")
+
+
+def test_a_feedback_burst_stores_a_few(app_url, feedback_dir):
+    named = {e.get("api_name"): i for i, e in events(app_url).items()}
+    log = feedback_dir / "feedback.jsonl"
+    before = log.read_text().count("\n") if log.exists() else 0
+    stored, refused = 0, 0
+    for i in range(100):  # a hundred different pictures from one visitor, as fast as it can
+        picture = upload(app_url, encode(255 - DIGITS[100 + i], "PNG"), f"d{i}.png",
+                         visitor="192.0.2.77")
+        ok, message = call(app_url, named["feedback"], [picture, int(LABELS[100 + i])],
+                           visitor="192.0.2.77")
+        stored += ok is True
+        refused += ok is False and "Too many corrections" in str(message)
+    after = log.read_text().count("\n") if log.exists() else 0
+    assert after - before == stored <= 20 and stored + refused == 100
+
+
+def test_an_oversized_body_is_refused_as_it_streams(app):
+    url, server = app
+    with peak_memory(server.pid) as memory:
+        status, seconds = chunked_field(url, megabytes=300)
+    assert status == 413 and memory["added"] < 100, memory
+    assert declared_upload(url, 300_000_000) == 413
+    too_long_json = httpx.post(url + "gradio_api/queue/join", content=b"[" * 2_000_000,
+                               headers={"Content-Type": "application/json"}, timeout=30)
+    assert too_long_json.status_code == 413
+
+
+def test_a_flood_of_costly_calls_never_refuses_or_delays_a_prediction(app_url):
+    """80 visitors looping /explain and /read_number (each within its own rate limit at first)
+    beside one person uploading digits: every prediction answered, p50 <= 1 s."""
+    named = {e.get("api_name"): i for i, e in events(app_url).items()}
+    example = upload(app_url, (ROOT / "examples" / "3-transparent.png").read_bytes(), "3.png")
+    stop = time.monotonic() + 25
+    flooded = []
+
+    def flood(n: int):
+        who = f"192.0.2.{n}"
+        picture = upload(app_url, encode(255 - DIGITS[n], "PNG"), f"f{n}.png", visitor=who)
+        api = named["explain"] if n % 2 else named["read_number"]
+        while time.monotonic() < stop:
+            flooded.append(call(app_url, api, [picture], visitor=who)[0])
+
+    with ThreadPoolExecutor(80) as pool:
+        for n in range(80):
+            pool.submit(flood, n)
+        time.sleep(5)  # the flood is on
+        seconds = []
+        for _ in range(10):
+            start = time.monotonic()
+            ok, out = call(app_url, named["predict"], [example], visitor="198.51.100.200")
+            seconds.append(time.monotonic() - start)
+            assert ok is True and out[0]["label"] == "3", out
+    assert len(flooded) > 80  # the flood really ran
+    assert statistics.median(seconds) <= 1.0, seconds
