@@ -22,7 +22,7 @@ from digit_core.decode import as_float, to_array
 from digit_core.explain import explain
 from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
 from digit_core.pictures import (attribution_picture, boxes_picture, enlarge, stage_pictures,
-                                 to_uint8)
+                                 thumbnail, to_uint8)
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -66,8 +66,8 @@ def uploaded(file) -> str | None:
         return guards.checked_path(file, READABLE)
 
 
-def composite(sketch) -> dict | None:
-    """A Sketchpad value's flattened picture: its layers and background are never decoded."""
+def composite(sketch) -> np.ndarray | None:
+    """A Sketchpad value's flattened picture (Gradio decoded it, under Pillow's pixel limit)."""
     return sketch.get("composite") if isinstance(sketch, dict) else None
 
 
@@ -78,14 +78,16 @@ def limit(rate: guards.RateLimit, request: gr.Request, what: str) -> None:
                        title="Slow down", print_exception=False)
 
 
-def read(path: str | None) -> tuple[dict | str, dict | None]:
-    """The Label's value, and what the details, the explanation and feedback need later."""
-    if path is None:
+def read(image: str | np.ndarray | None) -> tuple[dict | str, dict | None]:
+    """The Label's value, and what the details, the explanation and feedback need later (small:
+    the reading's pictures are <= 128 px, the original a path or a <= 512 px copy)."""
+    if image is None:
         return {}, None
     with human_errors():
-        reading = digit_core.read_digit(path)
+        reading = digit_core.read_digit(image)
+    original = image if isinstance(image, str) else thumbnail(to_array(image))
     label = reading.probabilities if reading.is_digit else NOT_A_DIGIT
-    return label, {"reading": reading, "original": path}
+    return label, {"reading": reading, "original": original}
 
 
 def predict_file(file: dict | None):
@@ -96,7 +98,7 @@ def predict_file(file: dict | None):
 def predict_sketch(sketch: dict | None):
     """`/predict_sketch`: the Sketchpad's {background, layers, composite}."""
     try:
-        return read(uploaded(composite(sketch)))
+        return read(composite(sketch))
     except gr.Error:  # a blank canvas or a first dot: show nothing yet, no popup
         return {}, None
 
@@ -154,14 +156,13 @@ def explain_api(image: FileData, request: gr.Request) -> dict:
             "attribution": explain(x, int(digit)).round(5).tolist()}
 
 
-def show_number(file, request: gr.Request) -> tuple[str, np.ndarray | None]:
+def show_number(image, request: gr.Request) -> tuple[str, np.ndarray | None]:
     """A whole number: the digits as text, and the picture with a box round each digit."""
-    path = uploaded(file)
-    if path is None:
+    if image is None:
         return "", None
     limit(COSTLY, request, "numbers")
     with human_errors():
-        pixels = to_array(path)  # decoded once, for the reading and the picture
+        pixels = to_array(image)  # decoded once, for the reading and the picture
         reading = digit_core.read_number(pixels)
     return f"## {reading.text}", boxes_picture(to_uint8(as_float(pixels)), reading.boxes,
                                                reading.text)
@@ -249,22 +250,25 @@ with demo.route("Studio", "/studio") as studio:
                 gallery = gr.Gallery(label="Preprocessing stages", columns=3, height="auto",
                                      object_fit="contain")
 
-    # Files reach digit_core as paths it checks and decodes itself (preprocess=False): Gradio
-    # decodes nothing. Predictions have two workers; everything that costs more (explanations,
+    # Uploads reach digit_core as paths it checks and decodes itself (preprocess=False); sketches
+    # arrive as blobs only Gradio can read, so it decodes them. Predictions have two workers; everything that costs more (explanations,
     # numbers, corrections, API reads) shares one, so a flood of it never delays a prediction.
     predicting = dict(concurrency_id="predict", concurrency_limit=2)
     costly = dict(concurrency_id="costly", concurrency_limit=1)
     for source, fn, api_name in ((sketch, predict_sketch, "predict_sketch"),
                                  (upload, predict_file, "predict")):
-        (source.change(fn, source, [label, kept], api_name=api_name, preprocess=False,
+        (source.change(fn, source, [label, kept], api_name=api_name,
+                       preprocess=source is sketch,
                        trigger_mode="always_last", show_progress="hidden", **predicting)
          .success(show_details, kept, [warning, seen, why, gallery], api_visibility="private",
                   **costly)
          .failure(lambda: ({}, "", None, None, []), None, [label, warning, seen, why, gallery],
                   api_visibility="private"))
-    for source, fn in ((number_sketch, show_number_sketch), (number_upload, show_number)):
-        source.change(fn, source, [number, number_boxes], preprocess=False,
-                      trigger_mode="always_last", api_visibility="private", **costly)
+    number_sketch.change(show_number_sketch, number_sketch, [number, number_boxes],
+                         trigger_mode="always_last", api_visibility="private", **costly)
+    number_upload.change(lambda file, request: show_number(uploaded(file), request),
+                         number_upload, [number, number_boxes], preprocess=False,
+                         api_visibility="private", **costly)
     send.click(send_feedback, [correction, kept], thanks, api_visibility="private", **costly)
     for fn, api_name in ((read_digit_api, "read_digit"), (explain_api, "explain"),
                          (read_number_api, "read_number"), (feedback_api, "feedback")):

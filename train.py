@@ -3,7 +3,8 @@
     python train.py                              # ylecun/mnist through `datasets`
     python train.py --data ../shared/data/mnist.npz --resume
     python train.py evaluate --data ../shared/data/mnist.npz   # test accuracy of model/
-    python train.py --push-to-hub you/digit-cnn  # after training: upload model/
+    python train.py card                         # model/README.md again from metrics.json
+    python publish.py --model you/digit-cnn --space you/digit-studio  # after training
 
     # the shipped model: three networks joined into a teacher (an ensemble), then one network
     # that learns from the labels and from the teacher (any backend: KERAS_BACKEND=jax on a GPU)
@@ -34,6 +35,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the file-only backend
 
 from digit_core.feedback import file_sha256, load_feedback
+from digit_core.weights import PIN
 from digit_core.model import (CHECK_HIDDEN, NUM_CLASSES, build_model, logit_layers,
                                logits_model)
 from drawings import canvas_drawing
@@ -287,6 +289,11 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path
     }
     histories = [read_history(run / "history.csv") for run in runs]
     metrics.update(evaluate_on_test(out, data, histories))
+    earlier = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else {}
+    metrics["test_split_readings"] = earlier.get("test_split_readings", []) + [{
+        "candidate": f"seeds {', '.join(str(r['seed']) for r in reports)}",
+        "test_accuracy": metrics["test_accuracy"], "test_errors": metrics["test_errors"]}]
+    (out / PIN).unlink(missing_ok=True)  # these files are not the published ones any more
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     write_model_card(out, metrics)
     print(json.dumps(metrics, indent=2))
@@ -487,25 +494,39 @@ def plot_confusion_and_errors(out: Path, x_test, y_test, predicted) -> None:
 # ----------------------------------------------------------------------------- publish
 
 def write_model_card(out: Path, metrics: dict) -> None:
-    template = (Path(__file__).parent / "model_card.md").read_text()
+    """model/README.md from metrics.json: the Hub's metadata (with the test result as a
+    model-index) and the text of model_card.md."""
+    from huggingface_hub import EvalResult, ModelCardData
+
+    data = ModelCardData(
+        library_name="keras", license="mit", datasets=["ylecun/mnist"], metrics=["accuracy"],
+        pipeline_tag="image-classification", tags=["mnist", "digits", "litert"],
+        model_name="digit-cnn", eval_results=[EvalResult(
+            task_type="image-classification", dataset_type="ylecun/mnist", dataset_name="MNIST",
+            dataset_split="test", metric_type="accuracy", metric_value=metrics["test_accuracy"])])
     fields = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in metrics.items()}
     n = metrics["members"]
     fields["networks"] = ("A small convolutional network" if n == 1 else
                           f"{n} small convolutional networks side by side (an ensemble)")
-    (out / "README.md").write_text(template.format(**fields))
+    fields.setdefault("teacher_training_seconds", "not recorded")
+    fields.setdefault("teacher_backend", "not recorded")
+    fields["commands"] = "\n".join(f"    {c}" for c in metrics.get("commands", []))
+    fields["test_split_readings"] = "\n".join(
+        f"- {r['candidate']}: {r['test_accuracy']:.2%} ({r['test_errors']} errors)"
+        for r in metrics.get("test_split_readings", []))
+    template = (Path(__file__).parent / "model_card.md").read_text()
+    (out / "README.md").write_text(f"---\n{data.to_yaml()}\n---\n\n{template.format(**fields)}")
 
 
-def push_to_hub(out: Path, repo_id: str) -> None:
-    from huggingface_hub import create_repo, upload_folder
-
-    create_repo(repo_id, exist_ok=True)
-    commit = upload_folder(repo_id=repo_id, folder_path=out, commit_message="Train digit CNN")
-    print(f"pushed {out} to {repo_id} at {commit.oid}: pin this revision in digit_core/weights.py")
+def card(args) -> None:
+    """Rewrite --out/README.md from --out/metrics.json (no data, no training)."""
+    out = Path(args.out)
+    write_model_card(out, json.loads((out / "metrics.json").read_text()))
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("command", nargs="?", choices=["train", "evaluate", "finish"],
+    p.add_argument("command", nargs="?", choices=["train", "evaluate", "finish", "card"],
                    default="train")
     p.add_argument("--data", default=HUB_DATASET,
                    help="a `datasets` name or folder (default ylecun/mnist), or a Keras .npz")
@@ -523,11 +544,8 @@ def main() -> None:
                    help="train: also imitate this served model's answers (distillation)")
     p.add_argument("--extra-data", metavar="FOLDER",
                    help="also train on the corrections the app saved in this folder")
-    p.add_argument("--push-to-hub", metavar="REPO_ID", help="upload --out to this Hub model repo")
     args = p.parse_args()
-    {"train": train, "evaluate": evaluate, "finish": finish_command}[args.command](args)
-    if args.push_to_hub:
-        push_to_hub(Path(args.out), args.push_to_hub)
+    {"train": train, "evaluate": evaluate, "finish": finish_command, "card": card}[args.command](args)
 
 
 if __name__ == "__main__":

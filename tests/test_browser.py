@@ -84,7 +84,7 @@ def test_drawing_a_seven_is_read_live(browser, app_url):
     expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=20_000)  # no button pressed
     expect(page.locator("#why img")).to_be_visible(timeout=20_000)  # the explanation map
     page.wait_for_timeout(500)
-    page.screenshot(path=ROOT / "docs" / "screenshot.png")
+    page.screenshot(path=ARTIFACTS / "drawn.png")  # docs/screenshot.png: README "Screenshot"
 
     page.get_by_role("button", name="Clear canvas").click()
     expect(page.locator(TOP_LABEL)).to_have_count(0, timeout=20_000)  # cleared, no stale digit
