@@ -284,8 +284,11 @@ demo.queue(default_concurrency_limit=1, max_size=256)
 
 if __name__ == "__main__":
     guards.start_cache_sweeper(UPLOADS)
+    sketch_events = {i for i, fn in demo.fns.items()
+                     if any(isinstance(block, gr.ImageEditor) for block in fn.inputs)}
     limits = Middleware(guards.request_limits, known_event=lambda i: i in demo.fns,
-                        upload_folder=UPLOADS, upload_budget=UPLOAD_BUDGET)
+                        gradio_decodes=lambda i: i in sketch_events, upload_folder=UPLOADS,
+                        upload_budget=UPLOAD_BUDGET)
     demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=guards.MAX_FILE_BYTES,
                 app_kwargs={"middleware": [limits]},
                 run_history=False)  # no copy of anyone's drawings, not even in their browser

@@ -14,13 +14,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from digit_core.decode import UNREADABLE
+from digit_core.decode import UNREADABLE, check_size, open_image, plan_decode
 from digit_core.errors import InvalidImageError
 from digit_core.feedback import folder_bytes
 
 MAX_FILE_BYTES = 10_000_000  # one uploaded picture (Gradio's own max_file_size says the same)
 MAX_UPLOAD_BODY = MAX_FILE_BYTES + 1_000_000  # one upload request: the file and its framing
 MAX_JSON_BODY = 1_000_000  # an event's JSON: file references and small values, never pixels
+MAX_FILES_PER_EVENT = 4  # a sketch names three (background, a layer, composite); Gradio decodes all
 UPLOAD_BYTES_PER_VISITOR = (200_000_000, 900)  # bytes a visitor may upload per 15 minutes
 UPLOAD_CACHE_BYTES = 2_000_000_000  # the whole upload cache; uploads wait when it is full
 LOOSE_FILE_SECONDS = 600  # a half-received upload's temp file is removed after this
@@ -103,14 +104,17 @@ class TooLarge(Exception):
     """A streamed body went past its limit."""
 
 
-def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
+def request_limits(app, known_event: Callable[[int], bool],
+                   gradio_decodes: Callable[[int], bool], upload_folder: Path,
                    upload_budget: RateLimit):
     """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
     - a body larger than one upload (multipart) or than an event needs (anything else), counted
       as the bytes arrive, so a huge field is never buffered whole;
     - uploads beyond a visitor's byte budget, or while the upload cache is full;
-    - an event's JSON that names a file by URL (Gradio would download it, with no size cap) or
-      an event number that does not exist (Gradio answers 500 with a traceback)."""
+    - an event's JSON that names a file by URL (Gradio would download it, with no size cap),
+      more files than a sketch has, a picture too large to decode for an event whose pictures
+      Gradio decodes itself (`gradio_decodes`), or an event number that does not exist (Gradio
+      answers 500 with a traceback)."""
 
     async def refuse(send, status: int, message: str) -> None:
         body = json.dumps({"error": message}).encode()
@@ -148,7 +152,7 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
                 return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
             more = message.get("more_body", False)
         data = b"".join(chunks)
-        problem = event_problem(data, known_event)
+        problem = event_problem(data, known_event, gradio_decodes, upload_folder)
         if problem:
             return await refuse(send, 400, problem)
         replayed = False
@@ -187,7 +191,8 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
     return guarded
 
 
-def event_problem(data: bytes, known_event: Callable[[int], bool]) -> str:
+def event_problem(data: bytes, known_event: Callable[[int], bool],
+                  gradio_decodes: Callable[[int], bool], upload_folder: Path) -> str:
     """What is wrong with an event's JSON body, or "" (bodies that are not JSON pass: Gradio
     answers them itself)."""
     try:
@@ -200,10 +205,28 @@ def event_problem(data: bytes, known_event: Callable[[int], bool]) -> str:
     if isinstance(fn_index, int) and not known_event(fn_index):
         return f"There is no event number {fn_index}."
     try:
-        if any(is_url_path(path) for path in file_paths(request.get("data"))):
-            return "Files must be uploaded, not given as URLs."
+        paths = list(file_paths(request.get("data")))
     except RecursionError:
         return "The request is nested too deeply."
+    if any(is_url_path(path) for path in paths):
+        return "Files must be uploaded, not given as URLs."
+    if len(paths) > MAX_FILES_PER_EVENT:
+        return f"Too many files in one request (at most {MAX_FILES_PER_EVENT})."
+    if not (isinstance(fn_index, int) and gradio_decodes(fn_index)):
+        return ""
+    return next(filter(None, (too_large_to_decode(p, upload_folder) for p in paths)), "")
+
+
+def too_large_to_decode(path: object, upload_folder: Path) -> str:
+    """Gradio decodes sketches itself, before any handler: the same header checks digit_core
+    makes first, on every uploaded picture an event names. Other problems (and files outside
+    the upload cache) are the handler's to answer."""
+    try:
+        with open_image(checked_path(path, [upload_folder])) as image:
+            check_size(*image.size)
+            plan_decode(image)
+    except (InvalidImageError, TypeError, OSError) as error:
+        return str(error) if "too large" in str(error) else ""
     return ""
 
 

@@ -65,10 +65,7 @@ def check_size(width: int, height: int) -> None:
 def pil_to_array(image: Image.Image) -> np.ndarray:
     check_size(*image.size)  # from the header, before any pixel is decoded
     try:
-        image.seek(0)  # animated GIF/WebP/TIFF: the first frame
-        if image.format in ("JPEG", "MPO"):
-            image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
-        check_decode_bytes(image)
+        plan_decode(image)
         image.load()
         plain = to_plain_mode(image)
         if max(plain.size) > 2 * DECODE_SIDE:
@@ -77,6 +74,15 @@ def pil_to_array(image: Image.Image) -> np.ndarray:
         return np.asarray(ImageOps.exif_transpose(plain))
     except (OSError, SyntaxError, ValueError, EOFError):
         raise InvalidImageError("The image file is damaged or incomplete.") from None
+
+
+def plan_decode(image: Image.Image) -> None:
+    """Choose the first frame and the JPEG scale, then check what decoding it will take; from
+    the header alone."""
+    image.seek(0)  # animated GIF/WebP/TIFF: the first frame
+    if image.format in ("JPEG", "MPO"):
+        image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
+    check_decode_bytes(image)
 
 
 def pixel_bytes(mode: str) -> int:
