@@ -211,20 +211,20 @@ with demo.route("Studio", "/studio") as studio:
             with gr.Tab("Draw") as draw_tab:
                 # 280 px is 10x MNIST's 28 and a quarter of 560's pixels for the browser to
                 # export after every stroke: the answer shows ~0.2 s sooner (README "Speed").
-                sketch = gr.Sketchpad(elem_id="sketch", label="Draw one digit",
-                                      canvas_size=(280, 280), height=460, layers=False,
-                                      brush=gr.Brush(default_size=7, colors=["#000000"],
-                                                     color_mode="fixed"))
+                sketch = guards.BoundedSketchpad(
+                    elem_id="sketch", label="Draw one digit", canvas_size=(280, 280),
+                    height=460, layers=False,
+                    brush=gr.Brush(default_size=7, colors=["#000000"], color_mode="fixed"))
             with gr.Tab("Upload") as upload_tab:
                 upload = gr.Image(elem_id="upload", label="A picture of one digit",
                                   type="filepath", image_mode=None, height=360,
                                   sources=["upload", "clipboard", "webcam"])
                 gr.Examples(EXAMPLES, inputs=upload, label="Examples: click one", examples_per_page=12)
             with gr.Tab("Number", elem_id="number-tab") as number_tab:
-                number_sketch = gr.Sketchpad(elem_id="number-sketch", label="Write a whole number",
-                                             canvas_size=(1200, 400), height=300, layers=False,
-                                             brush=gr.Brush(default_size=10, colors=["#000000"],
-                                                            color_mode="fixed"))
+                number_sketch = guards.BoundedSketchpad(
+                    elem_id="number-sketch", label="Write a whole number",
+                    canvas_size=(1200, 400), height=300, layers=False,
+                    brush=gr.Brush(default_size=10, colors=["#000000"], color_mode="fixed"))
                 number_upload = gr.Image(elem_id="number-upload", label="…or a picture of one",
                                          type="filepath", image_mode=None, height=160,
                                          sources=["upload", "clipboard"])

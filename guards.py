@@ -5,6 +5,7 @@ Each guard is a plain function or a tiny object; app.py only wires them in. READ
 security" lists every number here.
 """
 
+import ctypes
 import json
 import os
 import stat
@@ -14,6 +15,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+import gradio as gr
+from fastapi import HTTPException
+from gradio.components.base import server
+
 from digit_core.decode import UNREADABLE, check_size, open_image, plan_decode
 from digit_core.errors import InvalidImageError
 from digit_core.feedback import folder_bytes
@@ -22,6 +27,9 @@ MAX_FILE_BYTES = 10_000_000  # one uploaded picture (Gradio's own max_file_size 
 MAX_UPLOAD_BODY = MAX_FILE_BYTES + 1_000_000  # one upload request: the file and its framing
 MAX_JSON_BODY = 1_000_000  # an event's JSON: file references and small values, never pixels
 MAX_FILES_PER_EVENT = 4  # a sketch names three (background, a layer, composite); Gradio decodes all
+MAX_SKETCH_LAYERS = 4  # our canvases have one layer
+MAX_PENDING_SKETCHES = 256  # canvases posted and not yet read, per canvas, all visitors together
+MAX_PENDING_BYTES = 64_000_000  # their blobs (a stroke on our canvases posts a few KB)
 UPLOAD_BYTES_PER_VISITOR = (200_000_000, 900)  # bytes a visitor may upload per 15 minutes
 UPLOAD_CACHE_BYTES = 2_000_000_000  # the whole upload cache; uploads wait when it is full
 LOOSE_FILE_SECONDS = 600  # a half-received upload's temp file is removed after this
@@ -214,20 +222,59 @@ def event_problem(data: bytes, known_event: Callable[[int], bool],
         return f"Too many files in one request (at most {MAX_FILES_PER_EVENT})."
     if not (isinstance(fn_index, int) and gradio_decodes(fn_index)):
         return ""
-    return next(filter(None, (too_large_to_decode(p, upload_folder) for p in paths)), "")
+    for path in paths:
+        try:
+            problem = too_large_to_decode(checked_path(path, [upload_folder]))
+        except InvalidImageError:  # not an upload: the handler answers it
+            problem = ""
+        if problem:
+            return problem
+    return ""
 
 
-def too_large_to_decode(path: object, upload_folder: Path) -> str:
+def too_large_to_decode(source: str | bytes) -> str:
     """Gradio decodes sketches itself, before any handler: the same header checks digit_core
-    makes first, on every uploaded picture an event names. Other problems (and files outside
-    the upload cache) are the handler's to answer."""
+    makes first. Other problems (not an image, damaged) are the handler's to answer."""
     try:
-        with open_image(checked_path(path, [upload_folder])) as image:
+        with open_image(source) as image:
             check_size(*image.size)
             plan_decode(image)
-    except (InvalidImageError, TypeError, OSError) as error:
+    except (InvalidImageError, OSError) as error:
         return str(error) if "too large" in str(error) else ""
     return ""
+
+
+# ----------------------------------------------------------------------------- sketches
+
+class BoundedSketchpad(gr.Sketchpad):
+    """gr.Sketchpad whose store of browser blobs is bounded. After each stroke the browser posts
+    the canvas's parts to `accept_blobs`, which Gradio 6.31 keeps in a dict keyed by an id the
+    client chooses, freed only when an event later reads that id; a layer index from the
+    request sizes a list (an index of 10^9 is a list of 10^9 slots). Here: at most
+    MAX_SKETCH_LAYERS layers, pictures checked from their headers, MAX_PENDING_SKETCHES ids
+    and MAX_PENDING_BYTES, the oldest dropped first."""
+
+    def get_block_name(self) -> str:
+        return "imageeditor"  # the same front-end component as gr.Sketchpad
+
+    @server
+    def accept_blobs(self, data):
+        index = str(data.data.get("index"))
+        if index not in ("None", "null", "") and not (index.isdigit()
+                                                     and int(index) < MAX_SKETCH_LAYERS):
+            raise HTTPException(400, f"A sketch has at most {MAX_SKETCH_LAYERS} layers.")
+        for _, blob in data.files:
+            problem = too_large_to_decode(blob)
+            if problem:
+                raise HTTPException(413, problem)
+        super().accept_blobs(data)
+        while (len(self.blob_storage) > MAX_PENDING_SKETCHES
+               or sum(map(blob_bytes, self.blob_storage.values())) > MAX_PENDING_BYTES):
+            self.blob_storage.pop(next(iter(self.blob_storage)))  # the oldest: dicts keep order
+
+
+def blob_bytes(blobs) -> int:
+    return sum(len(b or b"") for b in [blobs.background, blobs.composite, *blobs.layers])
 
 
 # ----------------------------------------------------------------------------- upload cache
@@ -257,11 +304,22 @@ def remove_loose_files(folder: Path, older_than: float = LOOSE_FILE_SECONDS) -> 
     return removed
 
 
+def return_free_memory() -> None:
+    """glibc keeps the heap a burst freed for reuse, so the process stays at its peak; hand it
+    back to the system (no-op where there is no glibc)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def start_cache_sweeper(folder: Path) -> threading.Thread:
+    """Every SWEEP_SECONDS: loose temp files removed, the cache measured, free memory returned."""
     def sweep():
         while True:
             remove_loose_files(folder)
             _cache_size.update(bytes=folder_bytes(folder), when=time.monotonic())
+            return_free_memory()
             time.sleep(SWEEP_SECONDS)
 
     thread = threading.Thread(target=sweep, name="upload-cache-sweeper", daemon=True)

@@ -1,0 +1,320 @@
+"""What stands between an anonymous request and the app: which files a handler may open, how big a
+request may be, how often one visitor may call the costly events, and the upload cache's upkeep.
+
+Each guard is a plain function or a tiny object; app.py only wires them in. README "Limits and
+security" lists every number here.
+"""
+
+import json
+import os
+import stat
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import gradio as gr
+from gradio.components.base import server
+
+from digit_core.decode import UNREADABLE, check_size, open_image, plan_decode
+from digit_core.errors import InvalidImageError
+from digit_core.feedback import folder_bytes
+
+MAX_FILE_BYTES = 10_000_000  # one uploaded picture (Gradio's own max_file_size says the same)
+MAX_UPLOAD_BODY = MAX_FILE_BYTES + 1_000_000  # one upload request: the file and its framing
+MAX_JSON_BODY = 1_000_000  # an event's JSON: file references and small values, never pixels
+MAX_FILES_PER_EVENT = 4  # a sketch names three (background, a layer, composite); Gradio decodes all
+MAX_SKETCH_LAYERS = 4  # our canvases have one layer
+MAX_PENDING_SKETCHES = 256  # canvases posted and not yet read, per canvas, all visitors together
+MAX_PENDING_BYTES = 64_000_000  # their blobs (a stroke on our canvases posts a few KB)
+UPLOAD_BYTES_PER_VISITOR = (200_000_000, 900)  # bytes a visitor may upload per 15 minutes
+UPLOAD_CACHE_BYTES = 2_000_000_000  # the whole upload cache; uploads wait when it is full
+LOOSE_FILE_SECONDS = 600  # a half-received upload's temp file is removed after this
+SWEEP_SECONDS = 60
+
+
+# ----------------------------------------------------------------------------- files
+
+def checked_path(file: object, roots: Iterable[Path]) -> str:
+    """The real path of a regular file inside one of `roots` (the upload cache, examples/),
+    whatever a request put in `file` ({"path": ...} or a string). Anything else -- a server path,
+    a URL, a folder, a FIFO, a link out of the cache, a missing file -- gets the same message as
+    an unreadable upload, so an answer never tells whether some path exists."""
+    path = file.get("path") if isinstance(file, dict) else file
+    if not isinstance(path, str) or not path or "\0" in path:
+        raise InvalidImageError(UNREADABLE)
+    real = os.path.realpath(path)
+    inside = any(os.path.commonpath([real, str(root)]) == str(root) for root in roots)
+    try:
+        is_file = inside and stat.S_ISREG(os.stat(real).st_mode)
+    except OSError:
+        is_file = False
+    if not is_file:
+        raise InvalidImageError(UNREADABLE)
+    return real
+
+
+def is_url_path(value: object) -> bool:
+    return isinstance(value, str) and ("://" in value or value.startswith("//"))
+
+
+def file_paths(data: object) -> Iterable[object]:
+    """Every {"path": ...} value in an event's JSON, however deep."""
+    if isinstance(data, dict):
+        if "path" in data:
+            yield data["path"]
+        for value in data.values():
+            yield from file_paths(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from file_paths(value)
+
+
+# ----------------------------------------------------------------------------- visitors
+
+def visitor(client_host: str | None, headers: Mapping[str, str]) -> str:
+    """Who is asking. On a Space every request comes through Hugging Face's proxy, which names the
+    caller first in X-Forwarded-For; elsewhere the connection's own address."""
+    forwarded = headers.get("x-forwarded-for", "")
+    if os.environ.get("SPACE_ID") and forwarded:
+        return forwarded.split(",")[0].strip()
+    return client_host or "unknown"
+
+
+class RateLimit:
+    """At most `amount` per visitor in any `seconds`-long window (calls, or bytes with `cost`)."""
+
+    def __init__(self, amount: int, seconds: float, max_visitors: int = 100_000):
+        self.amount, self.seconds, self.max_visitors = amount, seconds, max_visitors
+        self.spent: dict[str, deque[tuple[float, int]]] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, key: str, cost: int = 1) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            if len(self.spent) >= self.max_visitors:  # memory stays bounded under a swarm
+                self.spent = {k: q for k, q in self.spent.items() if q and q[-1][0] > now - self.seconds}
+            spent = self.spent.setdefault(key, deque())
+            while spent and spent[0][0] <= now - self.seconds:
+                spent.popleft()
+            if sum(c for _, c in spent) + cost > self.amount:
+                return False
+            spent.append((now, cost))
+            return True
+
+
+# ----------------------------------------------------------------------------- requests
+
+class TooLarge(Exception):
+    """A streamed body went past its limit."""
+
+
+def request_limits(app, known_event: Callable[[int], bool],
+                   gradio_decodes: Callable[[int], bool], upload_folder: Path,
+                   upload_budget: RateLimit):
+    """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
+    - a body larger than one upload (multipart) or than an event needs (anything else), counted
+      as the bytes arrive, so a huge field is never buffered whole;
+    - uploads beyond a visitor's byte budget, or while the upload cache is full;
+    - an event's JSON that names a file by URL (Gradio would download it, with no size cap),
+      more files than a sketch has, a picture too large to decode for an event whose pictures
+      Gradio decodes itself (`gradio_decodes`), or an event number that does not exist (Gradio
+      answers 500 with a traceback)."""
+
+    async def refuse(send, status: int, message: str) -> None:
+        body = json.dumps({"error": message}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def guarded(scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            return await app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        multipart = headers.get("content-type", "").startswith("multipart/")
+        limit = MAX_UPLOAD_BODY if multipart else MAX_JSON_BODY
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
+        if multipart:
+            who = visitor((scope.get("client") or (None,))[0], headers)
+            if cache_bytes(upload_folder) > UPLOAD_CACHE_BYTES:
+                return await refuse(send, 503, "Too many uploads right now: try again in a few minutes.")
+            if not upload_budget.allow(who, int(declared) if declared.isdigit() else limit):
+                return await refuse(send, 429, "You have uploaded a lot in a short time: "
+                                               "try again in a few minutes.")
+        if multipart:  # streamed on to Gradio, counted as it goes
+            return await counted(scope, receive, send, limit)
+        chunks, size, more = [], 0, True
+        while more:  # an event's JSON is small: read it whole, then look inside
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > limit:
+                return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
+            more = message.get("more_body", False)
+        data = b"".join(chunks)
+        problem = event_problem(data, known_event, gradio_decodes, upload_folder)
+        if problem:
+            return await refuse(send, 400, problem)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": data, "more_body": False}
+
+        await app(scope, replay, send)
+
+    async def counted(scope, receive, send, limit: int):
+        size, started = 0, False
+
+        async def receive_counted():
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise TooLarge
+            return message
+
+        async def send_tracked(message):
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await app(scope, receive_counted, send_tracked)
+        except TooLarge:
+            if not started:
+                await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
+
+    return guarded
+
+
+def event_problem(data: bytes, known_event: Callable[[int], bool],
+                  gradio_decodes: Callable[[int], bool], upload_folder: Path) -> str:
+    """What is wrong with an event's JSON body, or "" (bodies that are not JSON pass: Gradio
+    answers them itself)."""
+    try:
+        request = json.loads(data)
+    except (ValueError, RecursionError):
+        return ""
+    if not isinstance(request, dict):
+        return ""
+    fn_index = request.get("fn_index")
+    if isinstance(fn_index, int) and not known_event(fn_index):
+        return f"There is no event number {fn_index}."
+    try:
+        paths = list(file_paths(request.get("data")))
+    except RecursionError:
+        return "The request is nested too deeply."
+    if any(is_url_path(path) for path in paths):
+        return "Files must be uploaded, not given as URLs."
+    if len(paths) > MAX_FILES_PER_EVENT:
+        return f"Too many files in one request (at most {MAX_FILES_PER_EVENT})."
+    if not (isinstance(fn_index, int) and gradio_decodes(fn_index)):
+        return ""
+    for path in paths:
+        try:
+            problem = too_large_to_decode(checked_path(path, [upload_folder]))
+        except InvalidImageError:  # not an upload: the handler answers it
+            problem = ""
+        if problem:
+            return problem
+    return ""
+
+
+def too_large_to_decode(source: str | bytes) -> str:
+    """Gradio decodes sketches itself, before any handler: the same header checks digit_core
+    makes first. Other problems (not an image, damaged) are the handler's to answer."""
+    try:
+        with open_image(source) as image:
+            check_size(*image.size)
+            plan_decode(image)
+    except (InvalidImageError, OSError) as error:
+        return str(error) if "too large" in str(error) else ""
+    return ""
+
+
+# ----------------------------------------------------------------------------- sketches
+from gradio.events import Dependency
+
+class BoundedSketchpad(gr.Sketchpad):
+    """gr.Sketchpad whose store of browser blobs is bounded. After each stroke the browser posts
+    the canvas's parts to `accept_blobs`, which Gradio 6.31 keeps in a dict keyed by an id the
+    client chooses, freed only when an event later reads that id; a layer index from the
+    request sizes a list (an index of 10^9 is a list of 10^9 slots). Here: at most
+    MAX_SKETCH_LAYERS layers, pictures checked from their headers, MAX_PENDING_SKETCHES ids
+    and MAX_PENDING_BYTES, the oldest dropped first."""
+
+    def get_block_name(self) -> str:
+        return "imageeditor"  # the same front-end component as gr.Sketchpad
+
+    @server
+    def accept_blobs(self, data):
+        index = str(data.data.get("index"))
+        if index not in ("None", "null", "") and not (index.isdigit()
+                                                     and int(index) < MAX_SKETCH_LAYERS):
+            raise HTTPException(400, f"A sketch has at most {MAX_SKETCH_LAYERS} layers.")
+        for _, blob in data.files:
+            problem = too_large_to_decode(blob)
+            if problem:
+                raise HTTPException(413, problem)
+        super().accept_blobs(data)
+        while (len(self.blob_storage) > MAX_PENDING_SKETCHES
+               or sum(map(blob_bytes, self.blob_storage.values())) > MAX_PENDING_BYTES):
+            self.blob_storage.pop(next(iter(self.blob_storage)))
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component  # the oldest: dicts keep order
+
+
+def blob_bytes(blobs) -> int:
+    return sum(len(b or b"") for b in [blobs.background, blobs.composite, *blobs.layers])
+
+
+# ----------------------------------------------------------------------------- upload cache
+
+_cache_size = {"bytes": 0, "when": 0.0}
+
+
+def cache_bytes(folder: Path) -> int:
+    """The upload cache's size, measured at most once per sweep interval."""
+    if time.monotonic() - _cache_size["when"] > SWEEP_SECONDS:
+        _cache_size.update(bytes=folder_bytes(folder), when=time.monotonic())
+    return _cache_size["bytes"]
+
+
+def remove_loose_files(folder: Path, older_than: float = LOOSE_FILE_SECONDS) -> int:
+    """Gradio receives each upload into a temp file directly in its cache folder and moves it
+    into a sub-folder when the upload completes; one cut off mid-body stays there forever.
+    Returns how many were removed."""
+    removed, cutoff = 0, time.time() - older_than
+    for entry in os.scandir(folder) if folder.is_dir() else ():
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                os.remove(entry.path)
+                removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def start_cache_sweeper(folder: Path) -> threading.Thread:
+    def sweep():
+        while True:
+            remove_loose_files(folder)
+            _cache_size.update(bytes=folder_bytes(folder), when=time.monotonic())
+            time.sleep(SWEEP_SECONDS)
+
+    thread = threading.Thread(target=sweep, name="upload-cache-sweeper", daemon=True)
+    thread.start()
+    return thread
