@@ -19,7 +19,6 @@ from starlette.middleware import Middleware
 import digit_core
 import guards
 from digit_core.decode import as_float, to_array
-from digit_core.explain import explain
 from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
 from digit_core.pictures import (attribution_picture, boxes_picture, enlarge, stage_pictures,
                                  thumbnail, to_uint8)
@@ -34,19 +33,24 @@ EXAMPLE_PICTURES = {file_sha256(p) for p in EXAMPLES}  # MNIST test digits: no c
 COSTLY = guards.RateLimit(60, 60)
 CORRECTIONS = guards.RateLimit(5, 60)
 UPLOAD_BUDGET = guards.RateLimit(*guards.UPLOAD_BYTES_PER_VISITOR)
-# Gradio 6.31 opens the Sketchpad with no tool selected: pick the brush once the canvas exists.
-SELECT_BRUSH = """() => { const t = setInterval(() => {
-  const brush = document.querySelector('#ID button[aria-label="Brush"]');
-  if (brush && document.querySelector('#ID .pixi-target canvas')) { brush.click(); clearInterval(t); }
-}, 200); setTimeout(() => clearInterval(t), 30000); }"""
 
 PIPELINE = digit_core.read_digit(EXAMPLES[0]).stages  # loads and warms up the model now
-# Tracing the explanation's graph takes a second or two: do it now, beside start-up.
-threading.Thread(target=explain, args=(PIPELINE["centred 28x28"], 0), daemon=True).start()
 FEEDBACK_DIR = Path(os.environ.get("FEEDBACK_DIR", HERE / "feedback"))
 UPLOADER = start_hub_upload(FEEDBACK_DIR)  # None unless HF_TOKEN and FEEDBACK_DATASET are set
 NOT_A_DIGIT = "Not a digit?"
 DIGITS = [str(d) for d in range(10)]
+
+
+def explain(x: np.ndarray, digit: int) -> np.ndarray:
+    """The explanation map. Its module loads TensorFlow (seconds): imported on first use, which
+    `warm_up_explanations` makes happen in the background once the server answers."""
+    from digit_core.explain import explain as integrated_gradients
+
+    return integrated_gradients(x, digit)
+
+
+def warm_up_explanations() -> None:
+    threading.Thread(target=explain, args=(PIPELINE["centred 28x28"], 0), daemon=True).start()
 
 
 @contextmanager
@@ -192,19 +196,8 @@ def feedback_api(image: FileData, correction: int, request: gr.Request) -> str:
 # Uploads live only in Gradio's cache, swept every 10 minutes once 30 minutes old; only a
 # correction someone sends is kept.
 with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
-    gr.Markdown((HERE / "docs" / "home.md").read_text().format(**METRICS))
-    gr.Button("Open the Studio ✏️", link="/studio", variant="primary", size="lg")
-    gr.Gallery(stage_pictures(PIPELINE), label="How an image becomes the model's input",
-               columns=5, rows=1, height=230, object_fit="contain")
-    with gr.Row():
-        gr.Image(str(HERE / "model" / "training_curves.png"), label="Training curves",
-                 interactive=False, scale=3)
-        gr.Image(str(HERE / "model" / "confusion_matrix.png"), label="Test-set confusion matrix",
-                 interactive=False, scale=2)
-
-with demo.route("Studio", "/studio") as studio:
     gr.Markdown("# ✏️ Digit Studio\nDraw a digit (0–9) or upload a picture of one: "
-                "the network's probabilities for every digit update as you draw.")
+                "the network's probabilities for every digit update as you draw.", elem_id="title")
     kept = gr.State(time_to_live=120)  # the last reading, per visitor, freed after two minutes
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
@@ -273,11 +266,21 @@ with demo.route("Studio", "/studio") as studio:
     for fn, api_name in ((read_digit_api, "read_digit"), (explain_api, "explain"),
                          (read_number_api, "read_number"), (feedback_api, "feedback")):
         gr.api(fn, api_name=api_name, **costly)
-    studio.load(None, js=SELECT_BRUSH.replace("ID", "sketch"))
-    number_tab.select(lambda: gr.Column(visible=False), None, results,
-                      js=SELECT_BRUSH.replace("ID", "number-sketch"), api_visibility="private")
+    number_tab.select(lambda: gr.Column(visible=False), None, results, api_visibility="private",
+                      js="() => window.digitStudio.settle('number-sketch', false)")
     for tab in (draw_tab, upload_tab):
         tab.select(lambda: gr.Column(visible=True), None, results, api_visibility="private")
+
+with demo.route("How it works", "/about"):
+    gr.Markdown((HERE / "docs" / "home.md").read_text().format(**METRICS))
+    gr.Button("Draw a digit ✏️", link="/", variant="primary", size="lg")
+    gr.Gallery(stage_pictures(PIPELINE), label="How an image becomes the model's input",
+               columns=5, rows=1, height=230, object_fit="contain")
+    with gr.Row():
+        gr.Image(str(HERE / "model" / "training_curves.png"), label="Training curves",
+                 interactive=False, scale=3)
+        gr.Image(str(HERE / "model" / "confusion_matrix.png"), label="Test-set confusion matrix",
+                 interactive=False, scale=2)
 
 # A burst waits in a bounded queue instead of piling up.
 demo.queue(default_concurrency_limit=1, max_size=256)
@@ -290,5 +293,9 @@ if __name__ == "__main__":
                         gradio_decodes=lambda i: i in sketch_events, upload_folder=UPLOADS,
                         upload_budget=UPLOAD_BUDGET)
     demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=guards.MAX_FILE_BYTES,
-                app_kwargs={"middleware": [limits]},
+                app_kwargs={"middleware": [limits]}, js=(HERE / "studio.js").read_text(),
+                css_paths=[HERE / "studio.css"],
+                prevent_thread_lock=True,
                 run_history=False)  # no copy of anyone's drawings, not even in their browser
+    warm_up_explanations()
+    demo.block_thread()

@@ -1,4 +1,6 @@
-"""Seconds from `python app.py` to the first answered /predict, next to a bare TensorFlow import.
+"""Seconds from `python app.py` to the first answered /predict, next to a bare `import gradio`
+(what any Gradio app pays before its own code runs). Predictions run on LiteRT: TensorFlow loads
+only for the explanation, in the background once the server answers.
 
     python benchmarks/startup.py [--runs 3]
 """
@@ -27,7 +29,7 @@ def app_to_first_answer(offline: bool) -> float:
 
 def bare_import() -> float:
     start = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import tensorflow"], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", "import gradio"], check=True, capture_output=True)
     return time.monotonic() - start
 
 
@@ -35,7 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    rows = [("python -c 'import tensorflow' (baseline)", bare_import),
+    rows = [("python -c 'import gradio' (baseline)", bare_import),
             ("python app.py -> first /predict (Hub unreachable)", lambda: app_to_first_answer(False)),
             ("python app.py -> first /predict (HF_HUB_OFFLINE=1)", lambda: app_to_first_answer(True))]
     print(f"{'what':52} {'runs':>5} {'best s':>7} {'median s':>9}")

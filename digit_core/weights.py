@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-import keras
 from ai_edge_litert.interpreter import Interpreter
 
 log = logging.getLogger("digit_core")
@@ -31,10 +30,24 @@ HUB_PROBE_SECONDS = 3.0
 
 @dataclass
 class LoadedModel:
-    keras_model: keras.Model
-    interpreter: Interpreter
+    interpreter: Interpreter  # what predictions run on: no TensorFlow needed
+    folder: Path
     source: str
     lock: threading.Lock = field(default_factory=threading.Lock)  # the interpreter isn't thread-safe
+    keras_lock: threading.Lock = field(default_factory=threading.Lock)
+    _keras_model: object = None
+
+    @property
+    def keras_model(self):
+        """The Keras model (explanations, training checks), loaded on first use: importing
+        Keras and TensorFlow takes seconds that a prediction should not wait for."""
+        with self.keras_lock:
+            if self._keras_model is None:
+                import keras
+
+                self._keras_model = keras.saving.load_model(self.folder / KERAS_FILE,
+                                                            safe_mode=True)
+            return self._keras_model
 
 
 def load_model(source: str | None = None) -> LoadedModel:
@@ -115,8 +128,7 @@ def require_hub_reachable() -> None:
 
 
 def load_folder(folder: Path, used: str) -> LoadedModel:
-    keras_model = keras.saving.load_model(folder / KERAS_FILE, safe_mode=True)
     # Two threads: 0.36 instead of 0.60 ms a call here; calls are serialised by `lock` anyway.
     interpreter = Interpreter(model_path=str(folder / LITERT_FILE), num_threads=2)
     interpreter.allocate_tensors()
-    return LoadedModel(keras_model, interpreter, used)
+    return LoadedModel(interpreter, folder, used)

@@ -18,6 +18,8 @@ CANVAS = "#sketch .pixi-target canvas"
 TOP_LABEL = "#prediction [data-testid='label-output-value']"
 # A 7 as fractions of the canvas: the top bar, then the long diagonal.
 SEVEN = [(0.28, 0.22), (0.72, 0.22), (0.45, 0.82)]
+ONE = [(0.5, 0.2), (0.5, 0.8)]
+ZOOM = "#sketch .zoom-number"
 
 
 def browser_args() -> dict:
@@ -39,10 +41,11 @@ def browser():
 
 
 def open_studio(browser, app_url, **context):
+    """The Studio is the front page: the canvas, brush in hand."""
     page = browser.new_context(**context).new_page()
-    page.goto(app_url + "studio")
+    page.goto(app_url)
     page.locator(CANVAS).wait_for(state="visible", timeout=30_000)
-    # Gradio 6.31 opens the Sketchpad with no tool selected; the page's load script picks the brush.
+    # Gradio 6.31 opens the Sketchpad with no tool selected; studio.js picks the brush.
     expect(page.get_by_role("button", name="Brush", exact=True)).to_have_class(
         re.compile("highlight"), timeout=10_000)
     return page
@@ -78,8 +81,11 @@ def draw_with_finger(page, stroke):
     touch("touchEnd", points[-1])
 
 
-def test_drawing_a_seven_is_read_live(browser, app_url):
-    page = open_studio(browser, app_url, viewport={"width": 1280, "height": 860})
+def test_draw_clear_draw_again_with_the_mouse(browser, app_url):
+    """Draw a 7, read 7; clear; draw a 1, read 1: no other click (Gradio's own Clear deselects
+    the brush and resets the zoom; studio.js puts both back)."""
+    page = open_studio(browser, app_url, viewport={"width": 1366, "height": 900})
+    zoom = page.locator(ZOOM).inner_text()
     draw_with_mouse(page, SEVEN)
     expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=20_000)  # no button pressed
     expect(page.locator("#why img")).to_be_visible(timeout=20_000)  # the explanation map
@@ -89,7 +95,12 @@ def test_drawing_a_seven_is_read_live(browser, app_url):
     page.get_by_role("button", name="Clear canvas").click()
     expect(page.locator(TOP_LABEL)).to_have_count(0, timeout=20_000)  # cleared, no stale digit
     expect(page.locator(".toast-body")).to_have_count(0)  # and no error popup
+    expect(page.get_by_role("button", name="Brush", exact=True)).to_have_class(
+        re.compile("highlight"), timeout=10_000)
+    expect(page.locator(ZOOM)).to_have_text(zoom, timeout=10_000)  # the canvas keeps its size
     page.screenshot(path=ARTIFACTS / "cleared.png")
+    draw_with_mouse(page, ONE)
+    expect(page.locator(TOP_LABEL)).to_have_text("1", timeout=20_000)
 
 
 def test_send_a_correction(browser, app_url, feedback_dir):
@@ -157,19 +168,28 @@ def test_click_an_example(browser, app_url):
     expect(page.locator(TOP_LABEL)).to_have_text("4", timeout=20_000)
 
 
-def test_phone_draw_with_a_finger(browser, app_url):
+def test_phone_draw_clear_draw_again_with_a_finger(browser, app_url):
+    """On a phone the answer shows beside the canvas, in view without scrolling."""
     page = open_studio(browser, app_url, viewport={"width": 390, "height": 844},
                        is_mobile=True, has_touch=True, device_scale_factor=2)
-    page.locator(CANVAS).scroll_into_view_if_needed()
     draw_with_finger(page, SEVEN)
     expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=20_000)
-    page.screenshot(path=ARTIFACTS / "phone.png", full_page=True)
+    assert page.evaluate("window.scrollY") == 0
+    top = page.locator(TOP_LABEL).bounding_box()
+    assert top["y"] >= 0 and top["y"] + top["height"] <= 844, top
+    page.screenshot(path=ARTIFACTS / "phone.png")
+    page.get_by_role("button", name="Clear canvas").tap()
+    expect(page.locator(TOP_LABEL)).to_have_count(0, timeout=20_000)
+    expect(page.get_by_role("button", name="Brush", exact=True)).to_have_class(
+        re.compile("highlight"), timeout=10_000)
+    draw_with_finger(page, ONE)
+    expect(page.locator(TOP_LABEL)).to_have_text("1", timeout=20_000)
 
 
-def test_home_page_leads_to_the_studio(browser, app_url):
+def test_the_about_page_leads_back_to_the_canvas(browser, app_url):
     page = browser.new_page(viewport={"width": 1280, "height": 860})
-    page.goto(app_url)
+    page.goto(app_url + "about")
     expect(page.get_by_text("How good is it?")).to_be_visible(timeout=30_000)
-    page.screenshot(path=ARTIFACTS / "home.png", full_page=True)
-    page.get_by_text("Open the Studio").click()
+    page.screenshot(path=ARTIFACTS / "about.png", full_page=True)
+    page.get_by_text("Draw a digit ✏️").click()
     expect(page.locator(CANVAS)).to_be_visible(timeout=30_000)
