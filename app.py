@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 
 import digit_core
 import guards
+import inkpad
 from digit_core.decode import as_float, to_array
 from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
 from digit_core.pictures import (attribution_picture, boxes_picture, enlarge, stage_pictures,
@@ -70,9 +71,10 @@ def uploaded(file) -> str | None:
         return guards.checked_path(file, READABLE)
 
 
-def composite(sketch) -> np.ndarray | None:
-    """A Sketchpad value's flattened picture (Gradio decoded it, under Pillow's pixel limit)."""
-    return sketch.get("composite") if isinstance(sketch, dict) else None
+def composite(sketch) -> str | None:
+    """The flattened picture of a sketch an API client sent ({background, layers, composite},
+    as Gradio's Sketchpad sends it): only the composite is read, as an uploaded file."""
+    return uploaded(sketch.get("composite")) if isinstance(sketch, dict) else None
 
 
 def limit(rate: guards.RateLimit, request: gr.Request, what: str) -> None:
@@ -82,7 +84,7 @@ def limit(rate: guards.RateLimit, request: gr.Request, what: str) -> None:
                        title="Slow down", print_exception=False)
 
 
-def read(image: str | np.ndarray | None) -> tuple[dict | str, dict | None]:
+def read(image: str | bytes | None) -> tuple[dict | str, dict | None]:
     """The Label's value, and what the details, the explanation and feedback need later (small:
     the reading's pictures are <= 128 px, the original a path or a <= 512 px copy)."""
     if image is None:
@@ -99,12 +101,27 @@ def predict_file(file: dict | None):
     return read(uploaded(file))
 
 
-def predict_sketch(sketch: dict | None):
-    """`/predict_sketch`: the Sketchpad's {background, layers, composite}."""
+def predict_drawing(drawing: str | None):
+    """The drawing pad, after each stroke: its PNG, or nothing for an empty pad."""
     try:
-        return read(composite(sketch))
+        return read(drawn(drawing))
     except gr.Error:  # a blank canvas or a first dot: show nothing yet, no popup
         return {}, None
+
+
+def drawn(drawing: str | None) -> bytes | None:
+    with human_errors():
+        return inkpad.picture(drawing)
+
+
+def predict_sketch_api(sketch: dict) -> dict:
+    """`/predict_sketch`: a sketch {background, layers, composite}; answered like `/predict`."""
+    try:
+        value, _ = read(composite(sketch))
+    except gr.Error:  # a blank canvas: no answer yet
+        value = {}
+    answer = label.postprocess(value)  # what the Label sends for the same value
+    return answer.model_dump() if answer else {}
 
 
 def show_details(kept: dict | None, request: gr.Request):
@@ -172,9 +189,9 @@ def show_number(image, request: gr.Request) -> tuple[str, np.ndarray | None]:
                                                reading.text)
 
 
-def show_number_sketch(sketch: dict | None, request: gr.Request):
+def show_number_drawing(drawing: str | None, request: gr.Request):
     try:
-        return show_number(composite(sketch), request)
+        return show_number(drawn(drawing), request)
     except gr.Error:  # a blank canvas: nothing to say yet
         return "", None
 
@@ -204,20 +221,16 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
             with gr.Tab("Draw") as draw_tab:
                 # 280 px is 10x MNIST's 28 and a quarter of 560's pixels for the browser to
                 # export after every stroke: the answer shows ~0.2 s sooner (README "Speed").
-                sketch = guards.BoundedSketchpad(
-                    elem_id="sketch", label="Draw one digit", canvas_size=(280, 280),
-                    height=460, layers=False,
-                    brush=gr.Brush(default_size=7, colors=["#000000"], color_mode="fixed"))
+                sketch = inkpad.inkpad("sketch", "Draw one digit", 280, 280, pen=14,
+                                       shown_height=460)
             with gr.Tab("Upload") as upload_tab:
                 upload = gr.Image(elem_id="upload", label="A picture of one digit",
                                   type="filepath", image_mode=None, height=360,
                                   sources=["upload", "clipboard", "webcam"])
                 gr.Examples(EXAMPLES, inputs=upload, label="Examples: click one", examples_per_page=12)
             with gr.Tab("Number", elem_id="number-tab") as number_tab:
-                number_sketch = guards.BoundedSketchpad(
-                    elem_id="number-sketch", label="Write a whole number",
-                    canvas_size=(1200, 400), height=300, layers=False,
-                    brush=gr.Brush(default_size=10, colors=["#000000"], color_mode="fixed"))
+                number_sketch = inkpad.inkpad("number-sketch", "Write a whole number", 1200,
+                                              400, pen=20, shown_height=300)
                 number_upload = gr.Image(elem_id="number-upload", label="…or a picture of one",
                                          type="filepath", image_mode=None, height=160,
                                          sources=["upload", "clipboard"])
@@ -243,31 +256,34 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
                 gallery = gr.Gallery(label="Preprocessing stages", columns=3, height="auto",
                                      object_fit="contain")
 
-    # Uploads reach digit_core as paths it checks and decodes itself (preprocess=False); sketches
-    # arrive as blobs only Gradio can read, so it decodes them. Predictions have two workers; everything that costs more (explanations,
-    # numbers, corrections, API reads) shares one, so a flood of it never delays a prediction.
+    # Files reach digit_core as paths it checks and decodes itself (preprocess=False), drawings
+    # as the PNG bytes the pad sent: Gradio decodes no picture. Predictions have two workers;
+    # everything that costs more (explanations, numbers, corrections, API reads) shares one, so
+    # a flood of it never delays a prediction.
     predicting = dict(concurrency_id="predict", concurrency_limit=2)
     costly = dict(concurrency_id="costly", concurrency_limit=1)
-    for source, fn, api_name in ((sketch, predict_sketch, "predict_sketch"),
-                                 (upload, predict_file, "predict")):
-        (source.change(fn, source, [label, kept], api_name=api_name,
-                       preprocess=source is sketch,
-                       trigger_mode="always_last", show_progress="hidden", **predicting)
-         .success(show_details, kept, [warning, seen, why, gallery], api_visibility="private",
-                  **costly)
-         .failure(lambda: ({}, "", None, None, []), None, [label, warning, seen, why, gallery],
-                  api_visibility="private"))
-    number_sketch.change(show_number_sketch, number_sketch, [number, number_boxes],
+    for reading in (sketch.submit(predict_drawing, sketch, [label, kept], api_visibility="private",
+                                  trigger_mode="always_last", show_progress="hidden",
+                                  **predicting),
+                    upload.change(predict_file, upload, [label, kept], api_name="predict",
+                                  preprocess=False, show_progress="hidden", **predicting)):
+        reading.failure(lambda: ({}, "", None, None, []), None,
+                        [label, warning, seen, why, gallery], api_visibility="private")
+    # The details follow the Label rather than the prediction event, so that the next stroke
+    # (or Clear) never waits behind an explanation; only the newest reading is explained.
+    label.change(show_details, kept, [warning, seen, why, gallery], api_visibility="private",
+                 trigger_mode="always_last", show_progress="hidden", **costly)
+    number_sketch.submit(show_number_drawing, number_sketch, [number, number_boxes],
                          trigger_mode="always_last", api_visibility="private", **costly)
     number_upload.change(lambda file, request: show_number(uploaded(file), request),
                          number_upload, [number, number_boxes], preprocess=False,
                          api_visibility="private", **costly)
     send.click(send_feedback, [correction, kept], thanks, api_visibility="private", **costly)
+    gr.api(predict_sketch_api, api_name="predict_sketch", **predicting)
     for fn, api_name in ((read_digit_api, "read_digit"), (explain_api, "explain"),
                          (read_number_api, "read_number"), (feedback_api, "feedback")):
         gr.api(fn, api_name=api_name, **costly)
-    number_tab.select(lambda: gr.Column(visible=False), None, results, api_visibility="private",
-                      js="() => window.digitStudio.settle('number-sketch', false)")
+    number_tab.select(lambda: gr.Column(visible=False), None, results, api_visibility="private")
     for tab in (draw_tab, upload_tab):
         tab.select(lambda: gr.Column(visible=True), None, results, api_visibility="private")
 
@@ -287,14 +303,10 @@ demo.queue(default_concurrency_limit=1, max_size=256)
 
 if __name__ == "__main__":
     guards.start_cache_sweeper(UPLOADS)
-    sketch_events = {i for i, fn in demo.fns.items()
-                     if any(isinstance(block, gr.ImageEditor) for block in fn.inputs)}
     limits = Middleware(guards.request_limits, known_event=lambda i: i in demo.fns,
-                        gradio_decodes=lambda i: i in sketch_events, upload_folder=UPLOADS,
-                        upload_budget=UPLOAD_BUDGET)
+                        upload_folder=UPLOADS, upload_budget=UPLOAD_BUDGET)
     demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=guards.MAX_FILE_BYTES,
-                app_kwargs={"middleware": [limits]}, js=(HERE / "studio.js").read_text(),
-                css_paths=[HERE / "studio.css"],
+                app_kwargs={"middleware": [limits]}, css_paths=[HERE / "studio.css"],
                 prevent_thread_lock=True,
                 run_history=False)  # no copy of anyone's drawings, not even in their browser
     warm_up_explanations()

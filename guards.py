@@ -15,21 +15,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-import gradio as gr
-from fastapi import HTTPException
-from gradio.components.base import server
-
-from digit_core.decode import UNREADABLE, check_size, open_image, plan_decode
+from digit_core.decode import UNREADABLE
 from digit_core.errors import InvalidImageError
 from digit_core.feedback import folder_bytes
 
 MAX_FILE_BYTES = 10_000_000  # one uploaded picture (Gradio's own max_file_size says the same)
 MAX_UPLOAD_BODY = MAX_FILE_BYTES + 1_000_000  # one upload request: the file and its framing
 MAX_JSON_BODY = 1_000_000  # an event's JSON: file references and small values, never pixels
-MAX_FILES_PER_EVENT = 4  # a sketch names three (background, a layer, composite); Gradio decodes all
-MAX_SKETCH_LAYERS = 4  # our canvases have one layer
-MAX_PENDING_SKETCHES = 256  # canvases posted and not yet read, per canvas, all visitors together
-MAX_PENDING_BYTES = 64_000_000  # their blobs (a stroke on our canvases posts a few KB)
+MAX_FILES_PER_EVENT = 4  # an event takes one picture; a sketch for /predict_sketch names three
 UPLOAD_BYTES_PER_VISITOR = (200_000_000, 900)  # bytes a visitor may upload per 15 minutes
 UPLOAD_CACHE_BYTES = 2_000_000_000  # the whole upload cache; uploads wait when it is full
 LOOSE_FILE_SECONDS = 600  # a half-received upload's temp file is removed after this
@@ -112,17 +105,15 @@ class TooLarge(Exception):
     """A streamed body went past its limit."""
 
 
-def request_limits(app, known_event: Callable[[int], bool],
-                   gradio_decodes: Callable[[int], bool], upload_folder: Path,
+def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
                    upload_budget: RateLimit):
     """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
     - a body larger than one upload (multipart) or than an event needs (anything else), counted
       as the bytes arrive, so a huge field is never buffered whole;
     - uploads beyond a visitor's byte budget, or while the upload cache is full;
     - an event's JSON that names a file by URL (Gradio would download it, with no size cap),
-      more files than a sketch has, a picture too large to decode for an event whose pictures
-      Gradio decodes itself (`gradio_decodes`), or an event number that does not exist (Gradio
-      answers 500 with a traceback)."""
+      more files than a sketch has, or an event number that does not exist (Gradio answers 500
+      with a traceback)."""
 
     async def refuse(send, status: int, message: str) -> None:
         body = json.dumps({"error": message}).encode()
@@ -160,7 +151,7 @@ def request_limits(app, known_event: Callable[[int], bool],
                 return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
             more = message.get("more_body", False)
         data = b"".join(chunks)
-        problem = event_problem(data, known_event, gradio_decodes, upload_folder)
+        problem = event_problem(data, known_event)
         if problem:
             return await refuse(send, 400, problem)
         replayed = False
@@ -199,8 +190,7 @@ def request_limits(app, known_event: Callable[[int], bool],
     return guarded
 
 
-def event_problem(data: bytes, known_event: Callable[[int], bool],
-                  gradio_decodes: Callable[[int], bool], upload_folder: Path) -> str:
+def event_problem(data: bytes, known_event: Callable[[int], bool]) -> str:
     """What is wrong with an event's JSON body, or "" (bodies that are not JSON pass: Gradio
     answers them itself)."""
     try:
@@ -220,61 +210,7 @@ def event_problem(data: bytes, known_event: Callable[[int], bool],
         return "Files must be uploaded, not given as URLs."
     if len(paths) > MAX_FILES_PER_EVENT:
         return f"Too many files in one request (at most {MAX_FILES_PER_EVENT})."
-    if not (isinstance(fn_index, int) and gradio_decodes(fn_index)):
-        return ""
-    for path in paths:
-        try:
-            problem = too_large_to_decode(checked_path(path, [upload_folder]))
-        except InvalidImageError:  # not an upload: the handler answers it
-            problem = ""
-        if problem:
-            return problem
     return ""
-
-
-def too_large_to_decode(source: str | bytes) -> str:
-    """Gradio decodes sketches itself, before any handler: the same header checks digit_core
-    makes first. Other problems (not an image, damaged) are the handler's to answer."""
-    try:
-        with open_image(source) as image:
-            check_size(*image.size)
-            plan_decode(image)
-    except (InvalidImageError, OSError) as error:
-        return str(error) if "too large" in str(error) else ""
-    return ""
-
-
-# ----------------------------------------------------------------------------- sketches
-
-class BoundedSketchpad(gr.Sketchpad):
-    """gr.Sketchpad whose store of browser blobs is bounded. After each stroke the browser posts
-    the canvas's parts to `accept_blobs`, which Gradio 6.31 keeps in a dict keyed by an id the
-    client chooses, freed only when an event later reads that id; a layer index from the
-    request sizes a list (an index of 10^9 is a list of 10^9 slots). Here: at most
-    MAX_SKETCH_LAYERS layers, pictures checked from their headers, MAX_PENDING_SKETCHES ids
-    and MAX_PENDING_BYTES, the oldest dropped first."""
-
-    def get_block_name(self) -> str:
-        return "imageeditor"  # the same front-end component as gr.Sketchpad
-
-    @server
-    def accept_blobs(self, data):
-        index = str(data.data.get("index"))
-        if index not in ("None", "null", "") and not (index.isdigit()
-                                                     and int(index) < MAX_SKETCH_LAYERS):
-            raise HTTPException(400, f"A sketch has at most {MAX_SKETCH_LAYERS} layers.")
-        for _, blob in data.files:
-            problem = too_large_to_decode(blob)
-            if problem:
-                raise HTTPException(413, problem)
-        super().accept_blobs(data)
-        while (len(self.blob_storage) > MAX_PENDING_SKETCHES
-               or sum(map(blob_bytes, self.blob_storage.values())) > MAX_PENDING_BYTES):
-            self.blob_storage.pop(next(iter(self.blob_storage)))  # the oldest: dicts keep order
-
-
-def blob_bytes(blobs) -> int:
-    return sum(len(b or b"") for b in [blobs.background, blobs.composite, *blobs.layers])
 
 
 # ----------------------------------------------------------------------------- upload cache

@@ -138,15 +138,3 @@ def declared_upload(url: str, length: int) -> int:
                            f"Content-Length: {length}\r\n\r\n".encode())
         return int(connection.recv(100).split()[1])
 
-
-def post_blob(url: str, elem_id: str, index: str, blob: bytes, blob_id: str = "x") -> int:
-    """What the browser posts after each stroke: one part of the canvas for `accept_blobs`."""
-    config = httpx.get(url + "config", timeout=30).json()
-    component = next(c["id"] for c in config["components"]
-                     if c.get("props", {}).get("elem_id") == elem_id)
-    answer = httpx.post(url + "gradio_api/component_server/", timeout=60,
-                        data={"component_id": str(component), "session_hash": "attacker",
-                              "fn_name": "accept_blobs", "type": "layer", "index": index,
-                              "id": blob_id},
-                        files={"files": ("blob", blob)})
-    return answer.status_code

@@ -1,6 +1,5 @@
 """A real browser (Debian's Chromium, driven by Playwright) using the app as people do."""
 
-import re
 import shutil
 from pathlib import Path
 
@@ -14,12 +13,11 @@ from non_digits import non_digit
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CANVAS = "#sketch .pixi-target canvas"
+CANVAS = "#sketch canvas"
 TOP_LABEL = "#prediction [data-testid='label-output-value']"
 # A 7 as fractions of the canvas: the top bar, then the long diagonal.
 SEVEN = [(0.28, 0.22), (0.72, 0.22), (0.45, 0.82)]
 ONE = [(0.5, 0.2), (0.5, 0.8)]
-ZOOM = "#sketch .zoom-number"
 
 
 def browser_args() -> dict:
@@ -41,13 +39,10 @@ def browser():
 
 
 def open_studio(browser, app_url, **context):
-    """The Studio is the front page: the canvas, brush in hand."""
+    """The Studio is the front page: the canvas, ready to draw on (no tool to pick)."""
     page = browser.new_context(**context).new_page()
     page.goto(app_url)
     page.locator(CANVAS).wait_for(state="visible", timeout=30_000)
-    # Gradio 6.31 opens the Sketchpad with no tool selected; studio.js picks the brush.
-    expect(page.get_by_role("button", name="Brush", exact=True)).to_have_class(
-        re.compile("highlight"), timeout=10_000)
     return page
 
 
@@ -82,22 +77,19 @@ def draw_with_finger(page, stroke):
 
 
 def test_draw_clear_draw_again_with_the_mouse(browser, app_url):
-    """Draw a 7, read 7; clear; draw a 1, read 1: no other click (Gradio's own Clear deselects
-    the brush and resets the zoom; studio.js puts both back)."""
+    """Draw a 7, read 7; clear; draw a 1, read 1: no other click, the canvas the same size."""
     page = open_studio(browser, app_url, viewport={"width": 1366, "height": 900})
-    zoom = page.locator(ZOOM).inner_text()
+    size = page.locator(CANVAS).bounding_box()
     draw_with_mouse(page, SEVEN)
     expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=20_000)  # no button pressed
     expect(page.locator("#why img")).to_be_visible(timeout=20_000)  # the explanation map
     page.wait_for_timeout(500)
     page.screenshot(path=ARTIFACTS / "drawn.png")  # docs/screenshot.png: README "Screenshot"
 
-    page.get_by_role("button", name="Clear canvas").click()
+    page.locator("#sketch").get_by_role("button", name="Clear").click()
     expect(page.locator(TOP_LABEL)).to_have_count(0, timeout=20_000)  # cleared, no stale digit
     expect(page.locator(".toast-body")).to_have_count(0)  # and no error popup
-    expect(page.get_by_role("button", name="Brush", exact=True)).to_have_class(
-        re.compile("highlight"), timeout=10_000)
-    expect(page.locator(ZOOM)).to_have_text(zoom, timeout=10_000)  # the canvas keeps its size
+    assert page.locator(CANVAS).bounding_box() == size
     page.screenshot(path=ARTIFACTS / "cleared.png")
     draw_with_mouse(page, ONE)
     expect(page.locator(TOP_LABEL)).to_have_text("1", timeout=20_000)
@@ -130,13 +122,10 @@ def test_a_letter_gets_a_warning_not_a_digit(browser, app_url, tmp_path):
 def test_write_a_number(browser, app_url):
     page = open_studio(browser, app_url, viewport={"width": 1280, "height": 900})
     page.get_by_role("tab", name="Number").click()
-    canvas = "#number-sketch .pixi-target canvas"
+    canvas = "#number-sketch canvas"
     expect(page.locator("#prediction")).to_be_hidden(timeout=10_000)  # the tab has the width
     page.locator(canvas).wait_for(state="visible", timeout=30_000)
-    expect(page.locator("#number-sketch").get_by_role("button", name="Brush", exact=True)
-           ).to_have_class(re.compile("highlight"), timeout=10_000)
-    # near the middle: the 3:1 page is centred in a wider drawing area
-    draw_with_mouse(page, [(0.36, 0.2), (0.36, 0.8)], canvas)  # a 1
+    draw_with_mouse(page, [(0.3, 0.2), (0.3, 0.8)], canvas)  # a 1
     draw_with_mouse(page, [(0.45, 0.2), (0.62, 0.2), (0.5, 0.8)], canvas)  # then a 7
     expect(page.locator("#number")).to_have_text("17", timeout=20_000)
     page.screenshot(path=ARTIFACTS / "number.png", full_page=True)
@@ -178,10 +167,13 @@ def test_phone_draw_clear_draw_again_with_a_finger(browser, app_url):
     top = page.locator(TOP_LABEL).bounding_box()
     assert top["y"] >= 0 and top["y"] + top["height"] <= 844, top
     page.screenshot(path=ARTIFACTS / "phone.png")
-    page.get_by_role("button", name="Clear canvas").tap()
+    expect(page.locator("#why img")).to_be_visible(timeout=20_000)  # the page has settled
+    # Headless Chromium's emulated touch drops a tap that comes soon after the emulated stroke
+    # (seen here: no click event at all after 0.8 s, always one after 2 s); a person reads the
+    # answer before clearing anyway.
+    page.wait_for_timeout(2000)
+    page.locator("#sketch").get_by_role("button", name="Clear").tap()
     expect(page.locator(TOP_LABEL)).to_have_count(0, timeout=20_000)
-    expect(page.get_by_role("button", name="Brush", exact=True)).to_have_class(
-        re.compile("highlight"), timeout=10_000)
     draw_with_finger(page, ONE)
     expect(page.locator(TOP_LABEL)).to_have_text("1", timeout=20_000)
 
