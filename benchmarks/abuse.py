@@ -72,7 +72,8 @@ def main() -> None:
             ok, out = call(url, named["predict_sketch"], [part])
         read_it = ok is True and bool((out[0] or {}).get("confidences"))
         row("sketch bomb (179 MP, 4 parts)", memory,
-            f"HTTP {ok}" if ok not in (True, False) else str(out)[:40], "no" if read_it else "yes")
+            f"HTTP {ok}" if ok not in (True, False) else "empty answer" if ok else str(out)[:40],
+            "no" if read_it else "yes")
 
         with peak_memory(server.pid) as memory:
             stored = 0
