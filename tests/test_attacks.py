@@ -2,6 +2,7 @@
 named by server path or URL, bombs, bursts, oversized bodies and floods. Each is refused with a
 short message, and what a normal visitor does keeps working."""
 
+import base64
 import statistics
 import threading
 import time
@@ -124,6 +125,26 @@ def test_an_event_naming_many_files_is_refused(app_url):
     sketch = {"background": picture, "layers": [picture] * 50, "composite": picture}
     status, message = call(app_url, named["predict_sketch"], [sketch])
     assert status == 400 and "Too many files" in message
+
+
+def test_the_drawing_pad_event_takes_only_a_small_png(app_url):
+    """The pad's event carries a PNG data URL: by raw HTTP it reads a real drawing, and a bomb,
+    a JPEG, garbage or a server path in its place give an empty answer, quickly."""
+    pad = next(i for i, e in events(app_url).items()
+               if e.get("api_name") == "predict_drawing")
+    digit = DIGITS[int(np.flatnonzero(LABELS == 3)[0])]
+    drawing = "data:image/png;base64," + base64.b64encode(encode(255 - digit, "PNG")).decode()
+    ok, out = call(app_url, pad, [drawing])
+    assert ok is True and out[0]["label"] == "3"
+    for value in ("data:image/png;base64," + base64.b64encode(sketch_bomb()).decode(),
+                  "data:image/jpeg;base64," + base64.b64encode(encode(digit, "JPEG")).decode(),
+                  "data:image/png;base64,!!!", {"path": "/etc/passwd"}, 12):
+        start = time.monotonic()
+        ok, out = call(app_url, pad, [value])
+        assert ok is True and not (out[0] or {}).get("confidences"), (value, out)
+        assert time.monotonic() - start < 3
+    status, _ = call(app_url, pad, ["data:image/png;base64," + "A" * 2_000_000])
+    assert status == 413
 
 
 def test_truncated_jpeg_is_damaged_not_a_digit(app_url):
