@@ -18,6 +18,9 @@ BOX = 20  # MNIST's digit box
 SIZE = 28
 CENTRE = 14.0  # where MNIST's centres of mass sit (measured on its test set: 13.99, 14.00)
 MIN_CONTRAST = 0.1  # darkest to lightest below this: a blank or uniform picture
+# An ink blob at least FRAME_LENGTH of a side long, at most FRAME_THICKNESS thick, within
+# FRAME_BAND of that side: a frame or the paper's edge, not the digit.
+FRAME_LENGTH, FRAME_THICKNESS, FRAME_BAND = 0.9, 0.1, 0.2
 SPECK_FRACTION = 0.06  # ink blobs smaller than this share of the largest one are dirt
 STROKE = 2.2 / BOX  # MNIST's median pen width (measured: 2.2 px) over its 20-px box
 STROKE_RANGE = (0.7, 1.5)  # pens within this factor of MNIST's are left as drawn
@@ -44,11 +47,22 @@ def to_grayscale(pixels: np.ndarray) -> np.ndarray:
     alpha = as_float(np.ascontiguousarray(pixels[..., 3]))
     if alpha.min() >= 1.0:  # fully opaque RGBA is just RGB
         return grey
-    # Flatten onto a backdrop that contrasts with the visible strokes: black ink goes on white,
-    # white or light-coloured ink on black. Fully transparent images come out uniform.
+    return (alpha * grey + (1 - alpha) * backdrop(grey, alpha)).astype(np.float32)
+
+
+def backdrop(grey: np.ndarray, alpha: np.ndarray) -> float:
+    """What the transparent pixels become. Strokes on a transparent layer (the opaque pixels are
+    all ink, of one colour): a backdrop that contrasts with them, white under dark ink, black
+    under light. A picture with transparent margins (a letterbox: its opaque pixels hold both
+    a background and ink): its own background, read on the opaque area's outer edge."""
+    opaque = alpha > 0.5
+    tones = grey[opaque]
+    if tones.size and quantile(tones, 0.99) - quantile(tones, 0.01) > MIN_CONTRAST:
+        solid = opaque.astype(np.uint8)
+        edge = opaque & ~cv2.erode(solid, np.ones((3, 3), np.uint8)).astype(bool)
+        return quantile(grey[edge], 0.5)
     ink_lightness = float((grey * alpha).sum() / max(alpha.sum(), 1e-6))
-    backdrop = 0.0 if ink_lightness > 0.5 else 1.0
-    return (alpha * grey + (1 - alpha) * backdrop).astype(np.float32)
+    return 0.0 if ink_lightness > 0.5 else 1.0
 
 
 def shrink(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
@@ -97,13 +111,27 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
         raise NoDigitError(BLANK)
     _, mask = cv2.threshold(ink8, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    areas = stats[1:, cv2.CC_STAT_AREA]
+    frame = frame_lines(stats[1:], mask.shape)
+    areas = np.where(frame & ~frame.all(), 0, stats[1:, cv2.CC_STAT_AREA])
     if len(areas) == 0:
         raise NoDigitError(BLANK)
-    keep = areas >= SPECK_FRACTION * areas.max()
+    keep = areas >= max(SPECK_FRACTION * areas.max(), 1)
     if areas[keep].sum() > 0.45 * mask.size or (len(areas) > 50 and areas.max() < 0.5 * areas.sum()):
         raise NoDigitError(NOISE)
     return np.concatenate([[False], keep])[labels]
+
+
+def frame_lines(stats: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Which ink blobs are a line along the picture's edge -- the paper's edge, a frame, a ruled
+    border -- rather than the digit: nearly as long as the side, thin, and near it."""
+    height, width = shape
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    along_top_or_bottom = ((w >= FRAME_LENGTH * width) & (h <= FRAME_THICKNESS * height)
+                           & ((top <= FRAME_BAND * height) | (top + h >= (1 - FRAME_BAND) * height)))
+    along_a_side = ((h >= FRAME_LENGTH * height) & (w <= FRAME_THICKNESS * width)
+                    & ((left <= FRAME_BAND * width) | (left + w >= (1 - FRAME_BAND) * width)))
+    return along_top_or_bottom | along_a_side
 
 
 def find_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

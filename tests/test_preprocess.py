@@ -56,6 +56,19 @@ def test_fully_transparent_image_has_no_digit():
 
 # -- polarity ----------------------------------------------------------------------------------
 
+def test_grayscale_letterbox_continues_its_own_background(ink):
+    """An opaque picture (light ink on a dark card) with transparent margins round it: the
+    margins take the card's colour, not the one that contrasts with the ink."""
+    card = np.zeros((400, 500, 4), np.uint8)
+    card[50:350, 100:400, 3] = 255  # the opaque card, transparent all round
+    card[50:350, 100:400, :3] = white_on_black(ink)[..., None]
+    grey = to_grayscale(decode.to_array(card))
+    assert grey[:50].max() < 0.05 and grey[:, :100].max() < 0.05  # margins as dark as the card
+    on_black = card.copy()
+    on_black[..., 3] = 255  # what the picture means: the card on a card-coloured ground
+    np.testing.assert_allclose(preprocess(card), preprocess(on_black), atol=0.02)
+
+
 def test_polarity_inverts_dark_ink_on_light(ink):
     np.testing.assert_allclose(light_ink_on_dark(1 - ink), ink, atol=1e-6)
 
@@ -96,6 +109,24 @@ def test_mask_drops_specks_of_dirt(ink):
     mask = ink_mask(dirty)
     assert not mask[10:13, 10:13].any()
     assert mask[ink > 0.9].all()
+
+
+@pytest.mark.parametrize("edge", ["bottom", "left"])
+def test_a_line_along_the_edge_is_frame_not_digit(ink, edge):
+    """The paper's edge or a ruled border running along the picture is left out of the ink."""
+    paper = black_on_white(ink).copy()
+    line = (slice(-12, -6), slice(None)) if edge == "bottom" else (slice(None), slice(4, 10))
+    paper[line] = 0
+    mask = ink_mask(light_ink_on_dark(to_grayscale(decode.to_array(paper))))
+    assert not mask[line].any()
+    np.testing.assert_allclose(preprocess(paper), preprocess(black_on_white(ink)), atol=0.02)
+
+
+def test_a_digit_touching_the_edge_is_kept():
+    """A tall 1 from top to bottom is not a frame: it is the digit, in the middle."""
+    one = np.zeros((200, 200), np.float32)
+    one[:, 95:105] = 1
+    assert ink_mask(one)[:, 95:105].all()
 
 
 def test_noise_is_not_a_digit():
