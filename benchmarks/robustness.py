@@ -1,14 +1,20 @@
-"""Real-world accuracy of the whole path (image -> digit_core.predict) against a naive pipeline.
+"""Accuracy of the whole path (picture -> digit_core) on real pictures first, then on pictures
+generated from MNIST test digits, against two baselines feeding the same model.
 
     python benchmarks/robustness.py [--data ../shared/data/mnist.npz] [--per-suite 1000]
 
-Every suite is built deterministically from MNIST *test* digits (never training digits) and
-run through (a) this project's preprocessing and (b) the naive "grayscale -> Otsu -> bounding-box
-crop -> pad -> resize to 28x28" that most digit apps use, both feeding the same model.
+Real pictures (../shared/data, for measuring only): `real-dev/`, digits people drew or
+photographed (label = first character of the file name), and `real-nondigits-dev/`, doodles and
+handwritten letters, which should be called "not a digit". Generated suites are built
+deterministically from MNIST *test* digits (never training digits). Baselines: the naive
+"grayscale -> Otsu -> bounding-box crop -> pad -> resize to 28x28" that most digit apps use, and
+the plain MNIST recipe (crop -> 20x20 box -> centre of mass), both compositing transparency onto
+white first like any careful demo.
 """
 
 import argparse
 import importlib
+import json
 import sys
 import time
 from contextlib import contextmanager
@@ -19,7 +25,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from digit_core import NoDigitError, predict_proba, preprocess  # noqa: E402
+from digit_core import NoDigitError, predict_proba, preprocess, read_digit  # noqa: E402
 from drawings import black_on_white, canvas_drawing, ink_strokes, paper_photo, white_on_black  # noqa: E402
 
 
@@ -68,19 +74,33 @@ def lined_paper(digit, rng):
     return black_on_white(np.maximum(ink, faint * lines))
 
 
-SUITES = {
+def low_resolution(digit, rng):
+    """Shrunk to 8x8 (area), then enlarged to 96x96 (cubic): a small, blurry scan."""
+    small = cv2.resize(255 - digit, (8, 8), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (96, 96), interpolation=cv2.INTER_CUBIC)
+
+
+SUITES = {  # each suite's random draw depends on its position: add new ones at the end
     "canvas drawings": [canvas_drawing],
     "photos of paper": [paper],
     "hard cases": [slanted, tiny, at_the_edge, specks, lined_paper],
+    "8x8 -> 96x96": [low_resolution],
 }
 
 
 # ----------------------------------------------------------------------------- the baseline
 
+def flat_grey(image: np.ndarray) -> np.ndarray:
+    """Grey uint8, transparency composited onto white."""
+    if image.ndim == 3 and image.shape[-1] == 4:
+        alpha = image[..., 3:].astype(np.float32) / 255
+        image = np.round(image[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+
+
 def naive_preprocess(image: np.ndarray) -> np.ndarray:
     """What most digit demos do: grey, Otsu, crop to the ink box, pad square, resize to 28x28."""
-    grey = cv2.cvtColor(image, cv2.COLOR_RGBA2GRAY if image.shape[-1] == 4 else cv2.COLOR_RGB2GRAY) \
-        if image.ndim == 3 else image
+    grey = flat_grey(image)
     _, mask = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     if mask.mean() > 127:  # ink is the minority
         mask = 255 - mask
@@ -91,6 +111,20 @@ def naive_preprocess(image: np.ndarray) -> np.ndarray:
     square = np.zeros((side, side), np.uint8)
     square[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = mask[y:y + h, x:x + w]
     return cv2.resize(square, (28, 28), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+
+
+def mnist_recipe(image: np.ndarray) -> np.ndarray:
+    """The plain MNIST recipe: grey ink on black (by the border's colour), cropped to the Otsu
+    box, its longer side scaled to 20 px, centred by mass in 28x28; nothing else."""
+    grey = flat_grey(image).astype(np.float32) / 255
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    ink = 1 - grey if np.median(border) > 0.5 else grey
+    ink = (ink - ink.min()) / max(float(ink.max() - ink.min()), 1e-6)
+    _, mask = cv2.threshold((ink * 255).astype(np.uint8), 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    x, y, w, h = cv2.boundingRect(mask)
+    if w == 0 or h == 0:
+        return np.zeros((28, 28), np.float32)
+    return STEPS.centre_by_mass(STEPS.fit_box(ink[y:y + h, x:x + w]))
 
 
 # ----------------------------------------------------------------------------- ablations
@@ -124,6 +158,27 @@ def right(images, labels, prepare) -> np.ndarray:
     return predict_proba(np.stack(batch)).argmax(1) == labels
 
 
+def real_pictures(folder: Path) -> tuple[list, np.ndarray, list]:
+    """(pictures as arrays, labels, non-digit pictures) from the real development sets."""
+    from digit_core.decode import to_array
+
+    digits = sorted(p for p in (folder / "real-dev").iterdir() if p.suffix != ".md")
+    manifest = json.loads((folder / "real-nondigits-dev" / "manifest.json").read_text())
+    others = [to_array(folder / "real-nondigits-dev" / item["file"]) for item in manifest]
+    return [to_array(p) for p in digits], np.array([int(p.name[0]) for p in digits]), others
+
+
+def caught(images) -> np.ndarray:
+    """Called "not a digit" (or no digit at all) by digit_core.read_digit."""
+    flags = []
+    for image in images:
+        try:
+            flags.append(not read_digit(image).is_digit)
+        except NoDigitError:
+            flags.append(True)
+    return np.array(flags)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mnist.npz"))
@@ -136,28 +191,37 @@ def main() -> None:
         x_test, y_test = f["x_test"], f["y_test"]
 
     extra = "".join(f" {'no ' + a.split('_')[0]:>12}" for a in ablations)
-    print(f"{'suite':18} {'images':>7} {'digit_core':>11} {'naive':>8}{extra} {'seconds':>8}")
+    print(f"{'suite':24} {'images':>7} {'digit_core':>11} {'naive':>8} {'MNIST':>8}{extra} "
+          f"{'seconds':>8}")
+    digits, labels, others = real_pictures(Path(args.data).parent)
+    results = [right(digits, labels, prepare)
+               for prepare in (preprocess, naive_preprocess, mnist_recipe)]
+    print(f"{'real digits (real-dev)':24} {len(labels):7d} "
+          + " ".join(f"{r.mean():{11 if i == 0 else 8}.2%}" for i, r in enumerate(results)))
+    print(f"{'  flagged not a digit':24} {len(labels):7d} {caught(digits).mean():11.2%}")
+    print(f"{'real non-digits caught':24} {len(others):7d} {caught(others).mean():11.2%}")
     raw = float((predict_proba(x_test.astype(np.float32) / 255).argmax(1) == y_test).mean())
-    print(f"{'raw MNIST test':18} {len(x_test):7d} {raw:11.2%} {raw:8.2%}"
+    print(f"{'raw MNIST test':24} {len(x_test):7d} {raw:11.2%} {raw:8.2%} {raw:8.2%}"
           + " " * 13 * len(ablations) + f" {'-':>8}")
+    print("generated from MNIST test digits:")
     for s, (name, makers) in enumerate(SUITES.items()):
         rng = np.random.default_rng(1000 + s)
         index = rng.choice(len(x_test), args.per_suite, replace=False)
         kinds = np.arange(len(index)) % len(makers)
         start = time.time()
         images = [makers[k](x_test[i], rng) for i, k in zip(index, kinds)]
-        results = [right(images, y_test[index], preprocess),
-                   right(images, y_test[index], naive_preprocess)]
+        results = [right(images, y_test[index], prepare)
+                   for prepare in (preprocess, naive_preprocess, mnist_recipe)]
         for step in ablations:
             with without(step):
                 results.append(right(images, y_test[index], preprocess))
-        print(f"{name:18} {len(index):7d} {results[0].mean():11.2%} "
-              + " ".join(f"{r.mean():{12 if i > 1 else 8}.2%}" for i, r in enumerate(results[1:], 1))
+        print(f"  {name:22} {len(index):7d} {results[0].mean():11.2%} "
+              + " ".join(f"{r.mean():{12 if i > 2 else 8}.2%}" for i, r in enumerate(results[1:], 1))
               + f" {time.time() - start:8.0f}")
         for k, maker in enumerate(makers if len(makers) > 1 else []):
             part = kinds == k
-            print(f"  {maker.__name__:16} {part.sum():7d} {results[0][part].mean():11.2%} "
-                  + " ".join(f"{r[part].mean():{12 if i > 1 else 8}.2%}"
+            print(f"    {maker.__name__:20} {part.sum():7d} {results[0][part].mean():11.2%} "
+                  + " ".join(f"{r[part].mean():{12 if i > 2 else 8}.2%}"
                              for i, r in enumerate(results[1:], 1)))
 
 
