@@ -24,6 +24,7 @@ HTML = """
 <div class="inkpad">
   <canvas width="${pad_width}" height="${pad_height}" aria-label="${pad_name}"></canvas>
   <div class="tools">
+    <span class="name">${pad_name}</span>
     <button type="button" class="undo" aria-label="Undo">↶ Undo</button>
     <button type="button" class="clear" aria-label="Clear">✕ Clear</button>
   </div>
@@ -36,7 +37,8 @@ CSS = """
   aspect-ratio: ${pad_width} / ${pad_height}; margin: 0 auto; background: #fff;
   border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
   touch-action: none; cursor: crosshair; }
-.inkpad .tools { display: flex; gap: 8px; justify-content: flex-end; }
+.inkpad .tools { display: flex; gap: 8px; align-items: center; }
+.inkpad .name { flex: 1; color: var(--body-text-color-subdued); font-size: var(--text-sm); }
 .inkpad button { padding: 4px 12px; border-radius: var(--radius-md);
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
 """
