@@ -129,6 +129,10 @@ def test_write_a_number(browser, app_url):
     draw_with_mouse(page, [(0.45, 0.2), (0.62, 0.2), (0.5, 0.8)], canvas)  # then a 7
     expect(page.locator("#number")).to_have_text("17", timeout=20_000)
     page.screenshot(path=ARTIFACTS / "number.png", full_page=True)
+    page.locator("#number-sketch").get_by_role("button", name="Undo").click()  # the 7 goes
+    expect(page.locator("#number")).to_have_text("1", timeout=20_000)
+    draw_with_mouse(page, [(0.45, 0.2), (0.62, 0.2), (0.5, 0.8)], canvas)  # and comes back
+    expect(page.locator("#number")).to_have_text("17", timeout=20_000)
 
 
 def test_upload_a_photo(browser, app_url):
