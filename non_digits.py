@@ -1,5 +1,5 @@
-"""Pictures that are not digits, drawn the way people would: letters, scribbles, shapes, noise and
-lines of text. The "that's not a digit" check is measured and tested on these.
+"""Pictures that are not digits, drawn the way people would: letters, scribbles, shapes, doodles
+of things (faces, suns, houses, fish... as in QuickDraw), noise and lines of text. The "that's not a digit" check is measured and tested on these.
 
 Letters come from the TrueType fonts Debian ships (fonts-dejavu-core), distorted like
 handwriting. Left out on purpose: shapes that ARE how people write a digit (O/o/D/Q and a circle
@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from drawings import black_on_white
 
 LETTERS = "ACEFHKLMNPRTUVWXYacefhkmnprtuvwxy"  # the alphabet minus the digit twins
-KINDS = ("letter", "scribble", "shape", "noise", "text")
+KINDS = ("letter", "scribble", "shape", "doodle", "noise", "text")
 WORDS = ("hello", "digit", "studio", "handwriting", "Keras", "MNIST", "why not", "test me",
          "coffee", "the end", "Hugging Face", "wave", "yes", "no way")
 
@@ -115,6 +115,69 @@ def shape(rng: np.random.Generator, canvas: int) -> np.ndarray:
     return handwritten(ink, rng) if rng.random() < 0.5 else ink
 
 
+def doodle(rng: np.random.Generator, canvas: int) -> np.ndarray:
+    """A quick drawing of a thing, from a few outlines: a face, sun, house, fish, flower, apple,
+    car, cup, cat or spiral. Each has parts a digit never has (eyes, rays, a roof...); no tree
+    (a round top on a stem is how many people write 9)."""
+    ink = np.zeros((canvas, canvas), np.float32)
+    pen = int(rng.integers(5, 16))
+    c, r = canvas / 2, canvas * rng.uniform(0.18, 0.3)
+    p = lambda x, y: (int(c + x * r), int(c + y * r))  # noqa: E731 (a point in units of r)
+
+    def circle(x, y, radius, fill=False):
+        cv2.circle(ink, p(x, y), max(2, int(radius * r)), 1.0, -1 if fill else pen, cv2.LINE_AA)
+
+    def lines(*points, closed=False):
+        cv2.polylines(ink, [np.int32([p(x, y) for x, y in points])], closed, 1.0, pen, cv2.LINE_AA)
+
+    def arc(x, y, w, h, start, end):
+        cv2.ellipse(ink, p(x, y), (int(w * r), int(h * r)), 0, start, end, 1.0, pen, cv2.LINE_AA)
+
+    thing = rng.choice(["face", "sun", "house", "fish", "flower", "apple", "car", "cup", "cat",
+                        "spiral"])
+    if thing in ("face", "cat"):
+        circle(0, 0, 1)
+        circle(-0.35, -0.25, 0.1, fill=True)
+        circle(0.35, -0.25, 0.1, fill=True)
+        arc(0, 0.2, 0.45, 0.3, 20, 160)
+        if thing == "cat":
+            lines((-0.9, -0.4), (-0.7, -1.3), (-0.3, -0.9))
+            lines((0.9, -0.4), (0.7, -1.3), (0.3, -0.9))
+    elif thing == "sun":
+        circle(0, 0, 0.6)
+        for a in np.linspace(0, 2 * np.pi, int(rng.integers(6, 13)), endpoint=False):
+            lines((0.85 * np.cos(a), 0.85 * np.sin(a)), (1.4 * np.cos(a), 1.4 * np.sin(a)))
+    elif thing == "house":
+        lines((-1, 0), (-1, 1.2), (1, 1.2), (1, 0), closed=True)
+        lines((-1.2, 0), (0, -1.1), (1.2, 0))
+        lines((-0.25, 1.2), (-0.25, 0.5), (0.25, 0.5), (0.25, 1.2))
+    elif thing == "fish":
+        arc(-0.2, 0, 1, 0.55, 0, 360)
+        lines((0.8, 0), (1.5, -0.6), (1.5, 0.6), closed=True)
+        circle(-0.7, -0.1, 0.08, fill=True)
+    elif thing == "flower":
+        for a in np.linspace(0, 2 * np.pi, int(rng.integers(5, 9)), endpoint=False):
+            circle(0.55 * np.cos(a), -0.5 + 0.55 * np.sin(a), 0.3)
+        circle(0, -0.5, 0.22, fill=True)
+        lines((0, -0.1), (0, 1.5))
+    elif thing == "apple":
+        circle(0, 0.2, 0.9)
+        lines((0, -0.7), (0.15, -1.2))
+        arc(0.45, -1.0, 0.35, 0.15, 0, 360)
+    elif thing == "car":
+        lines((-1.4, 0.5), (-1.4, 0), (-0.6, 0), (-0.3, -0.5), (0.6, -0.5), (0.9, 0), (1.4, 0),
+              (1.4, 0.5), closed=True)
+        circle(-0.8, 0.6, 0.28)
+        circle(0.8, 0.6, 0.28)
+    elif thing == "cup":
+        lines((-0.7, -0.8), (-0.6, 0.9), (0.6, 0.9), (0.7, -0.8))
+        arc(0.85, 0.05, 0.35, 0.4, -90, 90)
+    else:  # a spiral
+        t = np.linspace(0, 2 * np.pi * rng.uniform(2, 3.5), 200)
+        lines(*zip(0.4 * t / np.pi * np.cos(t) / 2.2, 0.4 * t / np.pi * np.sin(t) / 2.2))
+    return handwritten(ink, rng) if rng.random() < 0.5 else ink
+
+
 def noise(rng: np.random.Generator, canvas: int) -> np.ndarray:
     """Speckle, salt-and-pepper or smooth blotches over the whole field."""
     kind = rng.integers(3)
@@ -132,5 +195,6 @@ def non_digit(kind: str, rng: np.random.Generator, canvas: int = 512,
     if kind in ("letter", "text"):
         ink = {"letter": letter, "text": text_line}[kind](rng, canvas, fonts)
     else:
-        ink = {"scribble": scribble, "shape": shape, "noise": noise}[kind](rng, canvas)
+        ink = {"scribble": scribble, "shape": shape, "doodle": doodle,
+               "noise": noise}[kind](rng, canvas)
     return black_on_white(ink)
