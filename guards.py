@@ -21,7 +21,7 @@ from digit_core.feedback import folder_bytes
 
 MAX_FILE_BYTES = 10_000_000  # one uploaded picture (Gradio's own max_file_size says the same)
 MAX_UPLOAD_BODY = MAX_FILE_BYTES + 1_000_000  # one upload request: the file and its framing
-MAX_JSON_BODY = 1_000_000  # an event's JSON: file references and small values, never pixels
+MAX_JSON_BODY = 1_000_000  # an event's JSON: file references, small values, a drawing's PNG
 MAX_FILES_PER_EVENT = 4  # an event takes one picture; a sketch for /predict_sketch names three
 UPLOAD_BYTES_PER_VISITOR = (200_000_000, 900)  # bytes a visitor may upload per 15 minutes
 UPLOAD_CACHE_BYTES = 2_000_000_000  # the whole upload cache; uploads wait when it is full
@@ -89,7 +89,8 @@ class RateLimit:
         now = time.monotonic()
         with self.lock:
             if len(self.spent) >= self.max_visitors:  # memory stays bounded under a swarm
-                self.spent = {k: q for k, q in self.spent.items() if q and q[-1][0] > now - self.seconds}
+                recent = [(k, q) for k, q in self.spent.items() if q and q[-1][0] > now - self.seconds]
+                self.spent = dict(recent[-self.max_visitors // 2:])  # the newest half at most
             spent = self.spent.setdefault(key, deque())
             while spent and spent[0][0] <= now - self.seconds:
                 spent.popleft()
@@ -195,7 +196,9 @@ def event_problem(data: bytes, known_event: Callable[[int], bool]) -> str:
     answers them itself)."""
     try:
         request = json.loads(data)
-    except (ValueError, RecursionError):
+    except RecursionError:
+        return "The request is nested too deeply."
+    except ValueError:
         return ""
     if not isinstance(request, dict):
         return ""

@@ -1,0 +1,99 @@
+"""The guards on their own: which files a handler may open, rate limits, what an event's JSON
+may hold, who a visitor is, and the upload cache's upkeep (tests/test_attacks.py attacks the
+running app)."""
+
+import json
+import os
+import time
+
+import pytest
+
+from digit_core import InvalidImageError
+from guards import (MAX_FILES_PER_EVENT, RateLimit, checked_path, event_problem,
+                    remove_loose_files, visitor)
+
+
+@pytest.fixture
+def cache(tmp_path):
+    root = tmp_path / "cache"
+    (root / "abc").mkdir(parents=True)
+    (root / "abc" / "upload.png").write_bytes(b"picture")
+    (tmp_path / "secret.png").write_bytes(b"secret")
+    return root
+
+
+def test_a_file_inside_the_cache_is_allowed(cache):
+    path = cache / "abc" / "upload.png"
+    assert checked_path({"path": str(path)}, [cache]) == str(path)
+    assert checked_path(str(path), [cache]) == str(path)
+
+
+@pytest.mark.parametrize("name", ["outside", "missing", "folder", "link out", "dotdot", "fifo",
+                                  "nul", "not a string", "url"])
+def test_anything_else_gets_the_unreadable_message(cache, name):
+    outside = cache.parent / "secret.png"
+    if name == "link out":
+        (cache / "abc" / "link.png").symlink_to(outside)
+    if name == "fifo":
+        os.mkfifo(cache / "abc" / "pipe.png")
+    path = {"outside": str(outside), "missing": str(cache / "abc" / "nothing.png"),
+            "folder": str(cache / "abc"), "link out": str(cache / "abc" / "link.png"),
+            "dotdot": str(cache / "abc" / ".." / ".." / "secret.png"),
+            "fifo": str(cache / "abc" / "pipe.png"), "nul": str(cache / "abc" / "x\0.png"),
+            "not a string": 12, "url": "http://127.0.0.1/x.png"}[name]
+    start = time.monotonic()
+    with pytest.raises(InvalidImageError, match="not an image we can read"):
+        checked_path({"path": path}, [cache])
+    assert time.monotonic() - start < 1  # a FIFO is never opened
+
+
+def test_rate_limit_counts_calls_and_bytes_per_visitor_in_a_window():
+    calls = RateLimit(3, 0.2)
+    assert [calls.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert calls.allow("b")  # another visitor has their own budget
+    time.sleep(0.25)
+    assert calls.allow("a")  # the window moved on
+    upload = RateLimit(100, 60)
+    assert upload.allow("a", 60) and not upload.allow("a", 60) and upload.allow("a", 40)
+
+
+def test_rate_limit_memory_stays_bounded_under_a_swarm():
+    limit = RateLimit(1, 60, max_visitors=100)
+    for n in range(1000):
+        limit.allow(f"10.0.{n // 256}.{n % 256}")
+    assert len(limit.spent) <= 100
+
+
+def event(**body) -> bytes:
+    return json.dumps(body).encode()
+
+
+def test_event_problems():
+    known = {0, 1}.__contains__
+    assert event_problem(event(fn_index=1, data=[{"path": "/tmp/x"}]), known) == ""
+    assert "no event number 7" in event_problem(event(fn_index=7, data=[]), known)
+    assert "URLs" in event_problem(event(fn_index=0, data=[{"a": [{"path": "https://x/y"}]}]),
+                                   known)
+    many = [{"path": f"/tmp/{n}"} for n in range(MAX_FILES_PER_EVENT + 1)]
+    assert "Too many files" in event_problem(event(fn_index=0, data=many), known)
+    assert event_problem(b"not json", known) == ""  # Gradio answers that itself
+    assert "deeply" in event_problem(b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", known)
+
+
+def test_visitor_is_the_connection_unless_on_a_space(monkeypatch):
+    headers = {"x-forwarded-for": "203.0.113.9, 10.0.0.1"}
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    assert visitor("127.0.0.1", headers) == "127.0.0.1"
+    monkeypatch.setenv("SPACE_ID", "you/digit-studio")
+    assert visitor("10.16.3.80", headers) == "203.0.113.9"
+
+
+def test_half_received_uploads_are_swept_once_old(tmp_path):
+    old, new = tmp_path / "tmpold", tmp_path / "tmpnew"
+    old.write_bytes(b"x")
+    new.write_bytes(b"x")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    (tmp_path / "abc").mkdir()
+    (tmp_path / "abc" / "kept.png").write_bytes(b"x")
+    assert remove_loose_files(tmp_path, older_than=600) == 1
+    assert not old.exists() and new.exists() and (tmp_path / "abc" / "kept.png").exists()
