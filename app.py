@@ -189,6 +189,10 @@ def show_number(image, request: gr.Request) -> tuple[str, np.ndarray | None]:
                                                reading.text)
 
 
+def show_number_upload(file: dict | None, request: gr.Request):
+    return show_number(uploaded(file), request)
+
+
 def show_number_drawing(drawing: str | None, request: gr.Request):
     try:
         return show_number(drawn(drawing), request)
@@ -275,9 +279,8 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
                  trigger_mode="always_last", show_progress="hidden", **costly)
     number_sketch.submit(show_number_drawing, number_sketch, [number, number_boxes],
                          trigger_mode="always_last", api_visibility="private", **costly)
-    number_upload.change(lambda file, request: show_number(uploaded(file), request),
-                         number_upload, [number, number_boxes], preprocess=False,
-                         api_visibility="private", **costly)
+    number_upload.change(show_number_upload, number_upload, [number, number_boxes],
+                         preprocess=False, api_visibility="private", **costly)
     send.click(send_feedback, [correction, kept], thanks, api_visibility="private", **costly)
     gr.api(predict_sketch_api, api_name="predict_sketch", **predicting)
     for fn, api_name in ((read_digit_api, "read_digit"), (explain_api, "explain"),

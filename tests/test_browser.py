@@ -8,9 +8,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
+from drawings import compose_number, mnist_fixture
 from non_digits import non_digit
 
 ROOT = Path(__file__).resolve().parent.parent
+DIGITS, LABELS = mnist_fixture()
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CANVAS = "#sketch canvas"
@@ -133,6 +135,17 @@ def test_write_a_number(browser, app_url):
     expect(page.locator("#number")).to_have_text("1", timeout=20_000)
     draw_with_mouse(page, [(0.45, 0.2), (0.62, 0.2), (0.5, 0.8)], canvas)  # and comes back
     expect(page.locator("#number")).to_have_text("17", timeout=20_000)
+
+
+def test_upload_a_number(browser, app_url, tmp_path):
+    page = open_studio(browser, app_url, viewport={"width": 1280, "height": 900})
+    page.get_by_role("tab", name="Number").click()
+    picture = tmp_path / "number.png"
+    Image.fromarray(compose_number([DIGITS[i] for i in (3, 1, 4)], np.random.default_rng(0))
+                    ).save(picture)
+    page.locator("#number-upload input[type=file]").set_input_files(picture)
+    expect(page.locator("#number")).to_have_text("".join(str(LABELS[i]) for i in (3, 1, 4)),
+                                                 timeout=20_000)
 
 
 def test_upload_a_photo(browser, app_url):
