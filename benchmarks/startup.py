@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     rows = [("python -c 'import gradio' (baseline)", bare_import),
-            ("python app.py -> first /predict (Hub unreachable)", lambda: app_to_first_answer(False)),
+            ("python app.py -> first /predict", lambda: app_to_first_answer(False)),
             ("python app.py -> first /predict (HF_HUB_OFFLINE=1)", lambda: app_to_first_answer(True))]
     print(f"{'what':52} {'runs':>5} {'best s':>7} {'median s':>9}")
     for name, measure in rows:
