@@ -223,8 +223,8 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             with gr.Tab("Draw") as draw_tab:
-                # 280 px is 10x MNIST's 28 and a quarter of 560's pixels for the browser to
-                # export after every stroke: the answer shows ~0.2 s sooner (README "Speed").
+                # 280 px is 10x MNIST's 28; the pad sends one PNG of it as the pen lifts, and
+                # the answer shows ~0.1 s later (README "Speed").
                 sketch = inkpad.inkpad("sketch", "Draw one digit", 280, 280, pen=14,
                                        shown_height=460)
             with gr.Tab("Upload") as upload_tab:
