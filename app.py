@@ -22,7 +22,7 @@ import inkpad
 from digit_core.decode import as_float, to_array
 from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
 from digit_core.pictures import (attribution_picture, boxes_picture, enlarge, stage_pictures,
-                                 thumbnail, to_uint8)
+                                 to_uint8)
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -86,14 +86,13 @@ def limit(rate: guards.RateLimit, request: gr.Request, what: str) -> None:
 
 def read(image: str | bytes | None) -> tuple[dict | str, dict | None]:
     """The Label's value, and what the details, the explanation and feedback need later (small:
-    the reading's pictures are <= 128 px, the original a path or a <= 512 px copy)."""
+    the reading's pictures are <= 128 px, the original a path or a drawing's PNG bytes)."""
     if image is None:
         return {}, None
     with human_errors():
         reading = digit_core.read_digit(image)
-    original = image if isinstance(image, str) else thumbnail(to_array(image))
     label = reading.probabilities if reading.is_digit else NOT_A_DIGIT
-    return label, {"reading": reading, "original": original}
+    return label, {"reading": reading, "original": image}
 
 
 def predict_file(file: dict | None):
