@@ -11,7 +11,6 @@ import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from app_server import running_app  # noqa: E402
 import guards  # noqa: E402
-from attacks import (call, chunked_field, events, peak_memory, rss_mb,  # noqa: E402
-                     sketch_bomb, upload)
+from attacks import (DIGITS, call, chunked_field, costly_flood, events,  # noqa: E402
+                     number_4821, peak_memory, rss_mb, sketch_bomb, upload)
 from bad_inputs import encode  # noqa: E402
 from digit_core.feedback import folder_bytes  # noqa: E402
-from drawings import compose_number, mnist_fixture  # noqa: E402
-
-DIGITS, LABELS = mnist_fixture()
 BEFORE = {  # issue 13, measured on the code before the guards
     "server file read, every event": "files read by 6 events + 1 private; paths' existence told",
     "sketch bomb (179 MP, 4 parts)": "19 s, +4.3 GB",
@@ -51,9 +47,7 @@ def main() -> None:
                          f"{memory['peak']:.0f}", outcome, refused, BEFORE[name]))
 
         secret = Path(tmp) / "secret.png"
-        secret.write_bytes(encode(compose_number(
-            [DIGITS[int(np.flatnonzero(LABELS == d)[0])] for d in (4, 8, 2, 1)],
-            np.random.default_rng(0)), "PNG"))
+        secret.write_bytes(number_4821())
         with peak_memory(server.pid) as memory:
             answers = {}
             for fn_index, event in events(url).items():
@@ -99,19 +93,7 @@ def main() -> None:
         row("300 MB field, chunked", memory, f"HTTP {status}", "yes" if status == 413 else "no")
 
         example = upload(url, (ROOT / "examples" / "3-transparent.png").read_bytes(), "3.png")
-        stop = time.monotonic() + 25
-
-        def flood(n: int):
-            who = f"192.0.2.{n}"
-            picture = upload(url, encode(255 - DIGITS[n], "PNG"), f"f{n}.png", visitor=who)
-            while time.monotonic() < stop:
-                call(url, named["explain"] if n % 2 else named["read_number"], [picture],
-                     visitor=who)
-
-        with peak_memory(server.pid) as memory, ThreadPoolExecutor(80) as pool:
-            for n in range(80):
-                pool.submit(flood, n)
-            time.sleep(5)
+        with peak_memory(server.pid) as memory, costly_flood(url, visitors=80):
             seconds, refused = [], 0
             for _ in range(20):
                 start = time.monotonic()

@@ -21,7 +21,7 @@ DECODE_SIDE = 1024  # enough for any digit; big images are reduced while decodin
 MIN_SIDE = 8
 MAX_ASPECT = 25
 UNREADABLE = f"This file is not an image we can read ({FORMAT_NAMES})."
-# Pillow's own bomb check, for every decoder in the process (Gradio's sketches too): it refuses
+# Pillow's own bomb check, for every decoder in the process (Gradio's included): it refuses
 # above twice this, so above MAX_PIXELS.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
 

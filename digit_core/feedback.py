@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digit_core.decode import ImageInput, to_array
-from digit_core.pictures import thumbnail, to_uint8
+from digit_core.decode import ImageInput, as_float, to_array
+from digit_core.pictures import to_uint8
 
 LOG = "feedback.jsonl"
 IMAGES = "images"
@@ -84,7 +84,8 @@ def save_feedback(folder: Path, model_input: np.ndarray, original: ImageInput,
               "original_sha256": original_sha256,
               "input": f"{IMAGES}/{key}-input.png", "original": f"{IMAGES}/{key}-original.webp"}
     # Re-encoded from pixels, shrunk: no EXIF (location, camera) from an uploaded file is kept.
-    small = Image.fromarray(thumbnail(to_array(original), ORIGINAL_SIDE))
+    small = Image.fromarray(to_uint8(as_float(to_array(original))).squeeze())
+    small.thumbnail((ORIGINAL_SIDE, ORIGINAL_SIDE), Image.Resampling.LANCZOS)
     with lock or _local_lock:
         stored = read_records(folder)
         if any(r.get("input_sha256") == record["input_sha256"] for r in stored):

@@ -2,20 +2,10 @@
 
 import cv2
 import numpy as np
-from PIL import Image
-
-from digit_core.decode import as_float
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.round(np.clip(image.astype(np.float32), 0, 1) * 255).astype(np.uint8)
-
-
-def thumbnail(pixels: np.ndarray, side: int = 512) -> np.ndarray:
-    """A uint8 copy no larger than side x side (what is kept of an original)."""
-    picture = Image.fromarray(to_uint8(as_float(pixels)).squeeze())
-    picture.thumbnail((side, side), Image.Resampling.LANCZOS)
-    return np.asarray(picture)
 
 
 def enlarge(image: np.ndarray, side: int = 168) -> np.ndarray:

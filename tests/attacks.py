@@ -9,12 +9,17 @@ import socket
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import numpy as np
 
 from bad_inputs import encode, png_bomb
+from drawings import compose_number, mnist_fixture
+
+DIGITS, LABELS = mnist_fixture()
 
 
 def events(url: str) -> dict[int, dict]:
@@ -89,6 +94,35 @@ def peak_memory(pid: int):
         sampler.join()
         result["seconds"] = time.monotonic() - start
         result["added"] = result["peak"] - result["before"]
+
+
+def number_4821() -> bytes:
+    """A PNG of the number 4821 (MNIST test digits): the server file an attacker tries to read;
+    an answer holding "4821" read it."""
+    return encode(compose_number([DIGITS[int(np.flatnonzero(LABELS == d)[0])] for d in (4, 8, 2, 1)],
+                                 np.random.default_rng(0)), "PNG")
+
+
+@contextmanager
+def costly_flood(url: str, visitors: int = 80, seconds: float = 25):
+    """`visitors` different visitors looping /explain and /read_number (half each) for `seconds`,
+    in threads; yields the list their outcomes are appended to, and waits for them at the end."""
+    named = {e.get("api_name"): i for i, e in events(url).items()}
+    stop = time.monotonic() + seconds
+    outcomes: list = []
+
+    def flood(n: int):
+        who = f"192.0.2.{n}"
+        picture = upload(url, encode(255 - DIGITS[n], "PNG"), f"f{n}.png", visitor=who)
+        api = named["explain"] if n % 2 else named["read_number"]
+        while time.monotonic() < stop:
+            outcomes.append(call(url, api, [picture], visitor=who)[0])
+
+    with ThreadPoolExecutor(visitors) as pool:
+        for n in range(visitors):
+            pool.submit(flood, n)
+        time.sleep(5)  # the flood is on
+        yield outcomes
 
 
 def sketch_bomb() -> bytes:

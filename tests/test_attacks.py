@@ -6,7 +6,6 @@ import base64
 import statistics
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -14,14 +13,12 @@ import httpx
 import numpy as np
 import pytest
 
-from attacks import (call, chunked_field, declared_upload, events, peak_memory, sketch_bomb,
-                     truncated_jpeg, upload)
+from attacks import (DIGITS, LABELS, call, chunked_field, costly_flood, declared_upload, events,
+                     number_4821, peak_memory, sketch_bomb, truncated_jpeg, upload)
 from bad_inputs import encode
 from digit_core.decode import UNREADABLE
-from drawings import compose_number, mnist_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
-DIGITS, LABELS = mnist_fixture()
 
 
 def as_sketch(file):
@@ -38,10 +35,8 @@ def payloads(event: dict, file) -> list[list]:
 @pytest.fixture(scope="module")
 def secret(tmp_path_factory) -> Path:
     """A picture of the number 4821 on the server, outside the upload cache."""
-    picture = compose_number([DIGITS[int(np.flatnonzero(LABELS == d)[0])] for d in (4, 8, 2, 1)],
-                             np.random.default_rng(0))
     path = tmp_path_factory.mktemp("server-files") / "secret.png"
-    path.write_bytes(encode(picture, "PNG"))
+    path.write_bytes(number_4821())
     return path
 
 
@@ -188,20 +183,7 @@ def test_a_flood_of_costly_calls_never_refuses_or_delays_a_prediction(app_url):
     beside one person uploading digits: every prediction answered, p50 <= 1 s."""
     named = {e.get("api_name"): i for i, e in events(app_url).items()}
     example = upload(app_url, (ROOT / "examples" / "3-transparent.png").read_bytes(), "3.png")
-    stop = time.monotonic() + 25
-    flooded = []
-
-    def flood(n: int):
-        who = f"192.0.2.{n}"
-        picture = upload(app_url, encode(255 - DIGITS[n], "PNG"), f"f{n}.png", visitor=who)
-        api = named["explain"] if n % 2 else named["read_number"]
-        while time.monotonic() < stop:
-            flooded.append(call(app_url, api, [picture], visitor=who)[0])
-
-    with ThreadPoolExecutor(80) as pool:
-        for n in range(80):
-            pool.submit(flood, n)
-        time.sleep(5)  # the flood is on
+    with costly_flood(app_url, visitors=80) as flooded:
         seconds = []
         for _ in range(10):
             start = time.monotonic()
