@@ -1,5 +1,5 @@
 """Real MNIST digits turned into the pictures users bring: canvas drawings, RGBA layers, photos of
-paper and whole numbers."""
+paper, small blurry scans and whole numbers."""
 
 from pathlib import Path
 
@@ -84,6 +84,25 @@ def canvas_drawing(digit, rng):
     if style == 1:
         return white_on_black(ink)
     return rgba_layer(ink, tuple(int(c) for c in rng.integers(0, 256, 3)))
+
+
+def low_resolution_scan(digit, rng):
+    """A digit scanned or photographed small, then enlarged by software: shrunk to 6-20 px
+    (area or linear), enlarged to 48-160 px (cubic, linear or Lanczos), dark ink on light paper
+    or light on dark, sometimes with sensor noise. Returns grey uint8."""
+    side = int(rng.integers(6, 21))
+    shrink = (cv2.INTER_AREA, cv2.INTER_LINEAR)[int(rng.integers(2))]
+    small = cv2.resize(digit.astype(np.float32) / 255, (side, side), interpolation=shrink)
+    enlarge = (cv2.INTER_CUBIC, cv2.INTER_LINEAR, cv2.INTER_LANCZOS4)[int(rng.integers(3))]
+    out = int(rng.integers(48, 161))
+    ink = np.clip(cv2.resize(small, (out, out), interpolation=enlarge), 0, 1)
+    paper, pen = rng.uniform(0.7, 1.0), rng.uniform(0.0, 0.35)
+    picture = paper + (pen - paper) * ink
+    if rng.random() < 0.5:
+        picture = picture + rng.normal(0, rng.uniform(0.005, 0.03), picture.shape)
+    if rng.random() < 0.25:
+        picture = 1 - picture
+    return np.round(np.clip(picture, 0, 1) * 255).astype(np.uint8)
 
 
 def compose_number(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:

@@ -1,11 +1,14 @@
 """Pictures that are not digits, drawn the way people would: letters, scribbles, shapes, doodles
-of things (faces, suns, houses, fish... as in QuickDraw), noise and lines of text. The "that's not a digit" check is measured and tested on these.
+of things (faces, suns, houses, fish, bicycles, roundish things with parts... as in QuickDraw),
+noise and lines of text. The digit check learns from the "train" half of these and is measured
+and tested on the "test" half.
 
-Letters come from the TrueType fonts Debian ships (fonts-dejavu-core), distorted like
-handwriting. Left out on purpose: shapes that ARE how people write a digit (O/o/D/Q and a circle
-for 0, I/l/i/j for 1, Z/z for 2, S/s for 5, G/b for 6, B for 8, q/g for 9); no picture alone can
-tell those from their digit twin. The fonts are split in two halves: the digit check is fitted on
-the "train" half and measured on the "test" half, so its score is for lettering it never saw.
+Letters come from the TrueType fonts Debian ships (fonts-dejavu-core) and from OpenCV's Hershey
+fonts, which are drawn with a pen along single lines (two of them joined-up script) as a hand
+writes, both distorted like handwriting. Left out on purpose: shapes that ARE how people write a
+digit (O/o/D/Q and a circle for 0, I/l/i/j for 1, Z/z for 2, S/s for 5, G/b for 6, B for 8, q/g
+for 9); no picture alone can tell those from their digit twin. Each kind of font is split in two
+halves, so the check's score is for lettering it never saw.
 """
 
 from pathlib import Path
@@ -29,6 +32,13 @@ def font_files(half: str) -> list[Path]:
         raise FileNotFoundError("Need 2+ TrueType fonts in /usr/share/fonts: "
                                 "apt-get install fonts-dejavu-core")
     return found[{"train": 0, "test": 1}[half]::2]
+
+
+# OpenCV's stroke fonts, split like the TrueType ones; each can also be slanted (FONT_ITALIC).
+PEN_FONTS = {"train": (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_COMPLEX,
+                       cv2.FONT_HERSHEY_SCRIPT_SIMPLEX),
+             "test": (cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX,
+                      cv2.FONT_HERSHEY_SCRIPT_COMPLEX)}
 
 
 def handwritten(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -58,17 +68,37 @@ def rendered(text: str, font: Path, size: int, canvas: tuple[int, int]) -> np.nd
     return np.asarray(picture, np.float32) / 255
 
 
+def pen_written(text: str, rng: np.random.Generator, size: int, canvas: tuple[int, int],
+                fonts: str) -> np.ndarray:
+    """Text drawn along one of OpenCV's stroke fonts with a pen of random width."""
+    face = int(rng.choice(PEN_FONTS[fonts])) | (cv2.FONT_ITALIC if rng.random() < 0.3 else 0)
+    pen = max(3, int(size * rng.uniform(0.05, 0.14)))
+    scale = cv2.getFontScaleFromHeight(face, size, pen)
+    (width, height), _ = cv2.getTextSize(text, face, scale, pen)
+    ink = np.zeros(canvas, np.uint8)  # (putText draws on 8-bit pictures only)
+    corner = ((canvas[1] - width) // 2, (canvas[0] + height) // 2)
+    cv2.putText(ink, text, corner, face, scale, 255, pen, cv2.LINE_AA)
+    return ink.astype(np.float32) / 255
+
+
+def lettering(text: str, rng: np.random.Generator, size: int, canvas: int, fonts: str
+              ) -> np.ndarray:
+    """Text in a TrueType font or a stroke font (half and half), distorted like handwriting."""
+    if rng.random() < 0.5:
+        ink = rendered(text, rng.choice(font_files(fonts)), size, (canvas, canvas))
+    else:
+        ink = pen_written(text, rng, size, (canvas, canvas), fonts)
+    return handwritten(ink, rng)
+
+
 def letter(rng: np.random.Generator, canvas: int, fonts: str) -> np.ndarray:
-    font = rng.choice(font_files(fonts))
-    size = int(canvas * rng.uniform(0.4, 0.7))
-    return handwritten(rendered(rng.choice(list(LETTERS)), font, size, (canvas, canvas)), rng)
+    return lettering(str(rng.choice(list(LETTERS))), rng, int(canvas * rng.uniform(0.4, 0.7)),
+                     canvas, fonts)
 
 
 def text_line(rng: np.random.Generator, canvas: int, fonts: str) -> np.ndarray:
-    font = rng.choice(font_files(fonts))
-    line = rendered(str(rng.choice(WORDS)), font, int(canvas * rng.uniform(0.1, 0.18)),
-                    (canvas, canvas))
-    return handwritten(line, rng)
+    return lettering(str(rng.choice(WORDS)), rng, int(canvas * rng.uniform(0.1, 0.18)), canvas,
+                     fonts)
 
 
 def scribble(rng: np.random.Generator, canvas: int) -> np.ndarray:
@@ -134,8 +164,38 @@ def doodle(rng: np.random.Generator, canvas: int) -> np.ndarray:
         cv2.ellipse(ink, p(x, y), (int(w * r), int(h * r)), 0, start, end, 1.0, pen, cv2.LINE_AA)
 
     thing = rng.choice(["face", "sun", "house", "fish", "flower", "apple", "car", "cup", "cat",
-                        "spiral"])
-    if thing in ("face", "cat"):
+                        "spiral", "bicycle", "cloud", "heart", "clock", "umbrella", "envelope",
+                        "object", "object", "object"])
+    if thing == "object":  # any roundish thing with parts: a fruit, a pot, an animal, a bag
+        outline(ink, rng, c, r, pen)
+    elif thing == "bicycle":
+        circle(-0.9, 0.4, 0.55)
+        circle(0.9, 0.4, 0.55)
+        lines((-0.9, 0.4), (-0.2, -0.4), (0.6, -0.4), (0.9, 0.4))
+        lines((-0.2, -0.4), (0.05, 0.4), (0.6, -0.4))
+        lines((0.5, -0.7), (0.75, -0.7))
+    elif thing == "cloud":
+        for x in (-0.8, -0.3, 0.3, 0.8):
+            arc(x, 0, 0.4, 0.35 + 0.1 * abs(x), 180, 360)
+        lines((-1.2, 0.05), (1.2, 0.05))
+    elif thing == "heart":
+        arc(-0.4, -0.3, 0.42, 0.42, 150, 360)
+        arc(0.4, -0.3, 0.42, 0.42, 180, 390)
+        lines((-0.8, -0.1), (0, 0.9), (0.8, -0.1))
+    elif thing == "clock":
+        circle(0, 0, 1)
+        lines((0, -0.7), (0, 0), (0.45, 0.2))
+        for a in np.linspace(0, 2 * np.pi, 4, endpoint=False):
+            circle(0.82 * np.cos(a), 0.82 * np.sin(a), 0.05, fill=True)
+    elif thing == "umbrella":
+        arc(0, 0, 1.1, 0.8, 180, 360)
+        lines((-1.1, 0), (1.1, 0))
+        lines((0, 0), (0, 1.1))
+        arc(0.2, 1.1, 0.2, 0.2, 0, 180)
+    elif thing == "envelope":
+        lines((-1.2, -0.7), (1.2, -0.7), (1.2, 0.7), (-1.2, 0.7), closed=True)
+        lines((-1.2, -0.7), (0, 0.15), (1.2, -0.7))
+    elif thing in ("face", "cat"):
         circle(0, 0, 1)
         circle(-0.35, -0.25, 0.1, fill=True)
         circle(0.35, -0.25, 0.1, fill=True)
@@ -176,6 +236,46 @@ def doodle(rng: np.random.Generator, canvas: int) -> np.ndarray:
         t = np.linspace(0, 2 * np.pi * rng.uniform(2, 3.5), 200)
         lines(*zip(0.4 * t / np.pi * np.cos(t) / 2.2, 0.4 * t / np.pi * np.sin(t) / 2.2))
     return handwritten(ink, rng) if rng.random() < 0.5 else ink
+
+
+def outline(ink: np.ndarray, rng: np.random.Generator, c: float, r: float, pen: int) -> None:
+    """A wobbly closed outline with two to four parts a digit never has: a stem, a leaf, ears,
+    legs, a handle, dots inside, drawn onto `ink`."""
+    angles = np.linspace(0, 2 * np.pi, 120, endpoint=False)
+    wobble = sum(rng.uniform(0, 0.12) * np.cos(k * angles + rng.uniform(0, 2 * np.pi))
+                 for k in range(2, 5))
+    stretch = rng.uniform(0.6, 1.4)
+    radius = r * (1 + wobble)
+    xs, ys = c + radius * np.cos(angles) * stretch, c + radius * np.sin(angles) / stretch
+    cv2.polylines(ink, [np.int32(np.stack([xs, ys], 1))], True, 1.0, pen, cv2.LINE_AA)
+    for _ in range(int(rng.integers(2, 5))):
+        i = int(rng.integers(len(angles)))
+        base, out = np.array([xs[i], ys[i]]), np.array([np.cos(angles[i]), np.sin(angles[i])])
+        length = r * rng.uniform(0.2, 0.5)
+        part = rng.choice(["stem", "leaf", "ear", "legs", "handle", "dots"])
+        if part == "stem":
+            cv2.line(ink, tuple(np.int32(base)), tuple(np.int32(base + length * out)), 1.0, pen,
+                     cv2.LINE_AA)
+        elif part == "leaf":
+            tip = base + length * out
+            cv2.ellipse(ink, tuple(np.int32((base + tip) / 2)), (int(length / 2), int(length / 4)),
+                        float(np.degrees(angles[i])), 0, 360, 1.0, pen, cv2.LINE_AA)
+        elif part == "ear":
+            side = np.array([-out[1], out[0]]) * length / 2
+            cv2.polylines(ink, [np.int32([base - side, base + length * out, base + side])], False,
+                          1.0, pen, cv2.LINE_AA)
+        elif part == "legs":
+            side = np.array([-out[1], out[0]]) * length / 2
+            for s in (-1, 1):
+                cv2.line(ink, tuple(np.int32(base + s * side)),
+                         tuple(np.int32(base + s * side + length * out)), 1.0, pen, cv2.LINE_AA)
+        elif part == "handle":
+            cv2.ellipse(ink, tuple(np.int32(base)), (int(length), int(length * 0.7)),
+                        float(np.degrees(angles[i])), -90, 90, 1.0, pen, cv2.LINE_AA)
+        else:
+            for _ in range(int(rng.integers(1, 4))):
+                dot = c + rng.uniform(-0.5, 0.5, 2) * r
+                cv2.circle(ink, tuple(np.int32(dot)), max(2, pen), 1.0, -1, cv2.LINE_AA)
 
 
 def noise(rng: np.random.Generator, canvas: int) -> np.ndarray:

@@ -38,7 +38,7 @@ from digit_core.feedback import file_sha256, load_feedback
 from digit_core.weights import PIN
 from digit_core.model import (CHECK_HIDDEN, NUM_CLASSES, build_model, logit_layers,
                                logits_model)
-from drawings import canvas_drawing
+from drawings import canvas_drawing, low_resolution_scan
 from non_digits import KINDS, non_digit
 
 VALIDATION_SIZE = 6000  # the last 6,000 training digits; the test split is touched once
@@ -190,6 +190,9 @@ def train(args) -> None:
     x, y = as_input(data["x_train"]), data["y_train"].astype("int32")
     n_val = validation_size(len(x))
     x_train, y_train, x_val, y_val = x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
+    # Every training digit a second time as a small, blurry scan, as the app would read it.
+    x_scans, y_scans = scanned(data["x_train"][:-n_val], y_train, args.seed)
+    x_val_scans, y_val_scans = scanned(data["x_train"][-n_val:], y_val, args.seed + 1)
     if args.extra_data:  # corrections people sent from the app: training only, never validation
         examples = {file_sha256(p) for p in (Path(__file__).parent / "examples").iterdir()
                     if p.suffix != ".py"}
@@ -197,14 +200,28 @@ def train(args) -> None:
         x_train = np.concatenate([x_train, as_input(x_extra)])
         y_train = np.concatenate([y_train, y_extra.astype("int32")])
         print(f"extra data: {len(y_extra)} corrections from {args.extra_data}")
-    print(f"data: {args.data}  train {len(x_train)}  validation {len(x_val)}  "
-          f"test {len(data['x_test'])}  backend {keras.backend.backend()}")
+    train_size = len(x_train)
+    x_train, y_train = np.concatenate([x_train, x_scans]), np.concatenate([y_train, y_scans])
+    if not args.teacher:  # the "is it a digit?" head learnt with the digits (see with_check)
+        x_train, y_train = with_check(x_train, y_train, data["x_train"][:-n_val],
+                                      data["y_train"][:-n_val].astype("int32"), args.seed)
+    print(f"data: {args.data}  train {train_size} (+{len(x_train) - train_size} generated)  "
+          f"validation {len(x_val)}  test {len(data['x_test'])}  "
+          f"backend {keras.backend.backend()}")
 
     steps = -(-len(x_train) // args.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(
         1e-4, decay_steps=steps * max(1, args.epochs - 1), alpha=0.01,
-        warmup_target=2e-3, warmup_steps=steps)
-    network = build_model()
+        warmup_target=args.learning_rate, warmup_steps=steps)
+    network = build_model(digit_check=not args.teacher)
+    start = None
+    if args.start_from:  # fine-tune a served model's (first) network instead of random weights
+        served = keras.saving.load_model(Path(args.start_from) / "digit_cnn.keras", safe_mode=True)
+        for part in ("features", "logits"):
+            network.get_layer(f"{part}_0").set_weights(served.get_layer(f"{part}_0").get_weights())
+        seeds = json.loads((Path(args.start_from) / "metrics.json").read_text())["seeds"]
+        start = f"the served model of seed {seeds[0]}"
+        print(f"starting from {args.start_from}: {start}")
     teacher_name = None
     if args.teacher:  # the served model (e.g. three networks) teaching one student network
         teacher = keras.saving.load_model(Path(args.teacher) / "digit_cnn.keras", safe_mode=True)
@@ -216,9 +233,13 @@ def train(args) -> None:
         trainer = with_augmentation(logits_model(network), args.seed, logits_model(teacher))
         loss, metric = distillation_loss, accuracy
     else:
+        y_val = {"probabilities": y_val, "is_digit": np.ones(len(y_val), "float32")}
         trainer = with_augmentation(network, args.seed)
-        loss, metric = "sparse_categorical_crossentropy", "accuracy"
-    trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=[metric])
+        loss = {"probabilities": keras.losses.SparseCategoricalCrossentropy(ignore_class=-1),
+                "is_digit": "binary_crossentropy"}
+        metric = {"probabilities": "accuracy", "is_digit": "accuracy"}
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss,
+                    metrics=metric if isinstance(metric, dict) else [metric])
 
     run = RUNS / f"seed-{args.seed}"
     if not args.resume and run.exists():
@@ -236,11 +257,15 @@ def train(args) -> None:
         "seed": args.seed,
         "epochs": args.epochs,
         "batch_size": args.batch_size,
-        "validation_accuracy": round(float(trainer.evaluate(x_val, y_val, verbose=0)[1]), 5),
+        "validation_accuracy": digit_accuracy(network, x_val, data["y_train"][-n_val:]),
+        "validation_scan_accuracy": digit_accuracy(network, x_val_scans, y_val_scans),
+        "learning_rate": args.learning_rate,
+        "started_from": start,
         "training_seconds": round(time.time() - t0, 1),
         "backend": keras.backend.backend(),
         "teacher": teacher_name,
-        "train_size": len(x_train),
+        "train_size": train_size,
+        "generated_inputs": len(x_train) - train_size,
         "data_source": args.data,
         "data_sha256": data_sha256(data),
     }
@@ -248,6 +273,30 @@ def train(args) -> None:
     print(json.dumps(report))
     if not args.network_only:
         finish([run], data, args.data, Path(args.out))
+
+
+NOT_DIGITS = 24000  # generated non-digits the network learns to call "not a digit"
+DRAWN_DIGITS = 6000  # training digits drawn on canvases, so the check knows drawings are digits
+
+
+def with_check(x: np.ndarray, y: np.ndarray, digits: np.ndarray, labels: np.ndarray,
+               seed: int) -> tuple[np.ndarray, dict]:
+    """Training inputs with generated non-digits and drawn digits added, all read by the app's
+    own preprocessing, and both targets: the digit (-1, no digit loss, for non-digits) and
+    whether it is one. Learnt together, the features themselves tell a letter from a digit."""
+    rng = np.random.default_rng(seed)
+    drawings, kept = drawn([canvas_drawing(d, rng) for d in digits[:DRAWN_DIGITS]])
+    not_digits, _ = drawn([non_digit(KINDS[i % len(KINDS)], rng, fonts="train")
+                           for i in range(NOT_DIGITS * len(digits) // 54000)])
+    x = np.concatenate([x, drawings, not_digits])
+    digit = np.concatenate([y, labels[kept], np.full(len(not_digits), -1, y.dtype)])
+    return x, {"probabilities": digit, "is_digit": (digit >= 0).astype("float32")}
+
+
+def digit_accuracy(network: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
+    proba = network.predict(x, batch_size=500, verbose=0)
+    proba = proba["probabilities"] if isinstance(proba, dict) else proba
+    return round(float((proba.argmax(1) == y).mean()), 5)
 
 
 def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path) -> None:
@@ -266,8 +315,15 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path
                                                          .get_weights())
     x_val, y_val = as_input(data["x_train"][-n_val:]), data["y_train"][-n_val:]
     calibration = calibrate(serving, x_val, y_val)
-    check = fit_digit_check(serving, data["x_train"][:-n_val], data["x_train"][-n_val:],
-                            reports[0]["seed"])
+    if len(runs) == 1 and "is_digit" in {layer.name for layer in network.layers}:
+        for name in ("is_digit_hidden", "is_digit"):  # learnt with the network: keep it
+            serving.get_layer(name).set_weights(network.get_layer(name).get_weights())
+        check = {"digit_check": "learnt with the network",
+                 **set_check_threshold(serving, data["x_train"][-n_val:], reports[0]["seed"])}
+    else:
+        check = {"digit_check": "fitted on the frozen features",
+                 **fit_digit_check(serving, data["x_train"][:-n_val], data["x_train"][-n_val:],
+                                   reports[0]["seed"])}
     out.mkdir(parents=True, exist_ok=True)
     save_serving_model(serving, out)
     metrics = {
@@ -284,12 +340,18 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path
         "data_sha256": reports[0]["data_sha256"],
         "train_size": reports[0]["train_size"],
         "teachers": [r.get("teacher") or "none" for r in reports],  # older runs: no key
+        "started_from": [r.get("started_from") or "random weights" for r in reports],
+        "member_validation_scan_accuracy": [r.get("validation_scan_accuracy") for r in reports],
+        "generated_inputs": reports[0].get("generated_inputs", 0),
         "validation_size": n_val,
         **check,
     }
     histories = [read_history(run / "history.csv") for run in runs]
     metrics.update(evaluate_on_test(out, data, histories))
-    earlier = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else {}
+    earlier_file = out / "metrics.json"
+    earlier = json.loads(earlier_file.read_text()) if earlier_file.exists() else {}
+    for key in ("commands", "earlier_stages"):  # how the model got here: kept from run to run
+        metrics[key] = earlier.get(key, [])
     metrics["test_split_readings"] = earlier.get("test_split_readings", []) + [{
         "candidate": f"seeds {', '.join(str(r['seed']) for r in reports)}",
         "test_accuracy": metrics["test_accuracy"], "test_errors": metrics["test_errors"]}]
@@ -302,7 +364,12 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path
 def read_history(path: Path) -> dict[str, list[float]]:
     rows = np.genfromtxt(path, delimiter=",", names=True)
     rows = np.atleast_1d(rows)
-    return {name: rows[name].tolist() for name in rows.dtype.names}
+    history = {name: rows[name].tolist() for name in rows.dtype.names}
+    for key in ("loss", "accuracy"):  # trained with the check: the digits' own loss and accuracy
+        for prefix in ("", "val_"):
+            history[prefix + key] = history.get(f"{prefix}probabilities_{key}",
+                                                history.get(prefix + key))
+    return history
 
 
 def save_serving_model(serving: keras.Model, out: Path) -> None:
@@ -337,17 +404,27 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return float(grid[int(np.argmin(nll))])
 
 
-def drawn(images: list[np.ndarray]) -> np.ndarray:
-    """Pictures through the app's own preprocessing; the ones it refuses (noise) are left out."""
+def drawn(images: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pictures through the app's own preprocessing, and which of them it kept: the ones it
+    refuses (noise) are left out."""
     from digit_core import NoDigitError, preprocess
 
-    inputs = []
-    for image in images:
+    inputs, kept = [], []
+    for i, image in enumerate(images):
         try:
             inputs.append(preprocess(image))
+            kept.append(i)
         except NoDigitError:
             pass
-    return np.stack(inputs)[..., None]
+    return np.stack(inputs)[..., None], np.array(kept, int)
+
+
+def scanned(digits: np.ndarray, labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each digit as a small, blurry scan (`low_resolution_scan`) read by the app's own
+    preprocessing -- what the network is fed for such pictures -- with its label."""
+    rng = np.random.default_rng(seed)
+    inputs, kept = drawn([low_resolution_scan(d, rng) for d in digits])
+    return inputs, labels[kept]
 
 
 def calibrate(serving: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> dict:
@@ -379,9 +456,9 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
     size = min(CHECK_SIZE, len(x_train))
     digits = x_train[rng.choice(len(x_train), size, replace=False)]
     x = np.concatenate([as_input(digits[: size // 2]),  # MNIST as is, and as drawings
-                        drawn([canvas_drawing(d, rng) for d in digits[size // 2:]]),
+                        drawn([canvas_drawing(d, rng) for d in digits[size // 2:]])[0],
                         drawn([non_digit(KINDS[i % len(KINDS)], rng, fonts="train")
-                               for i in range(size)])])
+                               for i in range(size)])[0]])
     y = (np.arange(len(x)) < size).astype("float32")
     hidden = layers.Dense(CHECK_HIDDEN, activation="relu")
     score = layers.Dense(1)  # the digit-or-not score; the sigmoid comes with the served layer
@@ -390,13 +467,20 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
                   loss=keras.losses.BinaryCrossentropy(from_logits=True))
     check.fit(features.predict(x, batch_size=500, verbose=0), y, epochs=30, batch_size=128,
               verbose=0, class_weight={0: size / (len(y) - size), 1: 1.0})
-
-    # Threshold on drawn validation digits, folded into the bias so that 0.5 is the cut.
-    val_drawings = drawn([canvas_drawing(d, rng) for d in x_val[:3000]])
-    scores = check.predict(features.predict(val_drawings, batch_size=500, verbose=0),
-                           batch_size=500, verbose=0)[:, 0]
-    kernel, bias = score.get_weights()
     served_hidden.set_weights(hidden.get_weights())
+    served_score.set_weights(score.get_weights())
+    return set_check_threshold(serving, x_val, seed)
+
+
+def set_check_threshold(serving: keras.Model, x_val: np.ndarray, seed: int) -> dict:
+    """Move the check's cut so that FLAGGED_ON_VALIDATION of drawn validation digits fall below
+    it, folded into the bias so that 0.5 stays the cut."""
+    rng = np.random.default_rng(seed)
+    served_score = serving.get_layer("is_digit")
+    hidden = keras.Model(serving.inputs, served_score.input)
+    val_drawings = drawn([canvas_drawing(d, rng) for d in x_val[:3000]])[0]
+    kernel, bias = served_score.get_weights()
+    scores = hidden.predict(val_drawings, batch_size=500, verbose=0) @ kernel[:, 0] + bias[0]
     served_score.set_weights([kernel, bias - np.quantile(scores, FLAGGED_ON_VALIDATION)])
     return {"digit_check_flagged_on_validation": FLAGGED_ON_VALIDATION}
 
@@ -532,9 +616,8 @@ def write_model_card(out: Path, metrics: dict) -> None:
     n = metrics["members"]
     fields["networks"] = ("A small convolutional network" if n == 1 else
                           f"{n} small convolutional networks side by side (an ensemble)")
-    fields.setdefault("teacher_training_seconds", "not recorded")
-    fields.setdefault("teacher_backend", "not recorded")
     fields["commands"] = "\n".join(f"    {c}" for c in metrics.get("commands", []))
+    fields["earlier_stages"] = "\n".join(f"- {stage}" for stage in metrics["earlier_stages"])
     fields["test_split_readings"] = "\n".join(
         f"- {r['candidate']}: {r['test_accuracy']:.2%} ({r['test_errors']} errors)"
         for r in metrics.get("test_split_readings", []))
@@ -557,6 +640,9 @@ def main() -> None:
     p.add_argument("--out", default="model", help="where the weights, metrics and card go")
     p.add_argument("--epochs", type=int, default=32)
     p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--learning-rate", type=float, default=2e-3, help="the peak, after warm-up")
+    p.add_argument("--start-from", metavar="FOLDER",
+                   help="train: begin from this served model's network (fine-tuning)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--resume", action="store_true", help="continue from runs/seed-N/checkpoints")
     p.add_argument("--network-only", action="store_true",

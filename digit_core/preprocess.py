@@ -22,6 +22,9 @@ MIN_CONTRAST = 0.1  # darkest to lightest below this: a blank or uniform picture
 # FRAME_BAND of that side: a frame or the paper's edge, not the digit.
 FRAME_LENGTH, FRAME_THICKNESS, FRAME_BAND = 0.9, 0.1, 0.2
 SPECK_FRACTION = 0.06  # ink blobs smaller than this share of the largest one are dirt
+# Edge softness (see edge_softness) above which a digit is a blurry enlargement: pen strokes
+# stay below 0.055 (99 % of generated canvas drawings), digits enlarged from 8 px are above 0.08.
+BLURRY = 0.07
 STROKE = 2.2 / BOX  # MNIST's median pen width (measured: 2.2 px) over its 20-px box
 STROKE_RANGE = (0.7, 1.5)  # pens within this factor of MNIST's are left as drawn
 BLANK = "The image is blank: draw or upload a digit."
@@ -140,23 +143,37 @@ def find_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ink, ink_mask(ink)
 
 
-def crop_to_ink(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The ink's bounding box, with grey levels stretched so strokes are 1 and paper is 0."""
+def crop_to_ink(ink: np.ndarray, mask: np.ndarray, blurry: bool = False) -> np.ndarray:
+    """The ink's bounding box, with grey levels stretched so strokes are 1 and paper is 0. A sharp
+    digit keeps only the pixels next to its ink (its anti-aliasing); a blurry one keeps its grey
+    fringes, which are its detail, and is stretched to its darkest core."""
     left, top, width, height = cv2.boundingRect(mask.astype(np.uint8))
     bottom, right = top + height, left + width
     sample, sample_mask = ink[::4, ::4], mask[::4, ::4]  # a median needs no more
     paper = quantile(sample[~sample_mask], 0.5) if (~sample_mask).any() else 0.0
-    stroke = quantile(ink[mask], 0.9)
-    near_ink = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))  # keep anti-aliasing
-    crop = (ink - paper) / max(stroke - paper, 1e-6) * near_ink
+    stroke = quantile(ink[mask], 0.99 if blurry else 0.9)
+    crop = (ink - paper) / max(stroke - paper, 1e-6)
+    if not blurry:
+        crop *= cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     return np.clip(crop[top:bottom, left:right], 0, 1).astype(np.float32)
+
+
+def outline_length(mask: np.ndarray) -> float:
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    return max(sum(cv2.arcLength(c, closed=True) for c in contours), 1.0)
+
+
+def edge_softness(crop: np.ndarray) -> float:
+    """How wide the ink's edges are for the digit's size: the pixels between paper and stroke
+    per pixel of outline, over the crop's longer side. Pen strokes at any size: ~0.02; a digit
+    enlarged from 8 px: ~0.1."""
+    edges = float(((crop > 0.1) & (crop < 0.9)).sum())
+    return edges / outline_length(crop > 0.5) / max(crop.shape)
 
 
 def stroke_width(mask: np.ndarray) -> float:
     """Mean pen width in pixels: ink area over half its outline length (long thin strokes)."""
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
-    outline = sum(cv2.arcLength(c, closed=True) for c in contours)
-    return 2 * float(mask.sum()) / max(outline, 1.0)
+    return 2 * float(mask.sum()) / outline_length(mask)
 
 
 def normalise_stroke(crop: np.ndarray) -> np.ndarray:
@@ -231,7 +248,11 @@ def preprocess_stages(image: ImageInput) -> dict[str, np.ndarray]:
     if closer is not None:
         grey = closer
         ink, mask = find_ink(grey)
-    crop = normalise_stroke(crop_to_ink(ink, mask))
+    crop = crop_to_ink(ink, mask)
+    if edge_softness(crop) > BLURRY:  # enlarged from a small picture: no pen to redraw
+        crop = crop_to_ink(ink, mask, blurry=True)
+    else:
+        crop = normalise_stroke(crop)
     box = fit_box(crop)
     return {"grayscale": grey, "ink mask": mask, "crop": crop, "20x20": box,
             "centred 28x28": centre_by_mass(box)}

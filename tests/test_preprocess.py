@@ -7,9 +7,10 @@ from PIL import Image
 
 from digit_core import InvalidImageError, NoDigitError, preprocess, preprocess_stages
 from digit_core import decode
-from digit_core.preprocess import (STROKE, WORK_SIDE, centre_by_mass, crop_to_ink, fit_box,
-                                   flatten_background, ink_mask, light_ink_on_dark,
-                                   normalise_stroke, shrink, stroke_width, to_grayscale)
+from digit_core.preprocess import (BLURRY, STROKE, WORK_SIDE, centre_by_mass, crop_to_ink,
+                                   edge_softness, find_ink, fit_box, flatten_background,
+                                   ink_mask, light_ink_on_dark, normalise_stroke, shrink,
+                                   stroke_width, to_grayscale)
 from bad_inputs import encode, png_bomb
 from drawings import black_on_white, ink_strokes, mnist_fixture, rgba_layer, white_on_black
 
@@ -167,6 +168,31 @@ def test_mnist_like_pen_is_left_as_drawn():
     ink = ink_strokes(DIGITS[3], canvas=400, height=0.6, stroke=1.0)
     crop = crop_to_ink(ink, ink_mask(ink))
     assert normalise_stroke(crop) is crop
+
+
+def enlarged(digit: np.ndarray, small: int, big: int = 96) -> np.ndarray:
+    """A digit shrunk to small x small and enlarged again: a blurry, low-resolution scan."""
+    shrunk = cv2.resize(255 - digit, (small, small), interpolation=cv2.INTER_AREA)
+    return cv2.resize(shrunk, (big, big), interpolation=cv2.INTER_CUBIC)
+
+
+@pytest.mark.parametrize("pen", [0.35, 1.0, 3.5])
+def test_pen_strokes_have_sharp_edges(pen):
+    ink = ink_strokes(DIGITS[3], canvas=500, height=0.6, stroke=pen)
+    assert edge_softness(crop_to_ink(ink, ink_mask(ink))) < BLURRY
+
+
+@pytest.mark.parametrize("small", [7, 8, 10])
+def test_a_blurry_enlargement_keeps_its_grey_levels(small):
+    """Enlarged from a few pixels, the grey fringes are the digit's detail: no pen is redrawn
+    (that turned such digits into blobs) and the fringes are kept."""
+    picture = enlarged(DIGITS[3], small)
+    ink, mask = find_ink(to_grayscale(picture))
+    assert edge_softness(crop_to_ink(ink, mask)) > BLURRY
+    crop = preprocess_stages(picture)["crop"]
+    np.testing.assert_array_equal(crop, crop_to_ink(ink, mask, blurry=True))
+    assert ((crop > 0.1) & (crop < 0.9)).mean() > ((crop_to_ink(ink, mask) > 0.1)
+                                                     & (crop_to_ink(ink, mask) < 0.9)).mean()
 
 
 @pytest.mark.parametrize("shape", [(100, 40), (40, 100), (7, 5), (300, 300)])

@@ -30,6 +30,22 @@ def run_train(cwd, *args):
     return run.stdout
 
 
+def assert_check_kept_with_only_its_cut_moved(network_file: Path, served_file: Path):
+    """A network trained alone learns `is_digit` with the digits; `finish` serves that head and
+    only moves its cut (the bias) so that 0.5 % of drawn validation digits are flagged."""
+    import keras
+
+    network, served = (keras.saving.load_model(f) for f in (network_file, served_file))
+    for name in ("features_0", "is_digit_hidden"):
+        for ours, theirs in zip(network.get_layer(name).get_weights(),
+                                served.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(ours, theirs)
+    (kernel, bias), (served_kernel, served_bias) = (network.get_layer("is_digit").get_weights(),
+                                                    served.get_layer("is_digit").get_weights())
+    np.testing.assert_array_equal(kernel, served_kernel)
+    assert not np.array_equal(bias, served_bias)
+
+
 def test_train_writes_everything_then_resumes(tiny_npz, tmp_path):
     out = tmp_path / "model"
     run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--out", out, "--batch-size", 32)
@@ -41,6 +57,11 @@ def test_train_writes_everything_then_resumes(tiny_npz, tmp_path):
     assert metrics["data_sha256"] and metrics["parameters"] > 100_000
     assert metrics["litert_vs_keras_max_abs_diff"] <= 1e-4
     assert metrics["temperature"] > 0 and 0 <= metrics["validation_ece_after"] <= 1
+    # beside the 225 digits: each as a blurry scan, drawn digits and non-digits, all generated
+    assert metrics["generated_inputs"] > 225 and metrics["member_validation_scan_accuracy"][0] > 0
+    assert metrics["digit_check"] == "learnt with the network"
+    assert_check_kept_with_only_its_cut_moved(tmp_path / "runs/seed-1/network.keras",
+                                              out / "digit_cnn.keras")
     from digit_core import load_model
     from digit_core.predict import run_model
     proba, scores = run_model(mnist_fixture()[0][:5] / 255, load_model(str(out)))
@@ -76,6 +97,7 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     assert log.count("test accuracy") == 1
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["members"] == 2 and metrics["seeds"] == [1, 2]
+    assert metrics["digit_check"] == "fitted on the frozen features"  # one head for both
 
     x = mnist_fixture()[0][:20].astype(np.float32) / 255
     logits = [logits_model(net).predict(x[..., None], verbose=0)
