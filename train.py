@@ -7,16 +7,22 @@
     python publish.py --model you/digit-cnn --space you/digit-studio  # after training
 
     # the shipped model: three networks joined into a teacher (an ensemble), then one network
-    # that learns from the labels and from the teacher (any backend: KERAS_BACKEND=jax on a GPU)
+    # that learns from the labels and from the teacher (any backend: KERAS_BACKEND=jax on a GPU),
+    # then that network fine-tuned with blurry scans, learning "is it a digit?" with the digits
     python train.py --data D --seed 1 --network-only    # -> runs/seed-1/, also seeds 3 and 4
     python train.py finish --data D --networks runs/seed-1 runs/seed-3 runs/seed-4
     python train.py --data D --seed 7 --epochs 120 --teacher model --network-only
     python train.py finish --data D --networks runs/seed-7
+    python train.py --data D --seed 9 --epochs 10 --learning-rate 5e-4 --start-from model \
+        --network-only
+    python train.py finish --data D --networks runs/seed-9
 
-Steps, top to bottom: data -> model -> train one network (a checkpoint every epoch, in
-runs/seed-N/) -> finish: join the networks, calibrate and fit the "is it a digit at all?" head
-(networks frozen) -> save the .keras (source of truth) and its LiteRT conversion -> evaluate once
-on the test split -> plots, metrics, card.
+Steps, top to bottom: data (MNIST, plus generated inputs read by the app's own preprocessing:
+every digit as a blurry scan; drawn digits and non-digits for the check) -> model -> train one
+network (a checkpoint every epoch, in runs/seed-N/) -> finish: join the networks, calibrate, set
+the cut of the "is it a digit at all?" head (or fit one on the joined networks' features) ->
+save the .keras (source of truth) and its LiteRT conversion -> evaluate once on the test split
+-> plots, metrics, card.
 """
 
 import argparse
@@ -217,9 +223,12 @@ def train(args) -> None:
     start = None
     if args.start_from:  # fine-tune a served model's (first) network instead of random weights
         served = keras.saving.load_model(Path(args.start_from) / "digit_cnn.keras", safe_mode=True)
-        for part in ("features", "logits"):
-            network.get_layer(f"{part}_0").set_weights(served.get_layer(f"{part}_0").get_weights())
         seeds = json.loads((Path(args.start_from) / "metrics.json").read_text())["seeds"]
+        parts = ["features_0", "logits_0"]
+        if len(seeds) == 1 and not args.teacher:  # its check reads this one network's features
+            parts += ["is_digit_hidden", "is_digit"]
+        for name in parts:
+            network.get_layer(name).set_weights(served.get_layer(name).get_weights())
         start = f"the served model of seed {seeds[0]}"
         print(f"starting from {args.start_from}: {start}")
     teacher_name = None
@@ -520,30 +529,6 @@ def evaluate(args) -> None:
         print(f"{key}: now {results[key]}, metrics.json {metrics.get(key)}")
 
 
-def check_command(args) -> None:
-    """Refit only the "is it a digit?" head of the served model in --out (its networks and
-    calibration untouched), then save, convert and read the test split once more: the
-    classifier is the same, so its test accuracy must not move."""
-    out = Path(args.out)
-    metrics = json.loads((out / "metrics.json").read_text())
-    data = limited(load_mnist(args.data), args.limit)
-    if data_sha256(data) != metrics["data_sha256"]:
-        raise SystemExit("The served model was trained on other data than --data.")
-    n_val = validation_size(len(data["x_train"]))
-    serving = keras.saving.load_model(out / "digit_cnn.keras", safe_mode=True)
-    metrics.update(fit_digit_check(serving, data["x_train"][:-n_val], data["x_train"][-n_val:],
-                                   metrics["seeds"][0]))
-    save_serving_model(serving, out)
-    results = evaluate_on_test(out, data)
-    metrics.update(results)
-    metrics["test_split_readings"].append({
-        "candidate": "the same classifier, digit check refitted with doodles",
-        "test_accuracy": results["test_accuracy"], "test_errors": results["test_errors"]})
-    (out / PIN).unlink(missing_ok=True)  # these files are not the published ones any more
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    write_model_card(out, metrics)
-
-
 def finish_command(args) -> None:
     finish([Path(run) for run in args.networks], limited(load_mnist(args.data), args.limit),
            args.data, Path(args.out))
@@ -633,7 +618,7 @@ def card(args) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("command", nargs="?", choices=["train", "evaluate", "finish", "check", "card"],
+    p.add_argument("command", nargs="?", choices=["train", "evaluate", "finish", "card"],
                    default="train")
     p.add_argument("--data", default=HUB_DATASET,
                    help="a `datasets` name or folder (default ylecun/mnist), or a Keras .npz")
@@ -655,8 +640,7 @@ def main() -> None:
     p.add_argument("--extra-data", metavar="FOLDER",
                    help="also train on the corrections the app saved in this folder")
     args = p.parse_args()
-    {"train": train, "evaluate": evaluate, "finish": finish_command, "check": check_command,
-     "card": card}[args.command](args)
+    {"train": train, "evaluate": evaluate, "finish": finish_command, "card": card}[args.command](args)
 
 
 if __name__ == "__main__":
