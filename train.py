@@ -16,6 +16,9 @@
     python train.py --data D --seed 9 --epochs 10 --learning-rate 5e-4 --start-from model \
         --network-only
     python train.py finish --data D --networks runs/seed-9
+    python train.py --data D --seed 10 --epochs 6 --learning-rate 2e-4 --start-from model \
+        --network-only                                  # 6 epochs more, fresh generated inputs
+    python train.py finish --data D --networks runs/seed-10
 
 Steps, top to bottom: data (MNIST, plus generated inputs read by the app's own preprocessing:
 every digit as a blurry scan; drawn digits and non-digits for the check) -> model -> train one
