@@ -298,8 +298,9 @@ def with_check(x: np.ndarray, y: np.ndarray, digits: np.ndarray, labels: np.ndar
     whether it is one. Learnt together, the features themselves tell a letter from a digit."""
     rng = np.random.default_rng(seed)
     drawings, kept = drawn([canvas_drawing(d, rng) for d in digits[:DRAWN_DIGITS]])
+    count = NOT_DIGITS * len(digits) // 54000  # fewer in a smoke run on a few digits
     not_digits, _ = drawn([non_digit(KINDS[i % len(KINDS)], rng, fonts="train")
-                           for i in range(NOT_DIGITS * len(digits) // 54000)])
+                           for i in range(count)])
     x = np.concatenate([x, drawings, not_digits])
     digit = np.concatenate([y, labels[kept], np.full(len(not_digits), -1, y.dtype)])
     return x, {"probabilities": digit, "is_digit": (digit >= 0).astype("float32")}

@@ -14,8 +14,8 @@ import numpy as np
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
 from digit_core.predict import predict_proba
-from digit_core.preprocess import (centre_by_mass, crop_to_ink, find_ink, fit_box,
-                                   normalise_stroke, shrink, to_grayscale)
+from digit_core.preprocess import (centre_by_mass, crop_digit, find_ink, fit_box, shrink,
+                                   to_grayscale)
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
@@ -68,7 +68,7 @@ def digit_groups(stats: np.ndarray) -> list[list[int]]:
 
 def as_input(ink: np.ndarray, piece: np.ndarray) -> np.ndarray:
     """One digit's ink -> the model's 28x28 input, by the single-digit steps."""
-    return centre_by_mass(fit_box(normalise_stroke(crop_to_ink(ink, piece))))
+    return centre_by_mass(fit_box(crop_digit(ink, piece)))
 
 
 def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:

@@ -199,6 +199,15 @@ def normalise_stroke(crop: np.ndarray) -> np.ndarray:
     return redrawn[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
 
+def crop_digit(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The digit cut out for its box: a blurry enlargement keeps its grey levels (there is no
+    pen to redraw), a sharp digit gets its pen brought to MNIST's width."""
+    crop = crop_to_ink(ink, mask)
+    if edge_softness(crop) > BLURRY:
+        return crop_to_ink(ink, mask, blurry=True)
+    return normalise_stroke(crop)
+
+
 def fit_box(crop: np.ndarray, box: int = BOX) -> np.ndarray:
     """Scale so the longer side is `box` pixels, keeping the aspect ratio and grey levels."""
     height, width = crop.shape
@@ -248,11 +257,7 @@ def preprocess_stages(image: ImageInput) -> dict[str, np.ndarray]:
     if closer is not None:
         grey = closer
         ink, mask = find_ink(grey)
-    crop = crop_to_ink(ink, mask)
-    if edge_softness(crop) > BLURRY:  # enlarged from a small picture: no pen to redraw
-        crop = crop_to_ink(ink, mask, blurry=True)
-    else:
-        crop = normalise_stroke(crop)
+    crop = crop_digit(ink, mask)
     box = fit_box(crop)
     return {"grayscale": grey, "ink mask": mask, "crop": crop, "20x20": box,
             "centred 28x28": centre_by_mass(box)}
