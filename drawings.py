@@ -105,6 +105,13 @@ def low_resolution_scan(digit, rng):
     return np.round(np.clip(picture, 0, 1) * 255).astype(np.uint8)
 
 
+def enlarged(digit: np.ndarray, small: int, big: int = 96) -> np.ndarray:
+    """An MNIST digit (white on black) shrunk to small x small (area) and enlarged to big x big
+    (cubic), dark on light: a small, blurry scan. Returns grey uint8."""
+    shrunk = cv2.resize(255 - digit, (small, small), interpolation=cv2.INTER_AREA)
+    return cv2.resize(shrunk, (big, big), interpolation=cv2.INTER_CUBIC)
+
+
 def compose_number(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     """Several digits side by side on one wide canvas, black on white (RGB uint8): random sizes,
     a wandering baseline, random gaps, about one gap in six lightly touching."""

@@ -299,8 +299,7 @@ def with_check(x: np.ndarray, y: np.ndarray, digits: np.ndarray, labels: np.ndar
     rng = np.random.default_rng(seed)
     drawings, kept = drawn([canvas_drawing(d, rng) for d in digits[:DRAWN_DIGITS]])
     count = NOT_DIGITS * len(digits) // 54000  # fewer in a smoke run on a few digits
-    not_digits, _ = drawn([non_digit(KINDS[i % len(KINDS)], rng, fonts="train")
-                           for i in range(count)])
+    not_digits, _ = generated_non_digits(count, rng)
     x = np.concatenate([x, drawings, not_digits])
     digit = np.concatenate([y, labels[kept], np.full(len(not_digits), -1, y.dtype)])
     return x, {"probabilities": digit, "is_digit": (digit >= 0).astype("float32")}
@@ -432,6 +431,12 @@ def drawn(images: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(inputs)[..., None], np.array(kept, int)
 
 
+def generated_non_digits(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """`count` non-digits of every kind in turn, drawn with the training fonts, as the app reads
+    them (see `drawn`)."""
+    return drawn([non_digit(KINDS[i % len(KINDS)], rng, fonts="train") for i in range(count)])
+
+
 def scanned(digits: np.ndarray, labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Each digit as a small, blurry scan (`low_resolution_scan`) read by the app's own
     preprocessing -- what the network is fed for such pictures -- with its label."""
@@ -470,8 +475,7 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
     digits = x_train[rng.choice(len(x_train), size, replace=False)]
     x = np.concatenate([as_input(digits[: size // 2]),  # MNIST as is, and as drawings
                         drawn([canvas_drawing(d, rng) for d in digits[size // 2:]])[0],
-                        drawn([non_digit(KINDS[i % len(KINDS)], rng, fonts="train")
-                               for i in range(size)])[0]])
+                        generated_non_digits(size, rng)[0]])
     y = (np.arange(len(x)) < size).astype("float32")
     hidden = layers.Dense(CHECK_HIDDEN, activation="relu")
     score = layers.Dense(1)  # the digit-or-not score; the sigmoid comes with the served layer

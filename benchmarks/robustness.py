@@ -25,8 +25,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from digit_core import NoDigitError, predict_proba, preprocess, read_digit  # noqa: E402
-from drawings import black_on_white, canvas_drawing, ink_strokes, paper_photo, white_on_black  # noqa: E402
+from digit_core import NoDigitError, predict_proba, preprocess  # noqa: E402
+from drawings import (black_on_white, canvas_drawing, enlarged, ink_strokes,  # noqa: E402
+                      paper_photo, white_on_black)
+from ood import flagged  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- the suites
@@ -76,8 +78,7 @@ def lined_paper(digit, rng):
 
 def low_resolution(digit, rng):
     """Shrunk to 8x8 (area), then enlarged to 96x96 (cubic): a small, blurry scan."""
-    small = cv2.resize(255 - digit, (8, 8), interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, (96, 96), interpolation=cv2.INTER_CUBIC)
+    return enlarged(digit, 8)
 
 
 SUITES = {  # each suite's random draw depends on its position: add new ones at the end
@@ -170,13 +171,7 @@ def real_pictures(folder: Path) -> tuple[list, np.ndarray, list]:
 
 def caught(images) -> np.ndarray:
     """Called "not a digit" (or no digit at all) by digit_core.read_digit."""
-    flags = []
-    for image in images:
-        try:
-            flags.append(not read_digit(image).is_digit)
-        except NoDigitError:
-            flags.append(True)
-    return np.array(flags)
+    return np.array([flagged(image) for image in images])
 
 
 def main() -> None:

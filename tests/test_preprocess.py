@@ -12,7 +12,8 @@ from digit_core.preprocess import (BLURRY, STROKE, WORK_SIDE, centre_by_mass, cr
                                    ink_mask, light_ink_on_dark, normalise_stroke, shrink,
                                    stroke_width, to_grayscale)
 from bad_inputs import encode, png_bomb
-from drawings import black_on_white, ink_strokes, mnist_fixture, rgba_layer, white_on_black
+from drawings import (black_on_white, enlarged, ink_strokes, mnist_fixture, rgba_layer,
+                      white_on_black)
 
 DIGITS, LABELS = mnist_fixture()
 
@@ -168,12 +169,6 @@ def test_mnist_like_pen_is_left_as_drawn():
     ink = ink_strokes(DIGITS[3], canvas=400, height=0.6, stroke=1.0)
     crop = crop_to_ink(ink, ink_mask(ink))
     assert normalise_stroke(crop) is crop
-
-
-def enlarged(digit: np.ndarray, small: int, big: int = 96) -> np.ndarray:
-    """A digit shrunk to small x small and enlarged again: a blurry, low-resolution scan."""
-    shrunk = cv2.resize(255 - digit, (small, small), interpolation=cv2.INTER_AREA)
-    return cv2.resize(shrunk, (big, big), interpolation=cv2.INTER_CUBIC)
 
 
 @pytest.mark.parametrize("pen", [0.35, 1.0, 3.5])
