@@ -306,7 +306,7 @@ demo.queue(default_concurrency_limit=1, max_size=256)
 if __name__ == "__main__":
     guards.start_cache_sweeper(UPLOADS)
     limits = Middleware(guards.request_limits, known_event=lambda i: i in demo.fns,
-                        upload_folder=UPLOADS, upload_budget=UPLOAD_BUDGET)
+                        upload_folder=UPLOADS, upload_budget=UPLOAD_BUDGET, readable=READABLE)
     demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=guards.MAX_FILE_BYTES,
                 app_kwargs={"middleware": [limits]}, css_paths=[HERE / "studio.css"],
                 prevent_thread_lock=True,

@@ -107,14 +107,16 @@ class TooLarge(Exception):
 
 
 def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
-                   upload_budget: RateLimit):
+                   upload_budget: RateLimit, readable: Iterable[Path]):
     """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
     - a body larger than one upload (multipart) or than an event needs (anything else), counted
       as the bytes arrive, so a huge field is never buffered whole;
     - uploads beyond a visitor's byte budget, or while the upload cache is full;
     - an event's JSON that names a file by URL (Gradio would download it, with no size cap),
-      more files than a sketch has, or an event number that does not exist (Gradio answers 500
-      with a traceback)."""
+      names one outside `readable` (Gradio refuses those with no message at all), more files
+      than a sketch has, or an event number that does not exist (Gradio answers 500 with a
+      traceback)."""
+    readable = tuple(readable)
 
     async def refuse(send, status: int, message: str) -> None:
         body = json.dumps({"error": message}).encode()
@@ -152,7 +154,7 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
                 return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
             more = message.get("more_body", False)
         data = b"".join(chunks)
-        problem = event_problem(data, known_event)
+        problem = event_problem(data, known_event, readable)
         if problem:
             return await refuse(send, 400, problem)
         replayed = False
@@ -191,9 +193,10 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
     return guarded
 
 
-def event_problem(data: bytes, known_event: Callable[[int], bool]) -> str:
+def event_problem(data: bytes, known_event: Callable[[int], bool],
+                  readable: Iterable[Path]) -> str:
     """What is wrong with an event's JSON body, or "" (bodies that are not JSON pass: Gradio
-    answers them itself)."""
+    answers them itself). Files must be regular files inside `readable` (see checked_path)."""
     try:
         request = json.loads(data)
     except RecursionError:
@@ -213,6 +216,11 @@ def event_problem(data: bytes, known_event: Callable[[int], bool]) -> str:
         return "Files must be uploaded, not given as URLs."
     if len(paths) > MAX_FILES_PER_EVENT:
         return f"Too many files in one request (at most {MAX_FILES_PER_EVENT})."
+    try:
+        for path in paths:
+            checked_path(path, readable)
+    except InvalidImageError as e:
+        return str(e)
     return ""
 
 

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from digit_core import InvalidImageError
+from digit_core.decode import UNREADABLE
 from guards import (MAX_FILES_PER_EVENT, RateLimit, checked_path, event_problem,
                     remove_loose_files, visitor)
 
@@ -68,16 +69,23 @@ def event(**body) -> bytes:
     return json.dumps(body).encode()
 
 
-def test_event_problems():
-    known = {0, 1}.__contains__
-    assert event_problem(event(fn_index=1, data=[{"path": "/tmp/x"}]), known) == ""
-    assert "no event number 7" in event_problem(event(fn_index=7, data=[]), known)
+def test_event_problems(tmp_path):
+    known, roots = {0, 1}.__contains__, [tmp_path]
+    (tmp_path / "upload.png").write_bytes(b"x")
+    upload = {"path": str(tmp_path / "upload.png"), "meta": {"_type": "gradio.FileData"}}
+    assert event_problem(event(fn_index=1, data=[upload]), known, roots) == ""
+    assert event_problem(event(fn_index=1, data=[None, 3]), known, roots) == ""
+    assert "no event number 7" in event_problem(event(fn_index=7, data=[]), known, roots)
     assert "URLs" in event_problem(event(fn_index=0, data=[{"a": [{"path": "https://x/y"}]}]),
-                                   known)
-    many = [{"path": f"/tmp/{n}"} for n in range(MAX_FILES_PER_EVENT + 1)]
-    assert "Too many files" in event_problem(event(fn_index=0, data=many), known)
-    assert event_problem(b"not json", known) == ""  # Gradio answers that itself
-    assert "deeply" in event_problem(b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", known)
+                                   known, roots)
+    many = [upload] * (MAX_FILES_PER_EVENT + 1)
+    assert "Too many files" in event_problem(event(fn_index=0, data=many), known, roots)
+    for outside in ("/etc/passwd", str(tmp_path / "missing.png"), str(tmp_path), None, 7):
+        sketch = {"background": None, "layers": [], "composite": {"path": outside}}
+        assert event_problem(event(fn_index=0, data=[sketch]), known, roots) == UNREADABLE
+    assert event_problem(b"not json", known, roots) == ""  # Gradio answers that itself
+    deep = b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert "deeply" in event_problem(deep, known, roots)
 
 
 def test_visitor_is_the_connection_unless_on_a_space(monkeypatch):
