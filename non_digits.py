@@ -3,12 +3,13 @@ of things (faces, suns, houses, fish, bicycles, roundish things with parts... as
 noise and lines of text. The digit check learns from the "train" half of these and is measured
 and tested on the "test" half.
 
-Letters come from the TrueType fonts Debian ships (fonts-dejavu-core) and from OpenCV's Hershey
-fonts, which are drawn with a pen along single lines (two of them joined-up script) as a hand
-writes, both distorted like handwriting. Left out on purpose: shapes that ARE how people write a
-digit (O/o/D/Q and a circle for 0, I/l/i/j for 1, Z/z for 2, S/s for 5, G/b for 6, B for 8, q/g
-for 9); no picture alone can tell those from their digit twin. Each kind of font is split in two
-halves, so the check's score is for lettering it never saw.
+Letters come from fonts Debian ships -- DejaVu (print) and twelve handwriting families (see
+HAND_FONTS) -- and from OpenCV's Hershey fonts, which are drawn with a pen along single lines
+(two of them joined-up script) as a hand writes, all distorted like handwriting. Left out on
+purpose: shapes that ARE how people write a digit (O/o/D/Q and a circle for 0, I/l/i/j for 1,
+Z/z for 2, S/s for 5, G/b for 6, B for 8, q/g for 9); no picture alone can tell those from their
+digit twin. Each kind of font is split in two halves, so the check's score is for lettering it
+never saw.
 """
 
 from pathlib import Path
@@ -19,22 +20,34 @@ from PIL import Image, ImageDraw, ImageFont
 
 from drawings import black_on_white
 
-LETTERS = "ACEFHKLMNPRTUVWXYacefhkmnprtuvwxy"  # the alphabet minus the digit twins
+LETTERS = "ACEFHKLMNPRTUVWXYacdefhkmnprtuvwxy"  # the alphabet minus the digit twins
 KINDS = ("letter", "scribble", "shape", "doodle", "noise", "text")
 WORDS = ("hello", "digit", "studio", "handwriting", "Keras", "MNIST", "why not", "test me",
          "coffee", "the end", "Hugging Face", "wave", "yes", "no way")
 
+FONTS = Path("/usr/share/fonts")
+PRINT_FONTS = "truetype/dejavu"  # fonts-dejavu-core: split file by file
+# Handwriting fonts, each a Debian package (fonts-<name>), split family by family so the test
+# half is lettering by hands the check never saw.
+HAND_FONTS = {"train": ("opentype/bwht", "truetype/fifthhorseman", "opentype/dancingscript",
+                        "truetype/kristi", "truetype/breip", "truetype/sjfonts"),
+              "test": ("opentype/comic-neue", "truetype/humor-sans", "opentype/kaushanscript",
+                       "truetype/rufscript", "truetype/ecolier-court", "truetype/femkeklaver")}
 
-def font_files(half: str) -> list[Path]:
-    """Every other installed TrueType font: half "train" or "test"."""
-    found = sorted(Path("/usr/share/fonts").rglob("*.ttf"))
-    if len(found) < 2:
-        raise FileNotFoundError("Need 2+ TrueType fonts in /usr/share/fonts: "
-                                "apt-get install fonts-dejavu-core")
-    return found[{"train": 0, "test": 1}[half]::2]
+
+def font_families(half: str) -> list[list[Path]]:
+    """The fonts of half "train" or "test", a list per family: every other DejaVu file, then
+    half the hands."""
+    printed = sorted((FONTS / PRINT_FONTS).glob("*.ttf"))[{"train": 0, "test": 1}[half]::2]
+    families = [printed] + [sorted((FONTS / folder).glob("*.[ot]tf"))
+                            for folder in HAND_FONTS[half]]
+    if len(printed) < 2 or not all(families):
+        raise FileNotFoundError(f"Fonts missing in {FONTS}: "
+                                "apt-get install $(cat .ci/debian-packages)")
+    return families
 
 
-# OpenCV's stroke fonts, split like the TrueType ones; each can also be slanted (FONT_ITALIC).
+# OpenCV's stroke fonts, split like the font files; each can also be slanted (FONT_ITALIC).
 PEN_FONTS = {"train": (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_COMPLEX,
                        cv2.FONT_HERSHEY_SCRIPT_SIMPLEX),
              "test": (cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX,
@@ -83,9 +96,11 @@ def pen_written(text: str, rng: np.random.Generator, size: int, canvas: tuple[in
 
 def lettering(text: str, rng: np.random.Generator, size: int, canvas: int, fonts: str
               ) -> np.ndarray:
-    """Text in a TrueType font or a stroke font (half and half), distorted like handwriting."""
+    """Text in a font file or a stroke font (half and half), distorted like handwriting."""
     if rng.random() < 0.5:
-        ink = rendered(text, rng.choice(font_files(fonts)), size, (canvas, canvas))
+        families = font_families(fonts)
+        font = rng.choice(families[rng.integers(len(families))])
+        ink = rendered(text, font, size, (canvas, canvas))
     else:
         ink = pen_written(text, rng, size, (canvas, canvas), fonts)
     return handwritten(ink, rng)
@@ -94,6 +109,13 @@ def lettering(text: str, rng: np.random.Generator, size: int, canvas: int, fonts
 def letter(rng: np.random.Generator, canvas: int, fonts: str) -> np.ndarray:
     return lettering(str(rng.choice(list(LETTERS))), rng, int(canvas * rng.uniform(0.4, 0.7)),
                      canvas, fonts)
+
+
+def lettered_digit(digit: int, rng: np.random.Generator, fonts: str) -> np.ndarray:
+    """A digit lettered exactly like the letters (RGB uint8, 512 x 512): the check must tell
+    them apart by shape, not by font; and closed-top 4s, flat-topped 3s, printed 1s."""
+    return black_on_white(lettering(str(digit), rng, int(512 * rng.uniform(0.4, 0.7)), 512,
+                                    fonts))
 
 
 def text_line(rng: np.random.Generator, canvas: int, fonts: str) -> np.ndarray:
@@ -220,10 +242,11 @@ def doodle(rng: np.random.Generator, canvas: int) -> np.ndarray:
             circle(0.55 * np.cos(a), -0.5 + 0.55 * np.sin(a), 0.3)
         circle(0, -0.5, 0.22, fill=True)
         lines((0, -0.1), (0, 1.5))
-    elif thing == "apple":
-        circle(0, 0.2, 0.9)
-        lines((0, -0.7), (0.15, -1.2))
-        arc(0.45, -1.0, 0.35, 0.15, 0, 360)
+    elif thing == "apple":  # or a pear, a cherry: round, a short stem, often a leaf
+        arc(0, 0.2, rng.uniform(0.75, 1.05), 0.9, 0, 360)
+        lines((0, -0.7), (rng.uniform(-0.25, 0.25), -0.7 - rng.uniform(0.2, 0.6)))
+        if rng.random() < 0.6:
+            arc(0.45, -1.0, 0.35, 0.15, 0, 360)
     elif thing == "car":
         lines((-1.4, 0.5), (-1.4, 0), (-0.6, 0), (-0.3, -0.5), (0.6, -0.5), (0.9, 0), (1.4, 0),
               (1.4, 0.5), closed=True)

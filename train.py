@@ -33,6 +33,7 @@ import hashlib
 import json
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import keras
@@ -48,7 +49,7 @@ from digit_core.weights import PIN
 from digit_core.model import (CHECK_HIDDEN, NUM_CLASSES, build_model, logit_layers,
                                logits_model)
 from drawings import canvas_drawing, low_resolution_scan
-from non_digits import KINDS, non_digit
+from non_digits import lettered_digit, non_digit
 
 VALIDATION_SIZE = 6000  # the last 6,000 training digits; the test split is touched once
 RUNS = Path("runs")  # one folder per trained network: checkpoints, network.keras, history
@@ -287,21 +288,25 @@ def train(args) -> None:
         finish([run], data, args.data, Path(args.out))
 
 
-NOT_DIGITS = 24000  # generated non-digits the network learns to call "not a digit"
+NOT_DIGITS = 32000  # generated non-digits the network learns to call "not a digit"
 DRAWN_DIGITS = 6000  # training digits drawn on canvases, so the check knows drawings are digits
+LETTERED_DIGITS = 6000  # digits in the fonts the letters come from, so fonts alone tell nothing
 
 
 def with_check(x: np.ndarray, y: np.ndarray, digits: np.ndarray, labels: np.ndarray,
                seed: int) -> tuple[np.ndarray, dict]:
-    """Training inputs with generated non-digits and drawn digits added, all read by the app's
-    own preprocessing, and both targets: the digit (-1, no digit loss, for non-digits) and
-    whether it is one. Learnt together, the features themselves tell a letter from a digit."""
+    """Training inputs with generated non-digits and drawn and lettered digits added, all read
+    by the app's own preprocessing, and both targets: the digit (-1, no digit loss, for
+    non-digits) and whether it is one. Learnt together, the features themselves tell a letter
+    from a digit."""
     rng = np.random.default_rng(seed)
-    drawings, kept = drawn([canvas_drawing(d, rng) for d in digits[:DRAWN_DIGITS]])
-    count = NOT_DIGITS * len(digits) // 54000  # fewer in a smoke run on a few digits
-    not_digits, _ = generated_non_digits(count, rng)
-    x = np.concatenate([x, drawings, not_digits])
-    digit = np.concatenate([y, labels[kept], np.full(len(not_digits), -1, y.dtype)])
+    drawings, kept = canvas_drawings(digits[:DRAWN_DIGITS], rng)
+    scale = len(digits) / 54000  # fewer in a smoke run on a few digits
+    printed, printed_labels = lettered_digits(int(LETTERED_DIGITS * scale), rng)
+    not_digits, _ = generated_non_digits(int(NOT_DIGITS * scale), rng)
+    x = np.concatenate([x, drawings, printed, not_digits])
+    digit = np.concatenate([y, labels[kept], printed_labels.astype(y.dtype),
+                            np.full(len(not_digits), -1, y.dtype)])
     return x, {"probabilities": digit, "is_digit": (digit >= 0).astype("float32")}
 
 
@@ -416,9 +421,10 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return float(grid[int(np.argmin(nll))])
 
 
-def drawn(images: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Pictures through the app's own preprocessing, and which of them it kept: the ones it
-    refuses (noise) are left out."""
+def drawn(images: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pictures through the app's own preprocessing, one at a time (a generator of them never
+    holds more than one picture), and which of them it kept: the ones it refuses (noise) are
+    left out."""
     from digit_core import NoDigitError, preprocess
 
     inputs, kept = [], []
@@ -431,17 +437,36 @@ def drawn(images: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(inputs)[..., None], np.array(kept, int)
 
 
+# Letters and drawings of things are what people most often draw instead of a digit: twice each.
+CHECK_MIX = ("letter", "letter", "doodle", "doodle", "scribble", "shape", "noise", "text")
+
+
 def generated_non_digits(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """`count` non-digits of every kind in turn, drawn with the training fonts, as the app reads
-    them (see `drawn`)."""
-    return drawn([non_digit(KINDS[i % len(KINDS)], rng, fonts="train") for i in range(count)])
+    """`count` non-digits, kinds in turn as in CHECK_MIX, drawn with the training fonts, as the
+    app reads them (see `drawn`)."""
+    return drawn(non_digit(CHECK_MIX[i % len(CHECK_MIX)], rng, fonts="train")
+                 for i in range(count))
+
+
+def canvas_drawings(digits: np.ndarray, rng: np.random.Generator
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Each digit drawn on a canvas (`canvas_drawing`) as the app reads it, and which were kept."""
+    return drawn(canvas_drawing(d, rng) for d in digits)
+
+
+def lettered_digits(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Digits lettered in the training fonts like the non-digits (`lettered_digit`), as the app
+    reads them, with their labels."""
+    labels = rng.integers(0, 10, count)
+    inputs, kept = drawn(lettered_digit(int(d), rng, "train") for d in labels)
+    return inputs, labels[kept]
 
 
 def scanned(digits: np.ndarray, labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Each digit as a small, blurry scan (`low_resolution_scan`) read by the app's own
     preprocessing -- what the network is fed for such pictures -- with its label."""
     rng = np.random.default_rng(seed)
-    inputs, kept = drawn([low_resolution_scan(d, rng) for d in digits])
+    inputs, kept = drawn(low_resolution_scan(d, rng) for d in digits)
     return inputs, labels[kept]
 
 
@@ -474,7 +499,7 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
     size = min(CHECK_SIZE, len(x_train))
     digits = x_train[rng.choice(len(x_train), size, replace=False)]
     x = np.concatenate([as_input(digits[: size // 2]),  # MNIST as is, and as drawings
-                        drawn([canvas_drawing(d, rng) for d in digits[size // 2:]])[0],
+                        canvas_drawings(digits[size // 2:], rng)[0],
                         generated_non_digits(size, rng)[0]])
     y = (np.arange(len(x)) < size).astype("float32")
     hidden = layers.Dense(CHECK_HIDDEN, activation="relu")
@@ -495,7 +520,7 @@ def set_check_threshold(serving: keras.Model, x_val: np.ndarray, seed: int) -> d
     rng = np.random.default_rng(seed)
     served_score = serving.get_layer("is_digit")
     hidden = keras.Model(serving.inputs, served_score.input)
-    val_drawings = drawn([canvas_drawing(d, rng) for d in x_val[:3000]])[0]
+    val_drawings = canvas_drawings(x_val[:3000], rng)[0]
     kernel, bias = served_score.get_weights()
     scores = hidden.predict(val_drawings, batch_size=500, verbose=0) @ kernel[:, 0] + bias[0]
     served_score.set_weights([kernel, bias - np.quantile(scores, FLAGGED_ON_VALIDATION)])

@@ -1,12 +1,14 @@
 """Accuracy of the whole path (picture -> digit_core) on real pictures first, then on pictures
-generated from MNIST test digits, against two baselines feeding the same model.
+generated from MNIST test digits and digits lettered in fonts, against two baselines feeding the
+same model.
 
     python benchmarks/robustness.py [--data ../shared/data/mnist.npz] [--per-suite 1000]
 
 Real pictures (../shared/data, for measuring only): `real-dev/`, digits people drew or
 photographed (label = first character of the file name), and `real-nondigits-dev/`, doodles and
 handwritten letters, which should be called "not a digit". Generated suites are built
-deterministically from MNIST *test* digits (never training digits). Baselines: the naive
+deterministically from MNIST *test* digits (never training digits); the lettered digits use the
+fonts and hands the network was not trained on (non_digits.py, "test" half). Baselines: the naive
 "grayscale -> Otsu -> bounding-box crop -> pad -> resize to 28x28" that most digit apps use, and
 the plain MNIST recipe (crop -> 20x20 box -> centre of mass), both compositing transparency onto
 white first like any careful demo.
@@ -28,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from digit_core import NoDigitError, predict_proba, preprocess  # noqa: E402
 from drawings import (black_on_white, canvas_drawing, enlarged, ink_strokes,  # noqa: E402
                       paper_photo, white_on_black)
+from non_digits import lettered_digit  # noqa: E402
 from ood import flagged  # noqa: E402
 
 
@@ -205,19 +208,32 @@ def main() -> None:
         kinds = np.arange(len(index)) % len(makers)
         start = time.time()
         images = [makers[k](x_test[i], rng) for i, k in zip(index, kinds)]
-        results = [right(images, y_test[index], prepare)
-                   for prepare in (preprocess, naive_preprocess, mnist_recipe)]
-        for step in ablations:
-            with without(step):
-                results.append(right(images, y_test[index], preprocess))
-        print(f"  {name:22} {len(index):7d} {results[0].mean():11.2%} "
-              + " ".join(f"{r.mean():{12 if i > 2 else 8}.2%}" for i, r in enumerate(results[1:], 1))
-              + f" {time.time() - start:8.0f}")
+        results = suite_row(name, images, y_test[index], ablations, start)
         for k, maker in enumerate(makers if len(makers) > 1 else []):
             part = kinds == k
             print(f"    {maker.__name__:20} {part.sum():7d} {results[0][part].mean():11.2%} "
                   + " ".join(f"{r[part].mean():{12 if i > 2 else 8}.2%}"
                              for i, r in enumerate(results[1:], 1)))
+    print("generated, not from MNIST:")
+    rng, start = np.random.default_rng(2000), time.time()
+    labels = np.arange(args.per_suite) % 10
+    lettered = [lettered_digit(d, rng, "test") for d in labels]
+    suite_row("lettered, unseen fonts", lettered, labels, ablations, start)
+    print(f"{'    flagged not a digit':24} {len(labels):7d} {caught(lettered).mean():11.2%}")
+
+
+def suite_row(name: str, images: list, labels: np.ndarray, ablations: list[str],
+              start: float) -> list[np.ndarray]:
+    """Each pipeline's right answers on one suite, printed as a row."""
+    results = [right(images, labels, prepare)
+               for prepare in (preprocess, naive_preprocess, mnist_recipe)]
+    for step in ablations:
+        with without(step):
+            results.append(right(images, labels, preprocess))
+    print(f"  {name:22} {len(labels):7d} {results[0].mean():11.2%} "
+          + " ".join(f"{r.mean():{12 if i > 2 else 8}.2%}" for i, r in enumerate(results[1:], 1))
+          + f" {time.time() - start:8.0f}")
+    return results
 
 
 if __name__ == "__main__":

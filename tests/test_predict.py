@@ -5,7 +5,7 @@ import pytest
 
 from digit_core import NoDigitError, predict, predict_proba, preprocess, read_digit
 from digit_core.predict import default_model, run_model
-from non_digits import KINDS, non_digit
+from non_digits import KINDS, lettered_digit, non_digit
 from drawings import (black_on_white, enlarged, ink_strokes, mnist_fixture, rgba_layer,
                       white_on_black)
 
@@ -44,6 +44,22 @@ def test_small_blurry_scans_are_read_and_pass_the_check(small, share):
     readings = [read_digit(enlarged(digit, small)) for digit in DIGITS]
     assert np.mean([r.digit == str(label) for r, label in zip(readings, LABELS)]) >= share
     assert np.mean([r.is_digit for r in readings]) >= 0.98
+
+
+def test_digits_lettered_in_unseen_fonts_are_read_and_mostly_pass_the_check():
+    """Digits in the fonts and handwriting families kept out of training: the network before
+    the lettered digits (seed 10) flagged 27 of these 200, the served one 17."""
+    rng = np.random.default_rng(0)
+    right = flagged = 0
+    for i in range(200):
+        try:
+            reading = read_digit(lettered_digit(i % 10, rng, "test"))
+        except NoDigitError:
+            flagged += 1
+            continue
+        right += reading.digit == str(i % 10)
+        flagged += not reading.is_digit
+    assert right >= 186 and flagged <= 20, (right, flagged)
 
 
 def test_predict_proba_batch():
