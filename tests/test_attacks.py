@@ -127,7 +127,7 @@ def test_an_event_naming_many_files_is_refused(app_url):
 
 def test_the_drawing_pad_event_takes_only_a_small_png(app_url):
     """The pad's event carries a PNG data URL: by raw HTTP it reads a real drawing, and a bomb,
-    a JPEG, garbage or a server path in its place give an empty answer, quickly."""
+    a JPEG or garbage in its place give an empty answer, quickly; a server path is refused."""
     pad = next(i for i, e in events(app_url).items()
                if e.get("api_name") == "predict_drawing")
     digit = DIGITS[int(np.flatnonzero(LABELS == 3)[0])]
@@ -136,11 +136,13 @@ def test_the_drawing_pad_event_takes_only_a_small_png(app_url):
     assert ok is True and out[0]["label"] == "3"
     for value in ("data:image/png;base64," + base64.b64encode(sketch_bomb()).decode(),
                   "data:image/jpeg;base64," + base64.b64encode(encode(digit, "JPEG")).decode(),
-                  "data:image/png;base64,!!!", {"path": "/etc/passwd"}, 12):
+                  "data:image/png;base64,!!!", 12):
         start = time.monotonic()
         ok, out = call(app_url, pad, [value])
         assert ok is True and not (out[0] or {}).get("confidences"), (value, out)
         assert time.monotonic() - start < 3
+    status, body = call(app_url, pad, [{"path": "/etc/passwd"}])
+    assert status == 400 and json.loads(body) == {"error": UNREADABLE}
     status, _ = call(app_url, pad, ["data:image/png;base64," + "A" * 2_000_000])
     assert status == 413
 
