@@ -19,9 +19,12 @@
     python train.py --data D --seed 10 --epochs 6 --learning-rate 2e-4 --start-from model \
         --network-only                                  # 6 epochs more, fresh generated inputs
     python train.py finish --data D --networks runs/seed-10
+    python train.py --data D --seed 12 --epochs 5 --learning-rate 1.5e-4 --start-from model \
+        --network-only                                  # the handwriting fonts, lettered digits
+    python train.py finish --data D --networks runs/seed-12
 
 Steps, top to bottom: data (MNIST, plus generated inputs read by the app's own preprocessing:
-every digit as a blurry scan; drawn digits and non-digits for the check) -> model -> train one
+every digit as a blurry scan; drawn and lettered digits and non-digits for the check) -> model -> train one
 network (a checkpoint every epoch, in runs/seed-N/) -> finish: join the networks, calibrate, set
 the cut of the "is it a digit at all?" head (or fit one on the joined networks' features) ->
 save the .keras (source of truth) and its LiteRT conversion -> evaluate once on the test split
