@@ -27,6 +27,7 @@ UPLOAD_BYTES_PER_VISITOR = (200_000_000, 900)  # bytes a visitor may upload per 
 UPLOAD_CACHE_BYTES = 2_000_000_000  # the whole upload cache; uploads wait when it is full
 LOOSE_FILE_SECONDS = 600  # a half-received upload's temp file is removed after this
 SWEEP_SECONDS = 60
+MAX_PATH = 4096  # Linux's PATH_MAX
 
 
 # ----------------------------------------------------------------------------- files
@@ -37,7 +38,8 @@ def checked_path(file: object, roots: Iterable[Path]) -> str:
     a URL, a folder, a FIFO, a link out of the cache, a missing file -- gets the same message as
     an unreadable upload, so an answer never tells whether some path exists."""
     path = file.get("path") if isinstance(file, dict) else file
-    if not isinstance(path, str) or not path or "\0" in path:
+    # No real file has a longer path; resolving a 1 MB "../../.." takes realpath ~20 s.
+    if not isinstance(path, str) or not path or "\0" in path or len(path) > MAX_PATH:
         raise InvalidImageError(UNREADABLE)
     real = os.path.realpath(path)
     inside = any(os.path.commonpath([real, str(root)]) == str(root) for root in roots)

@@ -48,6 +48,16 @@ def test_anything_else_gets_the_unreadable_message(cache, name):
     assert time.monotonic() - start < 1  # a FIFO is never opened
 
 
+def test_a_path_no_file_could_have_is_refused_without_resolving_it(cache, monkeypatch):
+    """realpath takes ~20 s on the 1 MB "../../.." an event's JSON may hold."""
+    def resolve(path):
+        raise AssertionError("resolved")
+
+    monkeypatch.setattr(os.path, "realpath", resolve)
+    with pytest.raises(InvalidImageError, match="not an image we can read"):
+        checked_path({"path": str(cache) + "/.." * 300_000}, [cache])
+
+
 def test_rate_limit_counts_calls_and_bytes_per_visitor_in_a_window():
     calls = RateLimit(3, 0.2)
     assert [calls.allow("a") for _ in range(4)] == [True, True, True, False]
