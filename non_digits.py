@@ -106,16 +106,19 @@ def lettering(text: str, rng: np.random.Generator, size: int, canvas: int, fonts
     return handwritten(ink, rng)
 
 
+def character(text: str, rng: np.random.Generator, canvas: int, fonts: str) -> np.ndarray:
+    """One letter or digit, 40-70 % of the canvas tall, lettered like handwriting."""
+    return lettering(text, rng, int(canvas * rng.uniform(0.4, 0.7)), canvas, fonts)
+
+
 def letter(rng: np.random.Generator, canvas: int, fonts: str) -> np.ndarray:
-    return lettering(str(rng.choice(list(LETTERS))), rng, int(canvas * rng.uniform(0.4, 0.7)),
-                     canvas, fonts)
+    return character(str(rng.choice(list(LETTERS))), rng, canvas, fonts)
 
 
 def lettered_digit(digit: int, rng: np.random.Generator, fonts: str) -> np.ndarray:
     """A digit lettered exactly like the letters (RGB uint8, 512 x 512): the check must tell
     them apart by shape, not by font; and closed-top 4s, flat-topped 3s, printed 1s."""
-    return black_on_white(lettering(str(digit), rng, int(512 * rng.uniform(0.4, 0.7)), 512,
-                                    fonts))
+    return black_on_white(character(str(digit), rng, 512, fonts))
 
 
 def text_line(rng: np.random.Generator, canvas: int, fonts: str) -> np.ndarray:

@@ -24,11 +24,11 @@
     python train.py finish --data D --networks runs/seed-12
 
 Steps, top to bottom: data (MNIST, plus generated inputs read by the app's own preprocessing:
-every digit as a blurry scan; drawn and lettered digits and non-digits for the check) -> model -> train one
-network (a checkpoint every epoch, in runs/seed-N/) -> finish: join the networks, calibrate, set
-the cut of the "is it a digit at all?" head (or fit one on the joined networks' features) ->
-save the .keras (source of truth) and its LiteRT conversion -> evaluate once on the test split
--> plots, metrics, card.
+every digit as a blurry scan; drawn and lettered digits and non-digits for the check) -> model
+-> train one network (a checkpoint every epoch, in runs/seed-N/) -> finish: join the networks,
+calibrate, set the cut of the "is it a digit at all?" head (or fit one on the joined networks'
+features) -> save the .keras (source of truth) and its LiteRT conversion -> evaluate once on the
+test split -> plots, metrics, card.
 """
 
 import argparse
@@ -676,7 +676,8 @@ def main() -> None:
     p.add_argument("--extra-data", metavar="FOLDER",
                    help="also train on the corrections the app saved in this folder")
     args = p.parse_args()
-    {"train": train, "evaluate": evaluate, "finish": finish_command, "card": card}[args.command](args)
+    commands = {"train": train, "evaluate": evaluate, "finish": finish_command, "card": card}
+    commands[args.command](args)
 
 
 if __name__ == "__main__":
