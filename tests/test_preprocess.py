@@ -99,6 +99,15 @@ def test_flatten_background_leaves_clean_canvas_untouched(ink):
     np.testing.assert_array_equal(flatten_background(ink), ink)
 
 
+@pytest.mark.parametrize("label", range(10))
+def test_flatten_background_takes_no_thick_pen_for_lighting(label):
+    """A marker 3.5x MNIST's pen on a flat canvas is wider than the lighting estimate's opening;
+    the paper is flat, so the strokes must stay as drawn."""
+    thick = ink_strokes(DIGITS[int(np.flatnonzero(LABELS == label)[0])], canvas=128,
+                        height=0.85, stroke=3.5)
+    np.testing.assert_array_equal(flatten_background(thick), thick)
+
+
 @pytest.mark.parametrize("value", [0.0, 0.5, 1.0])
 def test_uniform_image_has_no_digit(value):
     with pytest.raises(NoDigitError, match="blank"):
