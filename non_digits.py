@@ -171,7 +171,7 @@ def shape(rng: np.random.Generator, canvas: int) -> np.ndarray:
 
 
 def doodle(rng: np.random.Generator, canvas: int) -> np.ndarray:
-    """A quick drawing of a thing, from a few outlines: a face, sun, house, fish, flower, apple,
+    """A quick drawing of a thing, from a few outlines: a face, sun, house, fish, flower, fruit,
     car, cup, cat or spiral. Each has parts a digit never has (eyes, rays, a roof...); no tree
     (a round top on a stem is how many people write 9)."""
     ink = np.zeros((canvas, canvas), np.float32)
@@ -188,9 +188,10 @@ def doodle(rng: np.random.Generator, canvas: int) -> np.ndarray:
     def arc(x, y, w, h, start, end):
         cv2.ellipse(ink, p(x, y), (int(w * r), int(h * r)), 0, start, end, 1.0, pen, cv2.LINE_AA)
 
-    thing = rng.choice(["face", "sun", "house", "fish", "flower", "apple", "car", "cup", "cat",
+    # fruit twice: round, with a stem, and the nearest of all things to a 0 or a 6
+    thing = rng.choice(["face", "sun", "house", "fish", "flower", "fruit", "car", "cup", "cat",
                         "spiral", "bicycle", "cloud", "heart", "clock", "umbrella", "envelope",
-                        "object", "object", "object"])
+                        "fruit", "object", "object", "object"])
     if thing == "object":  # any roundish thing with parts: a fruit, a pot, an animal, a bag
         outline(ink, rng, c, r, pen)
     elif thing == "bicycle":
@@ -245,11 +246,8 @@ def doodle(rng: np.random.Generator, canvas: int) -> np.ndarray:
             circle(0.55 * np.cos(a), -0.5 + 0.55 * np.sin(a), 0.3)
         circle(0, -0.5, 0.22, fill=True)
         lines((0, -0.1), (0, 1.5))
-    elif thing == "apple":  # or a pear, a cherry: round, a short stem, often a leaf
-        arc(0, 0.2, rng.uniform(0.75, 1.05), 0.9, 0, 360)
-        lines((0, -0.7), (rng.uniform(-0.25, 0.25), -0.7 - rng.uniform(0.2, 0.6)))
-        if rng.random() < 0.6:
-            arc(0.45, -1.0, 0.35, 0.15, 0, 360)
+    elif thing == "fruit":
+        fruit(ink, rng, c, r, pen)
     elif thing == "car":
         lines((-1.4, 0.5), (-1.4, 0), (-0.6, 0), (-0.3, -0.5), (0.6, -0.5), (0.9, 0), (1.4, 0),
               (1.4, 0.5), closed=True)
@@ -302,6 +300,43 @@ def outline(ink: np.ndarray, rng: np.random.Generator, c: float, r: float, pen: 
             for _ in range(int(rng.integers(1, 4))):
                 dot = c + rng.uniform(-0.5, 0.5, 2) * r
                 cv2.circle(ink, tuple(np.int32(dot)), max(2, pen), 1.0, -1, cv2.LINE_AA)
+
+
+def fruit(ink: np.ndarray, rng: np.random.Generator, c: float, r: float, pen: int) -> None:
+    """An apple, tomato, pear or orange as people doodle one, drawn onto `ink`: a round outline
+    dipping where the stem goes (the dip and the stem are what tell it from a 0 or a 6), maybe
+    a bite, a leaf, a crown of sepals or a shine."""
+    angles = np.linspace(-np.pi / 2, 3 * np.pi / 2, 160, endpoint=False)  # from the top
+    dip = rng.uniform(0.12, 0.35) * np.exp(-(angles + np.pi / 2) ** 2 / rng.uniform(0.04, 0.2))
+    radius = r * (1 - dip - rng.uniform(0, 0.1) * np.exp(-(angles - np.pi / 2) ** 2 / 0.1))
+    if rng.random() < 0.25:  # a pear: narrower towards the top
+        radius *= 1 - rng.uniform(0.1, 0.3) * np.clip(-np.sin(angles), 0, 1)
+    if rng.random() < 0.2:  # a bite out of one side
+        side = rng.choice([0.0, np.pi]) + rng.uniform(-0.4, 0.4)
+        radius *= 1 - rng.uniform(0.2, 0.35) * np.exp(-(angles - side) ** 2 / 0.06)
+    wide = rng.uniform(0.9, 1.35)  # tomatoes and oranges are wider than tall
+    xs, ys = c + radius * np.cos(angles) * wide, c + r * 0.15 + radius * np.sin(angles)
+    cv2.polylines(ink, [np.int32(np.stack([xs, ys], 1))], True, 1.0, pen, cv2.LINE_AA)
+    top = np.array([xs[0], ys[0]])
+    tip = top + r * np.array([rng.uniform(-0.25, 0.25), -rng.uniform(0.35, 0.7)])
+    if rng.random() < 0.2:  # a tomato's crown of sepals instead of a stem
+        for a in np.linspace(-2.4, -0.7, int(rng.integers(3, 6))):
+            end = top + r * 0.35 * np.array([np.cos(a), np.sin(a) * 0.6 + 0.3])
+            cv2.line(ink, tuple(np.int32(top)), tuple(np.int32(end)), 1.0, pen, cv2.LINE_AA)
+    else:
+        bend = (top + tip) / 2 + r * np.array([rng.uniform(-0.15, 0.15), 0])
+        stem = np.int32([top, bend, tip])
+        cv2.polylines(ink, [stem], False, 1.0, pen, cv2.LINE_AA)
+    if rng.random() < 0.6:  # a leaf: an almond-shaped loop off the stem or its tip
+        at = (top + tip) / 2 if rng.random() < 0.5 else tip
+        length, angle = r * rng.uniform(0.4, 0.8), rng.uniform(-70, 0)  # up and to the right
+        angle = angle if rng.random() < 0.5 else 180 - angle  # or to the left
+        centre = at + length / 2 * np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
+        cv2.ellipse(ink, tuple(np.int32(centre)), (int(length / 2), int(length / 4) + 1), angle,
+                    0, 360, 1.0, pen, cv2.LINE_AA)
+    if rng.random() < 0.3:  # a shine
+        cv2.ellipse(ink, (int(c + r * 0.45 * wide), int(c - r * 0.1)), (int(r * 0.25),) * 2, 0,
+                    -80, 10, 1.0, pen, cv2.LINE_AA)
 
 
 def noise(rng: np.random.Generator, canvas: int) -> np.ndarray:

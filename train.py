@@ -22,6 +22,9 @@
     python train.py --data D --seed 12 --epochs 5 --learning-rate 1.5e-4 --start-from model \
         --network-only                                  # the handwriting fonts, lettered digits
     python train.py finish --data D --networks runs/seed-12
+    python train.py --data D --seed 14 --epochs 5 --learning-rate 1.5e-4 --start-from model \
+        --network-only                                  # doodled fruit
+    python train.py finish --data D --networks runs/seed-14
 
 Steps, top to bottom: data (MNIST, plus generated inputs read by the app's own preprocessing:
 every digit as a blurry scan; drawn and lettered digits and non-digits for the check) -> model
