@@ -79,6 +79,16 @@ def lined_paper(digit, rng):
     return black_on_white(np.maximum(ink, faint * lines))
 
 
+def shadowed(digit, rng):
+    """A photo of paper with a soft shadow (a hand, the phone) darkening part of it 20-40 %."""
+    photo = paper(digit, rng).astype(np.float32)
+    h, w = photo.shape[:2]
+    angle, ys, xs = rng.uniform(0, 2 * np.pi), *np.mgrid[0:h, 0:w]
+    side = np.cos(angle) * (xs - w / 2) + np.sin(angle) * (ys - h / 2) > rng.uniform(-0.3, 0.3) * w
+    shade = cv2.GaussianBlur(side.astype(np.float32), (0, 0), rng.uniform(3, 15))
+    return np.clip(photo * (1 - rng.uniform(0.2, 0.4) * shade)[..., None], 0, 255).astype(np.uint8)
+
+
 def low_resolution(digit, rng):
     """Shrunk to 8x8 (area), then enlarged to 96x96 (cubic): a small, blurry scan."""
     return enlarged(digit, 8)
@@ -89,6 +99,7 @@ SUITES = {  # each suite's random draw depends on its position: add new ones at 
     "photos of paper": [paper],
     "hard cases": [slanted, tiny, at_the_edge, specks, lined_paper],
     "8x8 -> 96x96": [low_resolution],
+    "shadowed photos": [shadowed],
 }
 
 

@@ -95,6 +95,16 @@ def test_flatten_background_removes_a_lighting_gradient(ink):
     assert flat[ink > 0.9].mean() > 0.35
 
 
+def test_flatten_background_removes_a_shadow_over_half_the_paper(ink):
+    """A soft shadow darkens half the paper by 30 %: in light-ink terms that half is 0.3 lighter.
+    Otsu takes the shadow for ink there, so flatness must not be judged outside Otsu's ink."""
+    shadow = np.zeros_like(ink)
+    shadow[:, ink.shape[1] // 2:] = 0.3
+    flat = flatten_background(np.clip(ink * 0.7 + cv2.GaussianBlur(shadow, (0, 0), 10), 0, 1))
+    assert np.percentile(flat[ink == 0], 99) < 0.1
+    assert flat[ink > 0.9].mean() > 0.5
+
+
 def test_flatten_background_leaves_clean_canvas_untouched(ink):
     np.testing.assert_array_equal(flatten_background(ink), ink)
 
