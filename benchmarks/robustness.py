@@ -83,9 +83,11 @@ def shadowed(digit, rng):
     """A photo of paper with a soft shadow (a hand, the phone) darkening part of it 20-40 %."""
     photo = paper(digit, rng).astype(np.float32)
     h, w = photo.shape[:2]
-    angle, ys, xs = rng.uniform(0, 2 * np.pi), *np.mgrid[0:h, 0:w]
-    side = np.cos(angle) * (xs - w / 2) + np.sin(angle) * (ys - h / 2) > rng.uniform(-0.3, 0.3) * w
-    shade = cv2.GaussianBlur(side.astype(np.float32), (0, 0), rng.uniform(3, 15))
+    ys, xs = np.mgrid[0:h, 0:w]
+    angle = rng.uniform(0, 2 * np.pi)  # the shadow's edge: a line at any angle near the middle
+    across = np.cos(angle) * (xs - w / 2) + np.sin(angle) * (ys - h / 2)
+    shaded = across > rng.uniform(-0.3, 0.3) * w
+    shade = cv2.GaussianBlur(shaded.astype(np.float32), (0, 0), rng.uniform(3, 15))
     return np.clip(photo * (1 - rng.uniform(0.2, 0.4) * shade)[..., None], 0, 255).astype(np.uint8)
 
 
