@@ -18,7 +18,7 @@ BOX = 20  # MNIST's digit box
 SIZE = 28
 CENTRE = 14.0  # where MNIST's centres of mass sit (measured on its test set: 13.99, 14.00)
 MIN_CONTRAST = 0.1  # darkest to lightest below this: a blank or uniform picture
-UNEVEN = 0.08  # paper whose lightness spreads wider than this has uneven lighting to remove
+UNEVEN = 0.08  # a lighting estimate spread wider than this along the edge is uneven light
 # An ink blob at least FRAME_LENGTH of a side long, at most FRAME_THICKNESS thick, within
 # FRAME_BAND of that side: a frame or the paper's edge, not the digit.
 FRAME_LENGTH, FRAME_THICKNESS, FRAME_BAND = 0.9, 0.1, 0.2
