@@ -4,9 +4,7 @@ short message, and what a normal visitor does keeps working."""
 
 import base64
 import json
-import statistics
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -103,14 +101,14 @@ def test_an_event_that_does_not_exist_is_a_400_not_a_500(app_url):
     assert status == 400 and "no event number 9999" in message
 
 
-def test_sketch_bomb_is_refused_quickly_without_memory(app):
+def test_sketch_bomb_is_refused_without_memory(app):
     url, server = app
     bomb = upload(url, sketch_bomb(), "bomb.png")
     named = {e.get("api_name"): i for i, e in events(url).items()}
     with peak_memory(server.pid) as memory:
         ok, out = call(url, named["predict_sketch"], [as_sketch(bomb)])
     assert not (ok is True and (out[0] or {}).get("confidences"))  # refused, nothing read
-    assert memory["seconds"] < 3 and memory["added"] < 300, memory
+    assert memory["added"] < 300, memory
     with peak_memory(server.pid) as memory:  # the same picture uploaded says why
         ok, message = call(url, named["predict"], [bomb])
     assert ok is not True and "too large" in str(message) and memory["added"] < 300
@@ -127,7 +125,7 @@ def test_an_event_naming_many_files_is_refused(app_url):
 
 def test_the_drawing_pad_event_takes_only_a_small_png(app_url):
     """The pad's event carries a PNG data URL: by raw HTTP it reads a real drawing, and a bomb,
-    a JPEG or garbage in its place give an empty answer, quickly; a server path is refused."""
+    a JPEG or garbage in its place give an empty answer; a server path is refused."""
     pad = next(i for i, e in events(app_url).items()
                if e.get("api_name") == "predict_drawing")
     digit = DIGITS[int(np.flatnonzero(LABELS == 3)[0])]
@@ -137,10 +135,8 @@ def test_the_drawing_pad_event_takes_only_a_small_png(app_url):
     for value in ("data:image/png;base64," + base64.b64encode(sketch_bomb()).decode(),
                   "data:image/jpeg;base64," + base64.b64encode(encode(digit, "JPEG")).decode(),
                   "data:image/png;base64,!!!", 12):
-        start = time.monotonic()
         ok, out = call(app_url, pad, [value])
         assert ok is True and not (out[0] or {}).get("confidences"), (value, out)
-        assert time.monotonic() - start < 3
     status, body = call(app_url, pad, [{"path": "/etc/passwd"}])
     assert status == 400 and json.loads(body) == {"error": UNREADABLE}
     status, _ = call(app_url, pad, ["data:image/png;base64," + "A" * 2_000_000])
@@ -183,17 +179,14 @@ def test_an_oversized_body_is_refused_as_it_streams(app):
     assert too_long_json.status_code == 413
 
 
-def test_a_flood_of_costly_calls_never_refuses_or_delays_a_prediction(app_url):
+def test_a_flood_of_costly_calls_never_refuses_a_prediction(app_url):
     """80 visitors looping /explain and /read_number (each within its own rate limit at first)
-    beside one person uploading digits: every prediction answered, p50 <= 1 s."""
+    beside one person uploading digits: every prediction answered. (How much the flood delays
+    them is measured by benchmarks/abuse.py, beside the same predictions without it.)"""
     named = {e.get("api_name"): i for i, e in events(app_url).items()}
     example = upload(app_url, (ROOT / "examples" / "3-transparent.png").read_bytes(), "3.png")
     with costly_flood(app_url, visitors=80) as flooded:
-        seconds = []
         for _ in range(10):
-            start = time.monotonic()
             ok, out = call(app_url, named["predict"], [example], visitor="198.51.100.200")
-            seconds.append(time.monotonic() - start)
             assert ok is True and out[0]["label"] == "3", out
     assert len(flooded) > 80  # the flood really ran
-    assert statistics.median(seconds) <= 1.0, seconds
