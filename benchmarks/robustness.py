@@ -4,8 +4,8 @@ same model.
 
     python benchmarks/robustness.py [--data ../shared/data/mnist.npz] [--per-suite 1000]
 
-A suite of 1,000 measures to about +-0.5 points at 99 % (95 % interval); `--per-suite 10000`
-draws every MNIST test digit once per suite (+-0.16 points), in about half an hour.
+A suite of 1,000 measures to about +-0.6 points at 99 % (95 % interval); `--per-suite 10000`
+draws every MNIST test digit once per suite (+-0.2 points), in about half an hour.
 
 Real pictures (../shared/data, for measuring only): `real-dev/`, digits people drew or
 photographed (label = first character of the file name), and `real-nondigits-dev/`, doodles and
