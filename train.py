@@ -31,13 +31,16 @@ every digit as a blurry scan; drawn and lettered digits and non-digits for the c
 -> train one network (a checkpoint every epoch, in runs/seed-N/) -> finish: join the networks,
 calibrate, set the cut of the "is it a digit at all?" head (or fit one on the joined networks'
 features) -> save the .keras (source of truth) and its LiteRT conversion -> evaluate once on the
-test split -> plots, metrics, card.
+test split (recorded in metrics.json under `finish --note`, with the commands that made the
+model) -> plots, metrics, card.
 """
 
 import argparse
 import hashlib
 import json
+import shlex
 import shutil
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -287,6 +290,7 @@ def train(args) -> None:
         "generated_inputs": len(x_train) - train_size,
         "data_source": args.data,
         "data_sha256": data_sha256(data),
+        "command": this_command(),
     }
     (run / "network.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report))
@@ -322,10 +326,16 @@ def digit_accuracy(network: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
     return round(float((proba.argmax(1) == y).mean()), 5)
 
 
-def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path) -> None:
+def this_command() -> str:
+    return shlex.join(["python", "train.py", *sys.argv[1:]])
+
+
+def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path,
+           note: str = "") -> None:
     """Join the trained networks (one, or several: an ensemble), calibrate them, fit the digit
     check, save the served model and look at the test split once. `data` (from `source`) must
-    be the digits the networks were trained on, wherever that copy lived."""
+    be the digits the networks were trained on, wherever that copy lived. The reading is
+    recorded under `note` (what this candidate is), with the commands that made it."""
     reports = [json.loads((run / "network.json").read_text()) for run in runs]
     if len({r["data_sha256"] for r in reports} | {data_sha256(data)}) != 1:
         raise SystemExit("The networks were trained on other data than --data.")
@@ -373,10 +383,11 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path
     metrics.update(evaluate_on_test(out, data, histories))
     earlier_file = out / "metrics.json"
     earlier = json.loads(earlier_file.read_text()) if earlier_file.exists() else {}
-    for key in ("commands", "earlier_stages"):  # how the model got here: kept from run to run
-        metrics[key] = earlier.get(key, [])
+    metrics["earlier_stages"] = earlier.get("earlier_stages", [])  # kept from run to run
+    made_by = [r["command"] for r in reports if "command" in r] + [this_command()]
+    metrics["commands"] = list(dict.fromkeys(earlier.get("commands", []) + made_by))
     metrics["test_split_readings"] = earlier.get("test_split_readings", []) + [{
-        "candidate": f"seeds {', '.join(str(r['seed']) for r in reports)}",
+        "candidate": note or f"seeds {', '.join(str(r['seed']) for r in reports)}",
         "test_accuracy": metrics["test_accuracy"], "test_errors": metrics["test_errors"]}]
     (out / PIN).unlink(missing_ok=True)  # these files are not the published ones any more
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
@@ -570,7 +581,7 @@ def evaluate(args) -> None:
 
 def finish_command(args) -> None:
     finish([Path(run) for run in args.networks], limited(load_mnist(args.data), args.limit),
-           args.data, Path(args.out))
+           args.data, Path(args.out), args.note)
 
 
 # ----------------------------------------------------------------------------- pictures
@@ -673,6 +684,8 @@ def main() -> None:
                    help="train: stop after the network (join networks later with `finish`)")
     p.add_argument("--networks", nargs="+", metavar="RUN",
                    help="finish: the runs/seed-N folders of the networks to serve together")
+    p.add_argument("--note", default="",
+                   help="finish: what this candidate is, for the record of test-split readings")
     p.add_argument("--limit", type=int, default=0, help="use only the first N digits (smoke runs)")
     p.add_argument("--teacher", metavar="FOLDER",
                    help="train: also imitate this served model's answers (distillation)")

@@ -60,6 +60,8 @@ def test_train_writes_everything_then_resumes(tiny_npz, tmp_path):
     # beside the 225 digits: each as a blurry scan, drawn digits and non-digits, all generated
     assert metrics["generated_inputs"] > 225 and metrics["member_validation_scan_accuracy"][0] > 0
     assert metrics["digit_check"] == "learnt with the network"
+    assert metrics["commands"] == [  # trained and finished by one command
+        f"python train.py --data {tiny_npz} --epochs 1 --out {out} --batch-size 32"]
     assert_check_kept_with_only_its_cut_moved(tmp_path / "runs/seed-1/network.keras",
                                               out / "digit_cnn.keras")
     from digit_core import load_model
@@ -93,10 +95,16 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     assert not (tmp_path / "model").exists()  # --network-only stops before the served model
     out = tmp_path / "ensemble"
     log = run_train(tmp_path, "finish", "--data", tiny_npz, "--out", out,
-                    "--networks", "runs/seed-1", "runs/seed-2")
+                    "--networks", "runs/seed-1", "runs/seed-2", "--note", "two seeds, one epoch")
     assert log.count("test accuracy") == 1
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["members"] == 2 and metrics["seeds"] == [1, 2]
+    # the reading is recorded under its note, with the three commands that made the model
+    assert [r["candidate"] for r in metrics["test_split_readings"]] == ["two seeds, one epoch"]
+    train_1, train_2, finish = metrics["commands"]
+    assert "--seed 1 " in train_1 and "--seed 2 " in train_2
+    assert finish.startswith("python train.py finish ")
+    assert finish.endswith("--note 'two seeds, one epoch'")
     assert metrics["digit_check"] == "fitted on the frozen features"  # one head for both
 
     x = mnist_fixture()[0][:20].astype(np.float32) / 255
