@@ -247,7 +247,7 @@ def suite_row(name: str, images: Iterator, labels: np.ndarray, ablations: list[s
               start: float, check: bool = False) -> list[np.ndarray]:
     """Each pipeline's right answers on one suite, printed as a row, and with `check` which
     pictures were called "not a digit". The pictures are made and read CHUNK at a time, so
-    memory stays bounded at any --per-suite (10,000 canvases would take ~10 GB at once)."""
+    memory stays bounded at any --per-suite (10,000 canvases would take ~9 GB at once)."""
     parts = []
     for first in range(0, len(labels), CHUNK):
         chunk, chunk_labels = list(islice(images, CHUNK)), labels[first:first + CHUNK]
