@@ -229,7 +229,7 @@ def main() -> None:
         kinds = np.arange(len(index)) % len(makers)
         start = time.time()
         images = (makers[k](x_test[i], rng) for i, k in zip(index, kinds))
-        results = suite_row(name, images, y_test[index], ablations, start)
+        results, _ = suite_row(name, images, y_test[index], ablations, start)
         for k, maker in enumerate(makers if len(makers) > 1 else []):
             part = kinds == k
             print(f"    {maker.__name__:20} {part.sum():7d} {results[0][part].mean():11.2%} "
@@ -239,16 +239,16 @@ def main() -> None:
     rng, start = np.random.default_rng(2000), time.time()
     labels = np.arange(args.per_suite) % 10
     lettered = (lettered_digit(d, rng, "test") for d in labels)
-    *_, flags = suite_row("lettered, unseen fonts", lettered, labels, ablations, start, check=True)
+    _, flags = suite_row("lettered, unseen fonts", lettered, labels, ablations, start, check=True)
     print(f"{'    flagged not a digit':24} {len(labels):7d} {flags.mean():11.2%}")
 
 
 def suite_row(name: str, images: Iterator, labels: np.ndarray, ablations: list[str],
-              start: float, check: bool = False) -> list[np.ndarray]:
+              start: float, check: bool = False) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Each pipeline's right answers on one suite, printed as a row, and with `check` which
     pictures were called "not a digit". The pictures are made and read CHUNK at a time, so
     memory stays bounded at any --per-suite (10,000 canvases would take ~9 GB at once)."""
-    parts = []
+    parts, flags = [], []
     for first in range(0, len(labels), CHUNK):
         chunk, chunk_labels = list(islice(images, CHUNK)), labels[first:first + CHUNK]
         part = [right(chunk, chunk_labels, prepare)
@@ -256,13 +256,14 @@ def suite_row(name: str, images: Iterator, labels: np.ndarray, ablations: list[s
         for step in ablations:
             with without(step):
                 part.append(right(chunk, chunk_labels, preprocess))
-        parts.append(part + ([caught(chunk)] if check else []))
+        parts.append(part)
+        if check:
+            flags.append(caught(chunk))
     results = [np.concatenate(column) for column in zip(*parts)]
-    shown = results[:-1] if check else results
-    print(f"  {name:22} {len(labels):7d} {shown[0].mean():11.2%} "
-          + " ".join(f"{r.mean():{12 if i > 2 else 8}.2%}" for i, r in enumerate(shown[1:], 1))
+    print(f"  {name:22} {len(labels):7d} {results[0].mean():11.2%} "
+          + " ".join(f"{r.mean():{12 if i > 2 else 8}.2%}" for i, r in enumerate(results[1:], 1))
           + f" {time.time() - start:8.0f}")
-    return results
+    return results, np.concatenate(flags) if check else None
 
 
 if __name__ == "__main__":

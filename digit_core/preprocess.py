@@ -80,12 +80,16 @@ def shrink(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
     return cv2.resize(grey, size, interpolation=cv2.INTER_AREA if scale < 0.5 else cv2.INTER_LINEAR)
 
 
+def border(image: np.ndarray, width: int = 1) -> np.ndarray:
+    """The pixels of the picture's outer `width` rows and columns (corners counted twice)."""
+    return np.concatenate([image[:width].ravel(), image[-width:].ravel(),
+                           image[:, :width].ravel(), image[:, -width:].ravel()])
+
+
 def light_ink_on_dark(grey: np.ndarray) -> np.ndarray:
     """Invert when the ink is darker than the background (drawings, paper, photos)."""
     smooth = cv2.medianBlur(grey, 3)  # single noisy pixels must not decide
-    border = np.concatenate([smooth[:2].ravel(), smooth[-2:].ravel(),
-                             smooth[:, :2].ravel(), smooth[:, -2:].ravel()])
-    background = quantile(border, 0.5)
+    background = quantile(border(smooth, 2), 0.5)
     darker_ink = background - smooth.min() > smooth.max() - background
     return 1.0 - grey if darker_ink else grey
 
@@ -103,7 +107,7 @@ def flatten_background(ink: np.ndarray) -> np.ndarray:
     # Flat already (canvas drawings): leave the strokes untouched. Judged along the picture's
     # edge, which shadows and gradients reach and a digit seldom does: a marker wider than the
     # opening leaves a bump in the middle that is ink, not light.
-    edge = np.concatenate([background[0], background[-1], background[:, 0], background[:, -1]])
+    edge = border(background)
     if quantile(edge, 0.95) - quantile(edge, 0.05) < UNEVEN:
         return ink
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
