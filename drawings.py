@@ -86,11 +86,14 @@ def canvas_drawing(digit, rng):
     return rgba_layer(ink, tuple(int(c) for c in rng.integers(0, 256, 3)))
 
 
-def low_resolution_scan(digit, rng):
-    """A digit scanned or photographed small, then enlarged by software: shrunk to 6-20 px
-    (area or linear), enlarged to 48-160 px (cubic, linear or Lanczos), dark ink on light paper
-    or light on dark, sometimes with sensor noise. Returns grey uint8."""
-    side = int(rng.integers(6, 21))
+def low_resolution_scan(digit, rng, small_share: float = 0.0):
+    """A digit scanned or photographed small, then enlarged by software: shrunk to 6-20 px (or,
+    for `small_share` of them, to 7-10 px, where most of the errors are), area or linear,
+    enlarged to 48-160 px (cubic, linear or Lanczos), dark ink on light paper or light on dark,
+    sometimes with sensor noise. Returns grey uint8."""
+    # (no draw from rng without small_share: earlier runs' scans stay the same)
+    small = small_share > 0 and rng.random() < small_share
+    side = int(rng.integers(7, 11)) if small else int(rng.integers(6, 21))
     shrink = (cv2.INTER_AREA, cv2.INTER_LINEAR)[int(rng.integers(2))]
     small = cv2.resize(digit.astype(np.float32) / 255, (side, side), interpolation=shrink)
     enlarge = (cv2.INTER_CUBIC, cv2.INTER_LINEAR, cv2.INTER_LANCZOS4)[int(rng.integers(3))]

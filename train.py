@@ -210,8 +210,9 @@ def train(args) -> None:
     n_val = validation_size(len(x))
     x_train, y_train, x_val, y_val = x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
     # Every training digit a second time as a small, blurry scan, as the app would read it.
-    x_scans, y_scans = scanned(data["x_train"][:-n_val], y_train, args.seed)
-    x_val_scans, y_val_scans = scanned(data["x_train"][-n_val:], y_val, args.seed + 1)
+    x_scans, y_scans = scanned(data["x_train"][:-n_val], y_train, args.seed, args.small_scans)
+    x_val_scans, y_val_scans = scanned(data["x_train"][-n_val:], y_val, args.seed + 1,
+                                       args.small_scans)
     if args.extra_data:  # corrections people sent from the app: training only, never validation
         examples = {file_sha256(p) for p in (Path(__file__).parent / "examples").iterdir()
                     if p.suffix != ".py"}
@@ -235,14 +236,20 @@ def train(args) -> None:
     network = build_model(digit_check=not args.teacher)
     start = None
     if args.start_from:  # fine-tune a served model's (first) network instead of random weights
-        served = keras.saving.load_model(Path(args.start_from) / "digit_cnn.keras", safe_mode=True)
-        seeds = json.loads((Path(args.start_from) / "metrics.json").read_text())["seeds"]
+        folder = Path(args.start_from)
+        from_run = (folder / "network.keras").exists()  # or a trained network's runs/seed-N
+        if from_run:
+            served = keras.saving.load_model(folder / "network.keras", safe_mode=True)
+            seeds = [json.loads((folder / "network.json").read_text())["seed"]]
+        else:
+            served = keras.saving.load_model(folder / "digit_cnn.keras", safe_mode=True)
+            seeds = json.loads((folder / "metrics.json").read_text())["seeds"]
         parts = ["features_0", "logits_0"]
         if len(seeds) == 1 and not args.teacher:  # its check reads this one network's features
             parts += ["is_digit_hidden", "is_digit"]
         for name in parts:
             network.get_layer(name).set_weights(served.get_layer(name).get_weights())
-        start = f"the served model of seed {seeds[0]}"
+        start = f"the {'network' if from_run else 'served model'} of seed {seeds[0]}"
         print(f"starting from {args.start_from}: {start}")
     teacher_name = None
     if args.teacher:  # the served model (e.g. three networks) teaching one student network
@@ -479,11 +486,12 @@ def lettered_digits(count: int, rng: np.random.Generator) -> tuple[np.ndarray, n
     return inputs, labels[kept]
 
 
-def scanned(digits: np.ndarray, labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def scanned(digits: np.ndarray, labels: np.ndarray, seed: int, small_share: float = 0.0
+            ) -> tuple[np.ndarray, np.ndarray]:
     """Each digit as a small, blurry scan (`low_resolution_scan`) read by the app's own
     preprocessing -- what the network is fed for such pictures -- with its label."""
     rng = np.random.default_rng(seed)
-    inputs, kept = drawn(low_resolution_scan(d, rng) for d in digits)
+    inputs, kept = drawn(low_resolution_scan(d, rng, small_share) for d in digits)
     return inputs, labels[kept]
 
 
@@ -677,7 +685,9 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--learning-rate", type=float, default=2e-3, help="the peak, after warm-up")
     p.add_argument("--start-from", metavar="FOLDER",
-                   help="train: begin from this served model's network (fine-tuning)")
+                   help="train: begin from this served model's or runs/seed-N's network")
+    p.add_argument("--small-scans", type=float, default=0.0, metavar="SHARE",
+                   help="train: this share of the blurry scans shrunk to 7-10 px, not 6-20")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--resume", action="store_true", help="continue from runs/seed-N/checkpoints")
     p.add_argument("--network-only", action="store_true",

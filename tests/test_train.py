@@ -93,6 +93,13 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
         run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--batch-size", 32,
                   "--seed", seed, "--network-only")
     assert not (tmp_path / "model").exists()  # --network-only stops before the served model
+    # a trained network's run goes on learning, with smaller scans (how seeds 15 and 16 were made)
+    log = run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--batch-size", 32,
+                    "--seed", 4, "--network-only", "--start-from", "runs/seed-1",
+                    "--small-scans", 1)
+    assert "starting from runs/seed-1: the network of seed 1" in log
+    assert json.loads((tmp_path / "runs/seed-4/network.json").read_text())["started_from"] == (
+        "the network of seed 1")
     out = tmp_path / "ensemble"
     log = run_train(tmp_path, "finish", "--data", tiny_npz, "--out", out,
                     "--networks", "runs/seed-1", "runs/seed-2", "--note", "two seeds, one epoch")
