@@ -92,8 +92,8 @@ def low_resolution_scan(digit, rng, small_share: float = 0.0):
     enlarged to 48-160 px (cubic, linear or Lanczos), dark ink on light paper or light on dark,
     sometimes with sensor noise. Returns grey uint8."""
     # (no draw from rng without small_share: earlier runs' scans stay the same)
-    small = small_share > 0 and rng.random() < small_share
-    side = int(rng.integers(7, 11)) if small else int(rng.integers(6, 21))
+    among_small = small_share > 0 and rng.random() < small_share
+    side = int(rng.integers(7, 11)) if among_small else int(rng.integers(6, 21))
     shrink = (cv2.INTER_AREA, cv2.INTER_LINEAR)[int(rng.integers(2))]
     small = cv2.resize(digit.astype(np.float32) / 255, (side, side), interpolation=shrink)
     enlarge = (cv2.INTER_CUBIC, cv2.INTER_LINEAR, cv2.INTER_LANCZOS4)[int(rng.integers(3))]
