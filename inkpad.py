@@ -37,6 +37,7 @@ CSS = """
   aspect-ratio: ${pad_width} / ${pad_height}; margin: 0 auto; background: #fff;
   border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
   touch-action: none; cursor: crosshair; }
+.inkpad canvas:not([data-ready]) { cursor: progress; }
 .inkpad .tools { display: flex; gap: 8px; align-items: center; }
 .inkpad .name { flex: 1; color: var(--body-text-color-subdued); font-size: var(--text-sm); }
 .inkpad button { padding: 4px 12px; border-radius: var(--radius-md);
@@ -89,6 +90,7 @@ canvas.addEventListener("pointercancel", lift);
 element.querySelector(".undo").addEventListener("click", () => { strokes.pop(); redraw(); send(); });
 element.querySelector(".clear").addEventListener("click", () => { strokes.length = 0; redraw(); send(); });
 redraw();
+canvas.dataset.ready = "";  // the canvas shows before this script runs: strokes count from now
 """
 
 
