@@ -100,6 +100,15 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     assert "starting from runs/seed-1: the network of seed 1" in log
     assert json.loads((tmp_path / "runs/seed-4/network.json").read_text())["started_from"] == (
         "the network of seed 1")
+    # candidates are judged side by side on validation before any is finished
+    table = subprocess.run([sys.executable, str(ROOT / "benchmarks/candidates.py"), "runs/seed-1",
+                            "runs/seed-4", "--data", tiny_npz], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=300)
+    assert table.returncode == 0, table.stderr[-3000:]
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[-2:] == ["seed-1", "seed-4"] and len(lines) == 9
+    drawn = next(line for line in lines if line.startswith("drawn canvases (50)"))
+    assert drawn.split(", wrong")[1].split()[1:3] == ["(0", "/"]  # the baseline against itself
     out = tmp_path / "ensemble"
     log = run_train(tmp_path, "finish", "--data", tiny_npz, "--out", out,
                     "--networks", "runs/seed-1", "runs/seed-2", "--note", "two seeds, one epoch")
