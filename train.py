@@ -532,6 +532,7 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
     digit_count = len(x)  # (pictures the preprocessing refuses are left out)
     x = np.concatenate([x, generated_non_digits(size, rng)[0]])
     y = (np.arange(len(x)) < digit_count).astype("float32")
+    keras.utils.set_random_seed(seed)  # the head's first weights and batches: the same each run
     hidden = layers.Dense(CHECK_HIDDEN, activation="relu")
     score = layers.Dense(1)  # the digit-or-not score; the sigmoid comes with the served layer
     check = keras.Sequential([keras.Input(features.output.shape[1:]), hidden, score])

@@ -232,3 +232,20 @@ def test_corrections_from_the_app_join_the_training_split(tiny_npz, tmp_path):
                     "--batch-size", 32, "--extra-data", tmp_path / "feedback")
     assert "extra data: 7 corrections" in log
     assert json.loads((tmp_path / "model" / "metrics.json").read_text())["train_size"] == 225 + 7
+
+
+def test_the_fitted_digit_check_is_the_same_every_run():
+    """Several networks get one check fitted on their features; from the same seed, the same."""
+    sys.path.insert(0, str(ROOT))
+    from train import fit_digit_check
+    from digit_core.model import build_model
+
+    x, _ = mnist_fixture()
+    serving = build_model(members=2, digit_check=True)
+    weights = []
+    for _ in range(2):
+        fit_digit_check(serving, x[:250], x[250:], seed=5)
+        weights.append([w.copy() for name in ("is_digit_hidden", "is_digit")
+                        for w in serving.get_layer(name).get_weights()])
+    for first, second in zip(*weights):
+        np.testing.assert_array_equal(first, second)
