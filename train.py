@@ -239,16 +239,16 @@ def train(args) -> None:
         folder = Path(args.start_from)
         from_run = (folder / "network.keras").exists()  # or a trained network's runs/seed-N
         if from_run:
-            served = keras.saving.load_model(folder / "network.keras", safe_mode=True)
+            earlier = keras.saving.load_model(folder / "network.keras", safe_mode=True)
             seeds = [json.loads((folder / "network.json").read_text())["seed"]]
         else:
-            served = keras.saving.load_model(folder / "digit_cnn.keras", safe_mode=True)
+            earlier = keras.saving.load_model(folder / "digit_cnn.keras", safe_mode=True)
             seeds = json.loads((folder / "metrics.json").read_text())["seeds"]
         parts = ["features_0", "logits_0"]
         if len(seeds) == 1 and not args.teacher:  # its check reads this one network's features
             parts += ["is_digit_hidden", "is_digit"]
         for name in parts:
-            network.get_layer(name).set_weights(served.get_layer(name).get_weights())
+            network.get_layer(name).set_weights(earlier.get_layer(name).get_weights())
         start = f"the {'network' if from_run else 'served model'} of seed {seeds[0]}"
         print(f"starting from {args.start_from}: {start}")
     teacher_name = None
@@ -347,17 +347,10 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path
     if len({r["data_sha256"] for r in reports} | {data_sha256(data)}) != 1:
         raise SystemExit("The networks were trained on other data than --data.")
     n_val = validation_size(len(data["x_train"]))
-    serving = build_model(members=len(runs), digit_check=True)  # uncompiled: no optimizer state
-    for i, run in enumerate(runs):
-        network = keras.saving.load_model(run / "network.keras", safe_mode=True)
-        for part in ("features", "logits"):
-            serving.get_layer(f"{part}_{i}").set_weights(network.get_layer(f"{part}_0")
-                                                         .get_weights())
+    serving, learnt_check = joined_networks(runs)
     x_val, y_val = as_input(data["x_train"][-n_val:]), data["y_train"][-n_val:]
     calibration = calibrate(serving, x_val, y_val)
-    if len(runs) == 1 and "is_digit" in {layer.name for layer in network.layers}:
-        for name in ("is_digit_hidden", "is_digit"):  # learnt with the network: keep it
-            serving.get_layer(name).set_weights(network.get_layer(name).get_weights())
+    if learnt_check:
         check = {"digit_check": "learnt with the network",
                  **set_check_threshold(serving, data["x_train"][-n_val:], reports[0]["seed"])}
     else:
@@ -400,6 +393,23 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     write_model_card(out, metrics)
     print(json.dumps(metrics, indent=2))
+
+
+def joined_networks(runs: list[Path]) -> tuple[keras.Model, bool]:
+    """The runs' networks side by side in one serving model (uncompiled: no optimizer state),
+    and whether it holds a digit check learnt with its network (one network trained alone; its
+    cut is not set yet)."""
+    serving = build_model(members=len(runs), digit_check=True)
+    for i, run in enumerate(runs):
+        network = keras.saving.load_model(run / "network.keras", safe_mode=True)
+        for part in ("features", "logits"):
+            serving.get_layer(f"{part}_{i}").set_weights(network.get_layer(f"{part}_0")
+                                                         .get_weights())
+    learnt_check = len(runs) == 1 and "is_digit" in {layer.name for layer in network.layers}
+    if learnt_check:
+        for name in ("is_digit_hidden", "is_digit"):
+            serving.get_layer(name).set_weights(network.get_layer(name).get_weights())
+    return serving, learnt_check
 
 
 def read_history(path: Path) -> dict[str, list[float]]:

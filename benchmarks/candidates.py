@@ -12,6 +12,7 @@ Each network's "is it a digit?" cut is set as `finish` sets it, with one draw fo
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import keras
@@ -20,8 +21,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import train  # noqa: E402
-from digit_core import NoDigitError, preprocess  # noqa: E402
-from digit_core.model import build_model  # noqa: E402
 from drawings import canvas_drawing, enlarged  # noqa: E402
 from non_digits import KINDS, lettered_digit, non_digit  # noqa: E402
 
@@ -33,26 +32,20 @@ LETTERED = 500
 def serving_model(run: Path, digits: np.ndarray) -> keras.Model:
     """The network of runs/seed-N served alone, with its own digit check, cut as `finish` does
     (on canvases drawn from the validation `digits`)."""
-    network = keras.saving.load_model(run / "network.keras", safe_mode=True)
-    serving = build_model(members=1, digit_check=True)
-    for name in ("features_0", "logits_0", "is_digit_hidden", "is_digit"):
-        serving.get_layer(name).set_weights(network.get_layer(name).get_weights())
+    serving, _ = train.joined_networks([run])
     train.set_check_threshold(serving, digits, seed=7)
     return serving
 
 
-def as_inputs(pictures) -> tuple[np.ndarray, np.ndarray]:
-    """Pictures through the app's preprocessing, and which of them it refused (blank inputs
-    stand in for those, so that every picture keeps its place)."""
-    inputs, refused = [], []
-    for picture in pictures:
-        try:
-            inputs.append(preprocess(picture))
-            refused.append(False)
-        except NoDigitError:
-            inputs.append(np.zeros((28, 28), np.float32))
-            refused.append(True)
-    return np.stack(inputs)[..., None], np.array(refused)
+def as_inputs(pictures: Iterable, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """`count` pictures (made one at a time) through the app's preprocessing, and which of them
+    it refused (blank inputs stand in for those, so that every picture keeps its place)."""
+    kept_inputs, kept = train.drawn(pictures)
+    inputs = np.zeros((count, *kept_inputs.shape[1:]), np.float32)
+    inputs[kept] = kept_inputs
+    refused = np.ones(count, bool)
+    refused[kept] = False
+    return inputs, refused
 
 
 def read(model: keras.Model, inputs: tuple[np.ndarray, np.ndarray]
@@ -83,16 +76,18 @@ def main() -> None:
     clean = train.as_input(digits), np.zeros(n_val, bool)
     x_scans, y_scans = train.scanned(digits, labels, seed=1)
     scans = x_scans, np.zeros(len(y_scans), bool)
-    small = as_inputs(enlarged(d, 8) for d in digits)
+    small = as_inputs((enlarged(d, 8) for d in digits), n_val)
     rng = np.random.default_rng(41)
     y_drawn = np.tile(labels, CANVASES_PER_DIGIT)
-    drawn = as_inputs(canvas_drawing(d, rng) for d in np.tile(digits, (CANVASES_PER_DIGIT, 1, 1)))
+    drawn = as_inputs((canvas_drawing(d, rng) for d in np.tile(digits, (CANVASES_PER_DIGIT, 1, 1))),
+                      len(y_drawn))
     rng = np.random.default_rng(34)
     y_lettered = np.arange(LETTERED) % 10
-    lettered = as_inputs(lettered_digit(int(d), rng, "train") for d in y_lettered)
+    lettered = as_inputs((lettered_digit(int(d), rng, "train") for d in y_lettered), LETTERED)
     rng = np.random.default_rng(33)
-    non_digits = as_inputs(non_digit(kind, rng, fonts="train")
-                           for kind in KINDS for _ in range(NON_DIGITS_PER_KIND))
+    non_digits = as_inputs((non_digit(kind, rng, fonts="train")
+                            for kind in KINDS for _ in range(NON_DIGITS_PER_KIND)),
+                           len(KINDS) * NON_DIGITS_PER_KIND)
 
     rows: dict[str, list[str]] = {}
     baseline_wrong = None
