@@ -26,6 +26,9 @@ SPECK_FRACTION = 0.06  # ink blobs smaller than this share of the largest one ar
 # Edge softness (see edge_softness) above which a digit is a blurry enlargement: pen strokes
 # stay below 0.055 (99 % of generated canvas drawings), digits enlarged from 8 px are above 0.08.
 BLURRY = 0.07
+# A blurry digit's halo ends where its ink falls to FRINGE of the way from paper to stroke, and
+# reaches at most HALO of the digit's size past Otsu's cut (enlargements from 8 px: about 0.07).
+FRINGE, HALO = 0.1, 0.1
 STROKE = 2.2 / BOX  # MNIST's median pen width (measured: 2.2 px) over its 20-px box
 STROKE_RANGE = (0.7, 1.5)  # pens within this factor of MNIST's are left as drawn
 BLANK = "The image is blank: draw or upload a digit."
@@ -154,16 +157,31 @@ def find_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def crop_to_ink(ink: np.ndarray, mask: np.ndarray, blurry: bool = False) -> np.ndarray:
     """The ink's bounding box, with grey levels stretched so strokes are 1 and paper is 0. A sharp
     digit keeps only the pixels next to its ink (its anti-aliasing); a blurry one keeps its grey
-    fringes, which are its detail, and is stretched to its darkest core."""
-    left, top, width, height = cv2.boundingRect(mask.astype(np.uint8))
-    bottom, right = top + height, left + width
+    fringes, which are its detail, is stretched to its darkest core, and is boxed where those
+    fringes end: Otsu's cut runs through the blur, so its box clipped the halo off at the edges
+    and made the box depend on where the threshold happened to fall."""
     sample, sample_mask = ink[::4, ::4], mask[::4, ::4]  # a median needs no more
     paper = quantile(sample[~sample_mask], 0.5) if (~sample_mask).any() else 0.0
     stroke = quantile(ink[mask], 0.99 if blurry else 0.9)
-    crop = (ink - paper) / max(stroke - paper, 1e-6)
-    if not blurry:
+    crop = np.clip((ink - paper) / max(stroke - paper, 1e-6), 0, 1)
+    if blurry:
+        mask = with_halo(crop, mask)
+    else:
         crop *= cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
-    return np.clip(crop[top:bottom, left:right], 0, 1).astype(np.float32)
+    left, top, width, height = cv2.boundingRect(mask.astype(np.uint8))
+    return crop[top:top + height, left:left + width].astype(np.float32)
+
+
+def with_halo(crop: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The mask and the blurred fringe joined to it: pixels above FRINGE, 8-connected to the
+    mask, at most HALO of the digit's size away (a shadow's edge touching the halo is not it)."""
+    _, _, width, height = cv2.boundingRect(mask.astype(np.uint8))
+    reach = max(1, round(HALO * max(width, height)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    near = cv2.dilate(mask.astype(np.uint8), disc).astype(bool)
+    _, labels = cv2.connectedComponents(((crop > FRINGE) & near).astype(np.uint8), connectivity=8)
+    joined = np.unique(labels[mask])
+    return np.isin(labels, joined[joined > 0]) | mask
 
 
 def outline_length(mask: np.ndarray) -> float:

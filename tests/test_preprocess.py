@@ -7,7 +7,7 @@ from PIL import Image
 
 from digit_core import InvalidImageError, NoDigitError, preprocess, preprocess_stages
 from digit_core import decode
-from digit_core.preprocess import (BLURRY, STROKE, WORK_SIDE, centre_by_mass, crop_to_ink,
+from digit_core.preprocess import (BLURRY, HALO, STROKE, WORK_SIDE, centre_by_mass, crop_to_ink,
                                    edge_softness, find_ink, fit_box, flatten_background,
                                    ink_mask, light_ink_on_dark, normalise_stroke, shrink,
                                    stroke_width, to_grayscale)
@@ -207,6 +207,36 @@ def test_a_blurry_enlargement_keeps_its_grey_levels(small):
     np.testing.assert_array_equal(crop, crop_to_ink(ink, mask, blurry=True))
     assert ((crop > 0.1) & (crop < 0.9)).mean() > ((crop_to_ink(ink, mask) > 0.1)
                                                      & (crop_to_ink(ink, mask) < 0.9)).mean()
+
+
+def on_paper(picture, margin=40):
+    return np.pad(picture, margin, constant_values=255)
+
+
+@pytest.mark.parametrize("small", [7, 8, 10])
+def test_a_blurry_digit_is_boxed_where_its_halo_ends(small):
+    """The halo is part of a blurry digit: the box reaches its faint end (boxed at Otsu's cut,
+    the edges of the crop ran through the blur at 0.27-0.39 of the stroke)."""
+    edges = []
+    for digit in DIGITS[:20]:
+        ink, mask = find_ink(to_grayscale(on_paper(enlarged(digit, small))))
+        crop = crop_to_ink(ink, mask, blurry=True)
+        edges.append(max(crop[0].max(), crop[-1].max(), crop[:, 0].max(), crop[:, -1].max()))
+    assert np.median(edges) < 0.25
+
+
+def test_a_shadow_edge_through_a_blurry_digit_does_not_stretch_its_box():
+    """A shadow's soft edge joins the halo; the box grows by at most HALO of the digit a side."""
+    for digit in DIGITS[:20]:
+        picture = on_paper(enlarged(digit, 8)).astype(np.float32)
+        height, width = picture.shape
+        shaded = np.tile((np.arange(width) > width // 2).astype(np.float32), (height, 1))
+        picture *= 1 - 0.3 * cv2.GaussianBlur(shaded, (0, 0), 8)
+        ink, mask = find_ink(to_grayscale(picture.astype(np.uint8)))
+        _, _, otsu_width, otsu_height = cv2.boundingRect(mask.astype(np.uint8))
+        crop = crop_to_ink(ink, mask, blurry=True)
+        assert crop.shape[0] <= (1 + 2 * HALO) * otsu_height + 2
+        assert crop.shape[1] <= (1 + 2 * HALO) * otsu_width + 2
 
 
 @pytest.mark.parametrize("shape", [(100, 40), (40, 100), (7, 5), (300, 300)])
