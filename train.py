@@ -25,6 +25,9 @@
     python train.py --data D --seed 14 --epochs 5 --learning-rate 1.5e-4 --start-from model \
         --network-only                                  # doodled fruit
     python train.py finish --data D --networks runs/seed-14
+    python train.py --data D --seed 15 --epochs 5 --learning-rate 1.5e-4 --start-from model \
+        --network-only --small-scans 0.5                # half the blurry scans at 7-10 px
+    python train.py finish --data D --networks runs/seed-15
 
 Steps, top to bottom: data (MNIST, plus generated inputs read by the app's own preprocessing:
 every digit as a blurry scan; drawn and lettered digits and non-digits for the check) -> model
