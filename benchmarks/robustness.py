@@ -156,16 +156,17 @@ STEPS = importlib.import_module("digit_core.preprocess")  # the module, not the 
 
 @contextmanager
 def without(step: str):
-    """digit_core's pipeline with one step replaced by "leave the image as it is"."""
+    """digit_core's pipeline with one step replaced by "leave it as it is": the step's last
+    input comes back unchanged (the picture it would change; for with_halo, Otsu's mask)."""
     original = getattr(STEPS, step)
-    setattr(STEPS, step, lambda image: image)
+    setattr(STEPS, step, lambda *inputs: inputs[-1])
     try:
         yield
     finally:
         setattr(STEPS, step, original)
 
 
-ABLATIONS = ["normalise_stroke", "flatten_background"]
+ABLATIONS = ["normalise_stroke", "flatten_background", "with_halo"]
 
 
 # ----------------------------------------------------------------------------- run
@@ -209,7 +210,7 @@ def main() -> None:
     with np.load(args.data) as f:
         x_test, y_test = f["x_test"], f["y_test"]
 
-    extra = "".join(f" {'no ' + a.split('_')[0]:>12}" for a in ablations)
+    extra = "".join(f" {'no ' + a.split('_')[-1]:>12}" for a in ablations)
     print(f"{'suite':24} {'images':>7} {'digit_core':>11} {'naive':>8} {'MNIST':>8}{extra} "
           f"{'seconds':>8}")
     digits, labels, others = real_pictures(Path(args.data).parent)
