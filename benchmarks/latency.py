@@ -3,7 +3,8 @@ and what the explanation map and a whole number cost on top.
 
     python benchmarks/latency.py [--calls 300]
 
-Input: a 512x512 black-on-white drawing of an MNIST test digit (and a 4-digit number for
+Input: a 512x512 black-on-white drawing of an MNIST test digit (and the same digit as a blurry
+scan, shrunk to 8x8 and enlarged to 512x512, which takes the blurry path; a 4-digit number for
 read_number). Prints a table of p50/p95 in ms.
 """
 
@@ -18,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import digit_core  # noqa: E402
 from digit_core.predict import default_model  # noqa: E402
 from digit_core.explain import explain  # noqa: E402
-from drawings import black_on_white, compose_number, ink_strokes, mnist_fixture  # noqa: E402
+from drawings import (black_on_white, compose_number, enlarged, ink_strokes,  # noqa: E402
+                      mnist_fixture)
 
 
 def timings(fn, calls: int, warmup: int = 20) -> np.ndarray:
@@ -39,6 +41,7 @@ def main() -> None:
 
     digits, _ = mnist_fixture()
     drawing = black_on_white(ink_strokes(digits[0], canvas=512, height=0.6))
+    blurry = enlarged(digits[0], 8, big=512)
     model = default_model()
     x = digit_core.preprocess(drawing)[None]
     number = compose_number(list(digits[:4]), np.random.default_rng(0))
@@ -51,6 +54,8 @@ def main() -> None:
          timings(lambda: digit_core.preprocess(drawing), args.calls)),
         ("  of which predict_proba (LiteRT)", args.calls,
          timings(lambda: digit_core.predict_proba(x), args.calls)),
+        ("blurry scan: digit_core.predict", args.calls,
+         timings(lambda: digit_core.predict(blurry), args.calls)),
         ("extra: explain (integrated gradients)", naive_calls,
          timings(lambda: explain(x[0], 3), naive_calls)),
         ("read_number, 4 digits", naive_calls,

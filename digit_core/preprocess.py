@@ -27,7 +27,8 @@ SPECK_FRACTION = 0.06  # ink blobs smaller than this share of the largest one ar
 # stay below 0.055 (99 % of generated canvas drawings), digits enlarged from 8 px are above 0.08.
 BLURRY = 0.07
 # A blurry digit's halo ends where its ink falls to FRINGE of the way from paper to stroke, and
-# reaches at most HALO of the digit's size past Otsu's cut (enlargements from 8 px: about 0.07).
+# reaches at most HALO of the digit's size past Otsu's cut: unlimited, it ran along shadow edges
+# (0.05-0.15 read 8x8 validation digits alike; see README, "How it was chosen").
 FRINGE, HALO = 0.1, 0.1
 STROKE = 2.2 / BOX  # MNIST's median pen width (measured: 2.2 px) over its 20-px box
 STROKE_RANGE = (0.7, 1.5)  # pens within this factor of MNIST's are left as drawn
@@ -172,14 +173,16 @@ def crop_to_ink(ink: np.ndarray, mask: np.ndarray, blurry: bool = False) -> np.n
     return crop[top:top + height, left:left + width].astype(np.float32)
 
 
-def with_halo(crop: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The mask and the blurred fringe joined to it: pixels above FRINGE, 8-connected to the
-    mask, at most HALO of the digit's size away (a shadow's edge touching the halo is not it)."""
+def with_halo(stretched: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The mask and the blurred fringe joined to it: pixels of the stretched ink (paper 0,
+    stroke 1) above FRINGE, 8-connected to the mask, at most HALO of the digit's size away (a
+    shadow's edge touching the halo is not the digit)."""
     _, _, width, height = cv2.boundingRect(mask.astype(np.uint8))
     reach = max(1, round(HALO * max(width, height)))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
     near = cv2.dilate(mask.astype(np.uint8), disc).astype(bool)
-    _, labels = cv2.connectedComponents(((crop > FRINGE) & near).astype(np.uint8), connectivity=8)
+    fringe = (stretched > FRINGE) & near
+    _, labels = cv2.connectedComponents(fringe.astype(np.uint8), connectivity=8)
     joined = np.unique(labels[mask])
     return np.isin(labels, joined[joined > 0]) | mask
 
