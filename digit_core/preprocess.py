@@ -164,18 +164,18 @@ def crop_to_ink(ink: np.ndarray, mask: np.ndarray, blurry: bool = False) -> np.n
     sample, sample_mask = ink[::4, ::4], mask[::4, ::4]  # a median needs no more
     paper = quantile(sample[~sample_mask], 0.5) if (~sample_mask).any() else 0.0
     stroke = quantile(ink[mask], 0.99 if blurry else 0.9)
-    crop = np.clip((ink - paper) / max(stroke - paper, 1e-6), 0, 1)
+    crop = (ink - paper) / max(stroke - paper, 1e-6)
     if blurry:
         mask = with_halo(crop, mask)
     else:
         crop *= cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     left, top, width, height = cv2.boundingRect(mask.astype(np.uint8))
-    return crop[top:top + height, left:left + width].astype(np.float32)
+    return np.clip(crop[top:top + height, left:left + width], 0, 1).astype(np.float32)
 
 
 def with_halo(stretched: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The mask and the blurred fringe joined to it: pixels of the stretched ink (paper 0,
-    stroke 1) above FRINGE, 8-connected to the mask, at most HALO of the digit's size away (a
+    stroke 1, not clipped) above FRINGE, 8-connected to the mask, at most HALO of the digit's size away (a
     shadow's edge touching the halo is not the digit)."""
     _, _, width, height = cv2.boundingRect(mask.astype(np.uint8))
     reach = max(1, round(HALO * max(width, height)))
