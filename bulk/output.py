@@ -1,0 +1,130 @@
+"""Rows -> a Parquet, CSV or JSON Lines file, resumably.
+
+While a run goes, each batch's rows are appended to a journal beside the output
+(`OUT.partial.jsonl`, flushed batch by batch), so a run that is stopped loses at most the batch
+in flight; at the end the journal's rows are added to OUT, written whole to a temporary file
+and renamed over it, and the journal is removed. A rerun skips every id that OUT or the journal
+already holds: read pictures, and pictures that could not be read alike.
+"""
+
+import csv
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import IO
+
+FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}
+
+
+def output_format(out: Path) -> str:
+    try:
+        return FORMATS[out.suffix.lower()]
+    except KeyError:
+        raise ValueError(f"Write to a .parquet, .csv or .jsonl file, not {out.name!r}.") from None
+
+
+def journal_path(out: Path) -> Path:
+    return out.with_name(out.name + ".partial.jsonl")
+
+
+def ids_in(out: Path, columns: list[str]) -> set[str]:
+    """The ids an earlier run's output holds (none when there is no output yet); its columns
+    must be these (a digits run can't be resumed into a numbers file)."""
+    if not out.exists():
+        return set()
+    kind = output_format(out)
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(out)
+        found, ids = table.column_names, table.column("id").to_pylist()
+    else:
+        with open(out, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f) if kind == "csv" else map(json.loads, f))
+        found = list(rows[0]) if rows else columns
+        ids = [row["id"] for row in rows]
+    if found != columns:
+        raise ValueError(f"{out} holds other columns ({', '.join(found)}) than this run writes: "
+                         "write to a new file.")
+    return set(ids)
+
+
+def journal_rows(journal: Path) -> list[dict]:
+    """The journal's whole rows; a line cut short by a stopped run is dropped (its picture is
+    read again)."""
+    if not journal.exists():
+        return []
+    rows = []
+    with open(journal, encoding="utf-8") as f:
+        for line in f:
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                break
+    return rows
+
+
+class Journal:
+    """Appends rows as JSON Lines: to the journal beside OUT, or to stdout when there is no OUT."""
+
+    def __init__(self, out: Path | None, kept: list[dict]):
+        self.file: IO[str]
+        if out is None:
+            self.file = sys.stdout
+            return
+        self.file = open(journal_path(out), "w", encoding="utf-8")
+        self.write(kept)  # rewritten whole: drops a line cut short by a stopped run
+
+    def write(self, rows: list[dict]) -> None:
+        self.file.writelines(json.dumps(row) + "\n" for row in rows)
+        self.file.flush()
+
+    def close(self) -> None:
+        if self.file is not sys.stdout:
+            self.file.close()
+
+
+def finish(out: Path, columns: list[str]) -> int:
+    """Add the journal's rows that OUT lacks to OUT, atomically; remove the journal. Returns
+    how many rows OUT holds."""
+    journal = journal_path(out)
+    done = ids_in(out, columns)
+    new = [row for row in journal_rows(journal) if row["id"] not in done]
+    temporary = out.with_name(out.name + ".tmp")
+    kind = output_format(out)
+    if kind == "parquet":
+        write_parquet(out, temporary, new, columns)
+    else:
+        if out.exists():
+            shutil.copyfile(out, temporary)
+        with open(temporary, "a", newline="", encoding="utf-8") as f:
+            if kind == "csv":
+                writer = csv.DictWriter(f, columns)
+                if f.tell() == 0:
+                    writer.writeheader()
+                writer.writerows(new)
+            else:
+                f.writelines(json.dumps(row) + "\n" for row in new)
+    os.replace(temporary, out)
+    journal.unlink(missing_ok=True)
+    return len(done) + len(new)
+
+
+def write_parquet(out: Path, temporary: Path, new: list[dict], columns: list[str]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(new, schema=schema(columns))
+    if out.exists():
+        table = pa.concat_tables([pq.read_table(out), table])
+    pq.write_table(table, temporary)
+
+
+def schema(columns: list[str]):
+    import pyarrow as pa
+
+    types = {"id": pa.string(), "digit": pa.int8(), "is_digit": pa.bool_(),
+             "reason": pa.string(), "error": pa.string(), "number": pa.string()}
+    return pa.schema([(name, types.get(name, pa.float64())) for name in columns])
