@@ -75,7 +75,7 @@ class Reader:
             rows[i] = {"id": items[i].id, "digit": int(reading.digit),
                        **dict(zip(PROBABILITIES, reading.probabilities.values())),
                        "is_digit": reading.is_digit, "digit_score": reading.digit_score,
-                       "reason": reading.reason, "error": None}
+                       "reason": reading.reason or None, "error": None}
         return [rows[i] for i in range(len(items))]
 
     def read_numbers(self, items: list[Item]) -> list[dict]:
