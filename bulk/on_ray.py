@@ -39,15 +39,18 @@ def connect(address: str) -> None:
         ray.init(log_to_driver=False)
     else:
         ray.init(address=address, log_to_driver=False)
-    ray.data.DataContext.get_current().enable_progress_bars = False  # tqdm's bar is the one
 
 
 def read_on_ray(address: str, source: Source, todo: list[int], numbers: bool,
                 workers: int | None, batch_size: int) -> Iterator[list[dict]]:
-    """Each batch's rows, in the order they finish."""
+    """Each batch's rows, in the order they finish. A process already connected to Ray (a
+    notebook, a benchmark) keeps its connection."""
     import ray
 
-    connect(address)
+    connected = ray.is_initialized()
+    if not connected:
+        connect(address)
+    ray.data.DataContext.get_current().enable_progress_bars = False  # tqdm's bar is the one
     try:
         workers = workers or int(ray.cluster_resources().get("CPU", 1))
         records = []
@@ -62,4 +65,5 @@ def read_on_ray(address: str, source: Source, todo: list[int], numbers: bool,
         for batch in results.iter_batches(batch_format="pyarrow", batch_size=None):
             yield batch.to_pylist()
     finally:
-        ray.shutdown()
+        if not connected:
+            ray.shutdown()
