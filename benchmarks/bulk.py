@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pyarrow.parquet as pq
 
-from bulk.cli import main as digit_studio
+from digit_bulk.cli import main as digit_studio
 from digit_core import predict
 from drawings import ink_strokes, paper_photo
 

@@ -19,9 +19,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from bulk.cli import main
-from bulk.output import journal_path
-from bulk.reader import DIGIT_COLUMNS
+from digit_bulk.cli import main
+from digit_bulk.output import journal_path
+from digit_bulk.reader import DIGIT_COLUMNS
 from digit_core import read_digit
 from drawings import black_on_white, ink_strokes, mnist_fixture
 from non_digits import non_digit
@@ -235,7 +235,7 @@ def test_ray_cluster_gives_the_single_process_answers(ray_cluster, tmp_path):
     (pictures / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     on_ray, alone = tmp_path / "ray.parquet", tmp_path / "alone.parquet"
     address, env = ray_cluster
-    subprocess.run([sys.executable, "-m", "bulk.cli", "read", str(pictures), "--out", str(on_ray),
+    subprocess.run([sys.executable, "-m", "digit_bulk.cli", "read", str(pictures), "--out", str(on_ray),
                     "--ray", address, "--workers", "2"], cwd=ROOT, env=env, check=True,
                    timeout=300)
     read(str(pictures), "--out", str(alone), "--workers", "1")

@@ -49,7 +49,7 @@ def picture(item: Item) -> ImageInput:
     """The path or bytes to decode; a missing file says so (the decoder would call it
     unreadable, which sends people looking for a damaged file)."""
     if isinstance(item.source, str) and not os.path.isfile(item.source):
-        raise InvalidImageError("No such file.")
+        raise InvalidImageError("Not a file." if os.path.exists(item.source) else "No such file.")
     return item.source
 
 

@@ -6,11 +6,14 @@ persistent volume mounted in every pod); a dataset's pictures travel as bytes th
 object store instead.
 """
 
+import socket
 from collections.abc import Iterator
 
-from bulk.output import schema
-from bulk.reader import Reader, columns
-from bulk.sources import Source
+from digit_bulk.output import schema
+from digit_bulk.reader import Reader, columns
+from digit_bulk.sources import Source
+
+PROBE_SECONDS = 5.0
 
 
 class RayReader:
@@ -23,7 +26,7 @@ class RayReader:
     def __call__(self, batch):
         import pyarrow as pa
 
-        from bulk.reader import Item
+        from digit_bulk.reader import Item
 
         items = [Item(row["id"], row["path"] if row["path"] is not None else row["data"])
                  for row in batch.to_pylist()]
@@ -37,8 +40,14 @@ def connect(address: str) -> None:
 
     if address == "local":
         ray.init(log_to_driver=False)
-    else:
-        ray.init(address=address, log_to_driver=False)
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if host and port.isdigit():  # Ray itself retries a silent address for minutes
+        try:
+            socket.create_connection((host, int(port)), timeout=PROBE_SECONDS).close()
+        except OSError:
+            raise ConnectionError(f"Nothing answers at {address}: is a Ray head there?") from None
+    ray.init(address=address, log_to_driver=False)
 
 
 def read_on_ray(address: str, source: Source, todo: list[int], numbers: bool,

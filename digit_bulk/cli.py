@@ -8,9 +8,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bulk.output import Journal, finish, ids_in, journal_path, journal_rows, output_format
-from bulk.reader import columns
-from bulk.sources import Source, dataset_source, paths_source
+from digit_bulk.output import Journal, finish, ids_in, journal_path, journal_rows, output_format
+from digit_bulk.reader import columns
+from digit_bulk.sources import Source, dataset_source, paths_source
 
 BATCH = 64  # pictures an interpreter run: as fast a picture as 256 here, and less to redo
 
@@ -61,10 +61,10 @@ def source_of(args: argparse.Namespace) -> Source:
 def row_batches(args: argparse.Namespace, source: Source, todo: list[int]
                 ) -> Iterator[list[dict]]:
     if args.ray:
-        from bulk.on_ray import read_on_ray
+        from digit_bulk.on_ray import read_on_ray
 
         return read_on_ray(args.ray, source, todo, args.numbers, args.workers, args.batch_size)
-    from bulk.local import read_locally
+    from digit_bulk.local import read_locally
 
     return read_locally(source, todo, args.numbers, args.workers or os.cpu_count() or 1,
                         args.batch_size)
@@ -80,6 +80,9 @@ def read(args: argparse.Namespace) -> str:
     if args.out:
         output_format(args.out)  # refuse an unknown format before reading anything
         kept = journal_rows(journal_path(args.out))
+        if kept and list(kept[0]) != names:
+            raise ValueError(f"{journal_path(args.out)} is a stopped run's with other columns: "
+                             "finish it with the same options, or remove it.")
         done = ids_in(args.out, names) | {row["id"] for row in kept}
     source = source_of(args)
     todo = [i for i, picture_id in enumerate(source.ids) if picture_id not in done]

@@ -10,8 +10,8 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from bulk.reader import Item, Reader
-from bulk.sources import Source
+from digit_bulk.reader import Item, Reader
+from digit_bulk.sources import Source
 
 IN_FLIGHT = 4  # batches a worker, queued: enough to keep it busy while results are written
 _reader: Reader | None = None  # each worker process's own

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bulk.reader import Item
+from digit_bulk.reader import Item
 
 PICTURE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".mpo"}
 GLOB_CHARACTERS = set("*?[")
@@ -63,10 +63,13 @@ def dataset_source(name: str, split: str, image_column: str, id_column: str | No
     decoder rather than the dataset's."""
     import datasets
 
-    if name.endswith(".parquet"):
-        dataset = datasets.load_dataset("parquet", data_files=name, split=split)
-    else:
-        dataset = datasets.load_dataset(name, split=split)
+    try:
+        if name.endswith(".parquet"):
+            dataset = datasets.load_dataset("parquet", data_files=name, split=split)
+        else:
+            dataset = datasets.load_dataset(name, split=split)
+    except Exception as e:  # noqa: BLE001 -- not found, offline, no such split: datasets says which
+        raise ValueError(f"Could not open the dataset {name!r}: {e}") from None
     if image_column not in dataset.column_names:
         raise ValueError(f"The dataset has no column {image_column!r}: it has "
                          f"{', '.join(dataset.column_names)} (choose one with --image-column).")
