@@ -1,24 +1,21 @@
 """What augmentation costs a training step: the bare network, ours (stroke width + one
 RandomDistortion warp) and Keras' four Random* layers with the same ranges, same run.
 
-    python benchmarks/train_step.py [--steps 20]              # TensorFlow
-    KERAS_BACKEND=jax python benchmarks/train_step.py         # or jax, torch: any backend
+    python -m benchmarks.train_step [--steps 20]              # TensorFlow
+    KERAS_BACKEND=jax python -m benchmarks.train_step         # or jax, torch: any backend
 
 Random 28x28 inputs, batch 128, one plain (no teacher) Adam step each; prints ms per step.
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import train  # noqa: E402
-from digit_core.model import build_model  # noqa: E402
+import train
+from digit_core.model import build_model
 
 
 def keras_layers(seed: int) -> list[layers.Layer]:

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from drawings import black_on_white
+from training.drawings import black_on_white
 
 LETTERS = "ACEFHKLMNPRTUVWXYacdefhkmnprtuvwxy"  # the alphabet minus the digit twins
 KINDS = ("letter", "scribble", "shape", "doodle", "noise", "text")
