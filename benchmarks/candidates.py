@@ -21,7 +21,8 @@ from training.check import set_check_threshold
 from training.data import as_input, drawn, load_mnist, scanned, validation_size
 from training.drawings import canvas_drawing, enlarged
 from training.finish import joined_networks
-from training.non_digits import KINDS, lettered_digit, non_digit
+from training.lettering import lettered_digit
+from training.non_digits import KINDS, non_digit
 
 ROOT = Path(__file__).resolve().parent.parent
 

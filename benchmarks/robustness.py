@@ -39,7 +39,7 @@ from training.drawings import (
     paper_photo,
     white_on_black,
 )
-from training.non_digits import lettered_digit
+from training.lettering import lettered_digit
 
 ROOT = Path(__file__).resolve().parent.parent
 

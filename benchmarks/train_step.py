@@ -14,8 +14,8 @@ import keras
 import numpy as np
 from keras import layers
 
-import train
 from digit_core.model import build_model
+from training.augment import RandomDistortion, RandomStrokeWidth
 
 
 def keras_layers(seed: int) -> list[layers.Layer]:
@@ -45,9 +45,9 @@ def main() -> None:
     y = rng.integers(0, 10, len(x))
     variants = {
         "bare network (no augmentation)": [],
-        "ours: stroke width + RandomDistortion": [train.RandomStrokeWidth(0),
-                                                  train.RandomDistortion(0)],
-        "stroke width + Keras' four Random* layers": [train.RandomStrokeWidth(0),
+        "ours: stroke width + RandomDistortion": [RandomStrokeWidth(0),
+                                                  RandomDistortion(0)],
+        "stroke width + Keras' four Random* layers": [RandomStrokeWidth(0),
                                                       *keras_layers(0)],
     }
     print(f"backend {keras.backend.backend()}, batch {batch}, {args.steps} steps each\n")

@@ -13,7 +13,8 @@ from training.drawings import (
     rgba_layer,
     white_on_black,
 )
-from training.non_digits import KINDS, lettered_digit, non_digit
+from training.lettering import lettered_digit
+from training.non_digits import KINDS, non_digit
 
 DIGITS, LABELS = mnist_fixture()
 STYLES = {"black on white": black_on_white, "white on black": white_on_black,

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from training.drawings import canvas_drawing, low_resolution_scan
-from training.non_digits import lettered_digit, non_digit
+from training.lettering import lettered_digit
+from training.non_digits import non_digit
 
 VALIDATION_SIZE = 6000  # the last 6,000 training digits; the test split is touched once
 
