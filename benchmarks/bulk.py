@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from digit_bulk.cli import main as digit_studio
 from digit_core import predict
-from drawings import ink_strokes, paper_photo
+from training.drawings import ink_strokes, paper_photo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,8 +75,10 @@ def main() -> None:
         folder.mkdir()
         truth = write_pictures(args.data, args.count, args.photos, folder)
         paths = sorted(truth)
-        print(f"{len(paths)} pictures ({args.photos} of them 512x512 photos), "
-              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+        print(
+            f"{len(paths)} pictures ({args.photos} of them 512x512 photos), "
+            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start"
+        )
         runs = {
             "loop over digit_core.predict": lambda: loop(paths),
             "bulk reader, 1 process": lambda: bulk(folder, out, "--workers", "1"),
@@ -95,17 +97,23 @@ def main() -> None:
             results[name] = (time.perf_counter() - started, answers)
         ray.shutdown()
     baseline = results["loop over digit_core.predict"][1]
-    print(f"\n| reader | seconds | pictures/s | vs. the loop | accuracy | same answers as the loop |")
+    print(
+        "\n| reader | seconds | pictures/s | vs. the loop | accuracy | same answers as the loop |"
+    )
     print("|---|---:|---:|---:|---:|---|")
     for name, (seconds, answers) in results.items():
         right = np.mean([answers[p] == truth[p] for p in paths])
-        print(f"| {name} | {seconds:.1f} | {len(paths) / seconds:.0f} | "
-              f"{results['loop over digit_core.predict'][0] / seconds:.2f}x | {right:.2%} | "
-              f"{'yes' if answers == baseline else 'NO'} |")
+        print(
+            f"| {name} | {seconds:.1f} | {len(paths) / seconds:.0f} | "
+            f"{results['loop over digit_core.predict'][0] / seconds:.2f}x | {right:.2%} | "
+            f"{'yes' if answers == baseline else 'NO'} |"
+        )
     one, two = (results[f"bulk reader, {n}"][0] for n in ("1 process", "2 processes"))
     ray_one, ray_two = (results[f"Ray Data, {n}"][0] for n in ("1 worker", "2 workers"))
-    print(f"\n2 processes / 1: {one / two:.2f}x; Ray 2 workers / 1: {ray_one / ray_two:.2f}x; "
-          f"load average {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"\n2 processes / 1: {one / two:.2f}x; Ray 2 workers / 1: {ray_one / ray_two:.2f}x; "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
+    )
 
 
 if __name__ == "__main__":

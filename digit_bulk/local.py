@@ -29,19 +29,21 @@ def read_in_worker(items: list[Item]) -> list[dict]:
 
 def batches(source: Source, todo: list[int], size: int) -> Iterator[list[Item]]:
     for start in range(0, len(todo), size):
-        yield [source.item(i) for i in todo[start:start + size]]
+        yield [source.item(i) for i in todo[start : start + size]]
 
 
-def read_locally(source: Source, todo: list[int], numbers: bool, workers: int,
-                 batch_size: int) -> Iterator[list[dict]]:
+def read_locally(
+    source: Source, todo: list[int], numbers: bool, workers: int, batch_size: int
+) -> Iterator[list[dict]]:
     """Each batch's rows, in order."""
     if workers == 1:
         reader = Reader(numbers)
         yield from map(reader.read, batches(source, todo, batch_size))
         return
     # spawn: a fresh interpreter per worker, nothing inherited from this process's threads
-    with ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"),
-                             initializer=start_worker, initargs=(numbers,)) as pool:
+    with ProcessPoolExecutor(
+        workers, multiprocessing.get_context("spawn"), initializer=start_worker, initargs=(numbers,)
+    ) as pool:
         pending: deque[Future] = deque()
         for batch in batches(source, todo, batch_size):
             pending.append(pool.submit(read_in_worker, batch))

@@ -28,8 +28,10 @@ class RayReader:
 
         from digit_bulk.reader import Item
 
-        items = [Item(row["id"], row["path"] if row["path"] is not None else row["data"])
-                 for row in batch.to_pylist()]
+        items = [
+            Item(row["id"], row["path"] if row["path"] is not None else row["data"])
+            for row in batch.to_pylist()
+        ]
         return pa.Table.from_pylist(self.reader.read(items), schema=self.schema)
 
 
@@ -50,10 +52,17 @@ def connect(address: str) -> None:
     ray.init(address=address, log_to_driver=False)
 
 
-def read_on_ray(address: str, source: Source, todo: list[int], numbers: bool,
-                workers: int | None, batch_size: int) -> Iterator[list[dict]]:
+def read_on_ray(
+    address: str,
+    source: Source,
+    todo: list[int],
+    numbers: bool,
+    workers: int | None,
+    batch_size: int,
+) -> Iterator[list[dict]]:
     """Each batch's rows, in the order they finish. A process already connected to Ray (a
     notebook, a benchmark) keeps its connection."""
+    import pyarrow as pa
     import ray
 
     connected = ray.is_initialized()
@@ -66,12 +75,23 @@ def read_on_ray(address: str, source: Source, todo: list[int], numbers: bool,
         for i in todo:
             item = source.item(i)
             is_path = isinstance(item.source, str)
-            records.append({"id": item.id, "path": item.source if is_path else None,
-                            "data": None if is_path else item.source})
+            records.append(
+                {
+                    "id": item.id,
+                    "path": item.source if is_path else None,
+                    "data": None if is_path else item.source,
+                }
+            )
         results = ray.data.from_items(records).map_batches(
-            RayReader, fn_constructor_kwargs={"numbers": numbers}, batch_size=batch_size,
-            batch_format="pyarrow", concurrency=workers, num_cpus=1)
+            RayReader,
+            fn_constructor_kwargs={"numbers": numbers},
+            batch_size=batch_size,
+            batch_format="pyarrow",
+            concurrency=workers,
+            num_cpus=1,
+        )
         for batch in results.iter_batches(batch_format="pyarrow", batch_size=None):
+            assert isinstance(batch, pa.Table)  # as batch_format asks
             yield batch.to_pylist()
     finally:
         if not connected:

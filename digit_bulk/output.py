@@ -12,6 +12,9 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -46,8 +49,10 @@ def ids_in(out: Path, columns: list[str]) -> set[str]:
         found = list(rows[0]) if rows else columns
         ids = [row["id"] for row in rows]
     if found != columns:
-        raise ValueError(f"{out} holds other columns ({', '.join(found)}) than this run writes: "
-                         "write to a new file.")
+        raise ValueError(
+            f"{out} holds other columns ({', '.join(found)}) than this run writes: "
+            "write to a new file."
+        )
     return set(ids)
 
 
@@ -66,24 +71,22 @@ def journal_rows(journal: Path) -> list[dict]:
     return rows
 
 
-class Journal:
-    """Appends rows as JSON Lines: to the journal beside OUT, or to stdout when there is no OUT."""
+@contextmanager
+def journal(out: Path | None, kept: list[dict]) -> Iterator[Callable[[list[dict]], None]]:
+    """A function that appends rows as JSON Lines: to the journal beside OUT (rewritten first
+    with the rows kept from a stopped run, which drops a line it cut short), or to stdout when
+    there is no OUT."""
+    if out is None:
+        yield partial(write_rows, sys.stdout)
+        return
+    with open(journal_path(out), "w", encoding="utf-8") as f:
+        write_rows(f, kept)
+        yield partial(write_rows, f)
 
-    def __init__(self, out: Path | None, kept: list[dict]):
-        self.file: IO[str]
-        if out is None:
-            self.file = sys.stdout
-            return
-        self.file = open(journal_path(out), "w", encoding="utf-8")
-        self.write(kept)  # rewritten whole: drops a line cut short by a stopped run
 
-    def write(self, rows: list[dict]) -> None:
-        self.file.writelines(json.dumps(row) + "\n" for row in rows)
-        self.file.flush()
-
-    def close(self) -> None:
-        if self.file is not sys.stdout:
-            self.file.close()
+def write_rows(f: IO[str], rows: list[dict]) -> None:
+    f.writelines(json.dumps(row) + "\n" for row in rows)
+    f.flush()
 
 
 def finish(out: Path, columns: list[str]) -> int:
@@ -125,6 +128,12 @@ def write_parquet(out: Path, temporary: Path, new: list[dict], columns: list[str
 def schema(columns: list[str]):
     import pyarrow as pa
 
-    types = {"id": pa.string(), "digit": pa.int8(), "is_digit": pa.bool_(),
-             "reason": pa.string(), "error": pa.string(), "number": pa.string()}
+    types = {
+        "id": pa.string(),
+        "digit": pa.int8(),
+        "is_digit": pa.bool_(),
+        "reason": pa.string(),
+        "error": pa.string(),
+        "number": pa.string(),
+    }
     return pa.schema([(name, types.get(name, pa.float64())) for name in columns])

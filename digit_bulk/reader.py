@@ -72,10 +72,15 @@ class Reader:
             except Exception as e:  # noqa: BLE001 -- one bad picture must not end the run
                 rows[i] = error_row(item.id, message(e), numbers=False)
         for i, reading in zip(prepared, read_preprocessed(list(prepared.values()), self.model)):
-            rows[i] = {"id": items[i].id, "digit": int(reading.digit),
-                       **dict(zip(PROBABILITIES, reading.probabilities.values())),
-                       "is_digit": reading.is_digit, "digit_score": reading.digit_score,
-                       "reason": reading.reason or None, "error": None}
+            rows[i] = {
+                "id": items[i].id,
+                "digit": int(reading.digit),
+                **dict(zip(PROBABILITIES, reading.probabilities.values())),
+                "is_digit": reading.is_digit,
+                "digit_score": reading.digit_score,
+                "reason": reading.reason or None,
+                "error": None,
+            }
         return [rows[i] for i in range(len(items))]
 
     def read_numbers(self, items: list[Item]) -> list[dict]:
@@ -86,7 +91,12 @@ class Reader:
             except Exception as e:  # noqa: BLE001 -- one bad picture must not end the run
                 rows.append(error_row(item.id, message(e), numbers=True))
                 continue
-            rows.append({"id": item.id, "number": number.text,
-                         "least_sure": min(max(d.values()) for d in number.digits),
-                         "error": None})
+            rows.append(
+                {
+                    "id": item.id,
+                    "number": number.text,
+                    "least_sure": min(max(d.values()) for d in number.digits),
+                    "error": None,
+                }
+            )
         return rows

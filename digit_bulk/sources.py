@@ -32,8 +32,11 @@ def pictures_in(folder: str) -> list[str]:
     found = []
     for root, folders, files in os.walk(folder):
         folders.sort()  # a stable order, so a rerun lists the same pictures the same way
-        found += [os.path.join(root, name) for name in sorted(files)
-                  if Path(name).suffix.lower() in PICTURE_SUFFIXES]
+        found += [
+            os.path.join(root, name)
+            for name in sorted(files)
+            if Path(name).suffix.lower() in PICTURE_SUFFIXES
+        ]
     return found
 
 
@@ -71,13 +74,18 @@ def dataset_source(name: str, split: str, image_column: str, id_column: str | No
     except Exception as e:  # noqa: BLE001 -- not found, offline, no such split: datasets says which
         raise ValueError(f"Could not open the dataset {name!r}: {e}") from None
     if image_column not in dataset.column_names:
-        raise ValueError(f"The dataset has no column {image_column!r}: it has "
-                         f"{', '.join(dataset.column_names)} (choose one with --image-column).")
+        raise ValueError(
+            f"The dataset has no column {image_column!r}: it has "
+            f"{', '.join(dataset.column_names)} (choose one with --image-column)."
+        )
     if id_column and id_column not in dataset.column_names:
         raise ValueError(f"The dataset has no column {id_column!r} for --id-column.")
     dataset = dataset.cast_column(image_column, datasets.Image(decode=False))
-    ids = ([str(i) for i in dataset[id_column]] if id_column else
-           [f"{split}/{i}" for i in range(len(dataset))])
+    ids = (
+        [str(i) for i in dataset[id_column]]
+        if id_column
+        else [f"{split}/{i}" for i in range(len(dataset))]
+    )
     pictures = dataset.select_columns([image_column])
 
     def item(i: int) -> Item:

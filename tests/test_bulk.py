@@ -23,8 +23,8 @@ from digit_bulk.cli import main
 from digit_bulk.output import journal_path
 from digit_bulk.reader import DIGIT_COLUMNS
 from digit_core import read_digit
-from drawings import black_on_white, ink_strokes, mnist_fixture
-from non_digits import non_digit
+from training.drawings import black_on_white, ink_strokes, mnist_fixture
+from training.non_digits import non_digit
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS, LABELS = mnist_fixture()
@@ -33,9 +33,14 @@ DIGITS, LABELS = mnist_fixture()
 def drawn(i: int, canvas: int = 96) -> np.ndarray:
     """Fixture digit i % 300, redrawn at a size and place of its own."""
     rng = np.random.default_rng(i)
-    return black_on_white(ink_strokes(DIGITS[i % len(DIGITS)], canvas,
-                                      height=rng.uniform(0.4, 0.8),
-                                      offset=tuple(rng.uniform(0.4, 0.6, 2))))
+    return black_on_white(
+        ink_strokes(
+            DIGITS[i % len(DIGITS)],
+            canvas,
+            height=rng.uniform(0.4, 0.8),
+            offset=tuple(rng.uniform(0.4, 0.6, 2)),
+        )
+    )
 
 
 def write_pictures(folder: Path, count: int) -> list[Path]:
@@ -52,7 +57,7 @@ def folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("pictures")
     write_pictures(folder / "digits", 8)
     whole = cv2.imencode(".png", drawn(8))[1].tobytes()
-    (folder / "corrupt.png").write_bytes(whole[:len(whole) // 2])
+    (folder / "corrupt.png").write_bytes(whole[: len(whole) // 2])
     (folder / "text.png").write_text("not a picture")
     cv2.imwrite(str(folder / "shape.png"), non_digit("shape", np.random.default_rng(0), 256))
     return folder
@@ -87,9 +92,14 @@ def read(*argv: str) -> None:
 
 def expected_row(path: Path) -> dict:
     reading = read_digit(path)
-    return {"digit": int(reading.digit), "is_digit": reading.is_digit,
-            "digit_score": reading.digit_score, "reason": reading.reason or None, "error": None,
-            **{f"p{d}": p for d, p in enumerate(reading.probabilities.values())}}
+    return {
+        "digit": int(reading.digit),
+        "is_digit": reading.is_digit,
+        "digit_score": reading.digit_score,
+        "reason": reading.reason or None,
+        "error": None,
+        **{f"p{d}": p for d, p in enumerate(reading.probabilities.values())},
+    }
 
 
 def test_rows_equal_read_digit_and_bad_pictures_are_error_rows(folder, tmp_path):
@@ -99,15 +109,18 @@ def test_rows_equal_read_digit_and_bad_pictures_are_error_rows(folder, tmp_path)
     assert len(rows) == 12 and list(next(iter(rows.values()))) == DIGIT_COLUMNS
     for path in sorted((folder / "digits").iterdir()) + [folder / "shape.png"]:
         assert {k: v for k, v in rows[str(path)].items() if k != "id"} == expected_row(path)
-    assert [rows[str(folder / f"digits/{i:04d}.png")]["digit"] for i in range(8)] == \
-        list(LABELS[:8])
+    assert [rows[str(folder / f"digits/{i:04d}.png")]["digit"] for i in range(8)] == list(
+        LABELS[:8]
+    )
     assert rows[str(folder / "shape.png")]["is_digit"] is False
     assert rows[str(folder / "shape.png")]["reason"].startswith("This doesn't look like a digit")
     assert rows[str(folder / "corrupt.png")]["error"] == "The image file is damaged or incomplete."
     assert rows[str(folder / "text.png")]["error"].startswith("This file is not an image")
     assert rows[str(folder / "missing.png")]["error"] == "No such file."
-    assert all(rows[name]["digit"] is None and rows[name]["p0"] is None
-               for name in (str(folder / "corrupt.png"), str(folder / "missing.png")))
+    assert all(
+        rows[name]["digit"] is None and rows[name]["p0"] is None
+        for name in (str(folder / "corrupt.png"), str(folder / "missing.png"))
+    )
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
@@ -121,8 +134,9 @@ def test_rerun_reads_only_what_is_new(folder, tmp_path, suffix, capsys):
     assert "Read 0 pictures (0 could not be read), 3 already done" in capsys.readouterr().err
     cv2.imwrite(str(pictures / "new.png"), drawn(3))
     read(str(pictures), str(folder / "corrupt.png"), "--out", str(out), "--workers", "1")
-    assert "Read 2 pictures (1 could not be read), 3 already done; 5 rows" in \
-        capsys.readouterr().err
+    assert (
+        "Read 2 pictures (1 could not be read), 3 already done; 5 rows" in capsys.readouterr().err
+    )
     rows = rows_of(out)
     assert {k: rows[k] for k in first} == first
     assert rows[str(pictures / "new.png")]["digit"] == LABELS[3]
@@ -137,8 +151,9 @@ def test_a_stopped_run_goes_on_from_its_journal(folder, tmp_path, capsys):
     done = [{"id": paths[0], **expected_row(Path(paths[0]))}]
     journal_path(out).write_text(json.dumps(done[0]) + "\n" + json.dumps(done[0])[:40])
     read(*paths, "--out", str(out), "--workers", "1")
-    assert "Read 7 pictures (0 could not be read), 1 already done; 8 rows" in \
-        capsys.readouterr().err
+    assert (
+        "Read 7 pictures (0 could not be read), 1 already done; 8 rows" in capsys.readouterr().err
+    )
     assert sorted(rows_of(out)) == paths
     assert not journal_path(out).exists()
 
@@ -157,7 +172,7 @@ def test_formats_hold_the_same_rows(folder, tmp_path):
 def test_numbers(tmp_path):
     picture = np.full((100, 300), 255, np.uint8)
     for place, i in enumerate((1, 2, 3)):  # the fixture's 2, 1 and 0
-        picture[10:90, 20 + 90 * place:100 + 90 * place] = 255 - cv2.resize(DIGITS[i], (80, 80))
+        picture[10:90, 20 + 90 * place : 100 + 90 * place] = 255 - cv2.resize(DIGITS[i], (80, 80))
     cv2.imwrite(str(tmp_path / "number.png"), picture)
     out = tmp_path / "numbers.jsonl"
     read(str(tmp_path / "number.png"), "--numbers", "--out", str(out), "--workers", "1")
@@ -181,8 +196,9 @@ def test_datasets_path_on_a_local_parquet(folder, tmp_path):
     import datasets
 
     paths = sorted((folder / "digits").iterdir()) + [folder / "corrupt.png"]
-    table = datasets.Dataset.from_dict({"image": [str(p) for p in paths],
-                                        "name": [p.name for p in paths]})
+    table = datasets.Dataset.from_dict(
+        {"image": [str(p) for p in paths], "name": [p.name for p in paths]}
+    )
     parquet = tmp_path / "pictures.parquet"
     table.cast_column("image", datasets.Image()).to_parquet(parquet)  # the bytes go inside
     out = tmp_path / "rows.jsonl"
@@ -208,12 +224,25 @@ def ray_cluster():
     env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
     temporary = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's sockets live there
     head = subprocess.Popen(
-        [Path(sys.executable).parent / "ray", "start", "--head", "--block", "--num-cpus=2",
-         f"--port={port}", f"--ray-client-server-port={free_port()}",
-         "--include-dashboard=false", "--disable-usage-stats",
-         "--object-store-memory=100000000", f"--temp-dir={temporary}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        env=env)
+        [
+            Path(sys.executable).parent / "ray",
+            "start",
+            "--head",
+            "--block",
+            "--num-cpus=2",
+            f"--port={port}",
+            f"--ray-client-server-port={free_port()}",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            "--object-store-memory=100000000",
+            f"--temp-dir={temporary}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        env=env,
+    )
     try:
         said = []
         for line in head.stdout:
@@ -235,9 +264,25 @@ def test_ray_cluster_gives_the_single_process_answers(ray_cluster, tmp_path):
     (pictures / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     on_ray, alone = tmp_path / "ray.parquet", tmp_path / "alone.parquet"
     address, env = ray_cluster
-    subprocess.run([sys.executable, "-m", "digit_bulk.cli", "read", str(pictures), "--out", str(on_ray),
-                    "--ray", address, "--workers", "2"], cwd=ROOT, env=env, check=True,
-                   timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "digit_bulk.cli",
+            "read",
+            str(pictures),
+            "--out",
+            str(on_ray),
+            "--ray",
+            address,
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
     read(str(pictures), "--out", str(alone), "--workers", "1")
     assert len(rows_of(on_ray)) == 1001 and rows_of(on_ray) == rows_of(alone)
 
@@ -252,8 +297,13 @@ def test_installed_alone_it_reads_without_gradio_or_tensorflow(tmp_path):
     for absent in ("gradio", "tensorflow", "keras"):
         assert subprocess.run([python, "-c", f"import {absent}"]).returncode == 1
     out = tmp_path / "examples.csv"
-    ran = subprocess.run([venv / "bin" / "digit-studio", "read", ROOT / "examples", "--out", out],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    ran = subprocess.run(
+        [venv / "bin" / "digit-studio", "read", ROOT / "examples", "--out", out],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ran.returncode == 0, ran.stderr
     assert f"weights from bundled copy {venv}" in ran.stderr  # the wheel's, not the checkout's
     rows = rows_of(out)
