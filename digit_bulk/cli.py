@@ -109,7 +109,7 @@ def read(args: argparse.Namespace) -> str:
     if args.out:
         output_format(args.out)  # refuse an unknown format before reading anything
         kept = journal_rows(journal_path(args.out))
-        if kept and list(kept[0]) != names:
+        if kept and set(kept[0]) != set(names):
             raise ValueError(
                 f"{journal_path(args.out)} is a stopped run's with other columns: "
                 "finish it with the same options, or remove it."

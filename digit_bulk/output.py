@@ -48,7 +48,7 @@ def ids_in(out: Path, columns: list[str]) -> set[str]:
             rows = list(csv.DictReader(f) if kind == "csv" else map(json.loads, f))
         found = list(rows[0]) if rows else columns
         ids = [row["id"] for row in rows]
-    if found != columns:
+    if set(found) != set(columns):
         raise ValueError(
             f"{out} holds other columns ({', '.join(found)}) than this run writes: "
             "write to a new file."
