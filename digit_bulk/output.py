@@ -33,27 +33,33 @@ def journal_path(out: Path) -> Path:
 
 
 def ids_in(out: Path, columns: list[str]) -> set[str]:
-    """The ids an earlier run's output holds (none when there is no output yet); its columns
-    must be these (a digits run can't be resumed into a numbers file)."""
+    """The ids an earlier run's output holds (none when there is no output yet); it must hold
+    these columns (a digits run can't be resumed into a numbers file, nor into another file)."""
     if not out.exists():
         return set()
     kind = output_format(out)
     if kind == "parquet":
         import pyarrow.parquet as pq
 
-        table = pq.read_table(out)
-        found, ids = table.column_names, table.column("id").to_pylist()
-    else:
-        with open(out, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f) if kind == "csv" else map(json.loads, f))
-        found = list(rows[0]) if rows else columns
-        ids = [row["id"] for row in rows]
+        require_columns(out, pq.read_schema(out).names, columns)
+        return set(pq.read_table(out, columns=["id"]).column("id").to_pylist())
+    with open(out, newline="", encoding="utf-8") as f:
+        if kind == "csv":
+            reader = csv.DictReader(f)
+            require_columns(out, list(reader.fieldnames or columns), columns)
+            return {row["id"] for row in reader}
+        rows = [json.loads(line) for line in f if line.strip()]
+    for row in rows[:1]:
+        require_columns(out, list(row) if isinstance(row, dict) else [], columns)
+    return {row["id"] for row in rows}
+
+
+def require_columns(out: Path, found: list[str], columns: list[str]) -> None:
     if set(found) != set(columns):
         raise ValueError(
             f"{out} holds other columns ({', '.join(found)}) than this run writes: "
             "write to a new file."
         )
-    return set(ids)
 
 
 def journal_rows(journal: Path) -> list[dict]:
