@@ -11,9 +11,15 @@ starting its processes or Ray actors and writing a Parquet file; not the Ray clu
 start, which is timed apart (a cluster is started once and serves many runs). CPU time (this
 process and the worker processes it waited for; Ray's actors are not its children, so not for
 Ray) says what a picture costs a core whatever else the machine is doing.
+
+The most any reader could gain from a second process at that moment is printed first: how much
+more two busy-looping processes do than one. On a shared machine it can be far below 2x (Linux's
+autogroup scheduling shares the CPU between sessions, not processes), and then so is every
+speed-up below it: compare the readers' ratios with it, or run on a quiet machine.
 """
 
 import argparse
+import multiprocessing
 import os
 import tempfile
 import time
@@ -64,6 +70,22 @@ def bulk(folder: Path, out: Path, *options: str) -> dict[str, int | None]:
     return dict(zip(table["id"], table["digit"]))
 
 
+def spin(seconds: float) -> int:
+    end, turns = time.perf_counter() + seconds, 0
+    while time.perf_counter() < end:
+        turns += 1
+    return turns
+
+
+def ceiling(seconds: float = 3.0) -> float:
+    """How much more work two busy processes do than one, now."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        one = pool.apply(spin, (seconds,))
+        two = sum(pool.map(spin, [seconds, seconds]))
+    return two / one
+
+
 def cpu_seconds() -> float:
     """User and system time of this process and of the children it has waited for."""
     t = os.times()
@@ -85,7 +107,8 @@ def main() -> None:
         paths = sorted(truth)
         print(
             f"{len(paths)} pictures ({args.photos} of them 512x512 photos), "
-            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start"
+            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
+            f"2 busy processes do {ceiling():.2f}x one"
         )
         runs = {
             "loop over digit_core.predict": lambda: loop(paths),
@@ -123,7 +146,8 @@ def main() -> None:
     ray_one, ray_two = (results[f"Ray Data, {n}"][0] for n in ("1 worker", "2 workers"))
     print(
         f"\n2 processes / 1: {one / two:.2f}x; Ray 2 workers / 1: {ray_one / ray_two:.2f}x; "
-        f"load average {os.getloadavg()[0]:.1f} at the end"
+        f"load average {os.getloadavg()[0]:.1f} at the end; "
+        f"2 busy processes do {ceiling():.2f}x one"
     )
 
 
