@@ -4,6 +4,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from tqdm import tqdm
@@ -140,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as e:  # what the person asked for can't be done: say why
         print(f"digit-studio: {e}", file=sys.stderr)
         return 2
+    except BrokenProcessPool:  # a worker killed (out of memory) or crashed in a decoder
+        print(
+            "digit-studio: a reading process died; run the same command again to go on.",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("digit-studio: stopped; run the same command again to go on.", file=sys.stderr)
         return 130

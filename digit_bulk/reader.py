@@ -64,8 +64,9 @@ class Reader:
 
     def read_digits(self, items: list[Item]) -> list[dict]:
         rows: dict[int, dict] = {}
-        prepared: dict[int, dict] = {}  # only what a reading needs: a batch of whole stage
-        for i, item in enumerate(items):  # sets would hold megabytes a picture
+        # Only the two stages a reading needs: whole stage sets would hold megabytes a picture.
+        prepared: dict[int, dict] = {}
+        for i, item in enumerate(items):
             try:
                 stages = preprocess_stages(picture(item))
                 prepared[i] = {name: stages[name] for name in ("crop", "centred 28x28")}
