@@ -17,8 +17,8 @@ import pytest
 from huggingface_hub import ModelCard, SpaceCard
 
 from digit_core.weights import PIN
-from fake_hub import BINARY_REFUSED, FakeHub
 from publish import model_files, space_files
+from tests.fake_hub import BINARY_REFUSED, FakeHub
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL, SPACE = "team/digit-cnn", "team/digit-studio"
