@@ -35,11 +35,12 @@ HTML = """
 <div class="inkpad">
   <canvas width="${pad_width}" height="${pad_height}" aria-label="${pad_name}"></canvas>
   <div class="tools">
-    <span class="name">${pad_name} <span class="live" hidden></span></span>
+    <span class="name">${pad_name}</span>
     <img class="seen" alt="What the network sees (28x28)" hidden>
     <button type="button" class="undo" aria-label="Undo">↶ Undo</button>
     <button type="button" class="clear" aria-label="Clear">✕ Clear</button>
   </div>
+  <div class="live" hidden></div>
 </div>
 """
 
@@ -53,6 +54,7 @@ CSS = """
 .inkpad .tools { display: flex; gap: 8px; align-items: center; }
 .inkpad .seen { width: 56px; height: 56px; image-rendering: pixelated; background: #000;
   border-radius: var(--radius-sm); }
+.inkpad .live { color: var(--body-text-color-subdued); font-size: var(--text-xs); }
 .inkpad .name { flex: 1; color: var(--body-text-color-subdued); font-size: var(--text-sm); }
 .inkpad button { padding: 4px 12px; border-radius: var(--radius-md);
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
@@ -133,7 +135,7 @@ if (props.reader) {
       const { loadReader } = await import(props.reader);
       read = await loadReader(props.model);
       pad.dataset.live = props.revision;
-      live.textContent = `read as you draw, in your browser (model ${props.revision})`;
+      live.textContent = `Read as you draw, in your browser: model ${props.revision}`;
       live.hidden = false;
     } catch (error) {
       console.warn("reading on the server: the in-browser reader did not load:", error);

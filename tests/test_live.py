@@ -34,7 +34,7 @@ def test_a_drawn_7_reads_7_before_the_pen_lifts_with_no_request(browser, app_url
     """Then Clear, and a 1, the same way; the server adds the explanation after pen-up."""
     page = open_studio(browser, app_url, viewport={"width": 1366, "height": 900})
     expect(page.locator(LIVE)).to_be_attached(timeout=60_000)
-    expect(page.locator("#sketch .live")).to_contain_text("in your browser (model seed")
+    expect(page.locator("#sketch .live")).to_contain_text("in your browser: model seed")
     for stroke, digit in ((SEVEN, "7"), (ONE, "1")):
         sent = []
         page.on("request", lambda r, sent=sent: sent.append(r.url) if asks_the_server(r) else None)
