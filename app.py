@@ -301,7 +301,7 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
                  queue=False, show_progress="hidden")
     sketch.release(details_drawing, sketch, [kept, warning, seen, why, gallery],
                    api_visibility="private", trigger_mode="always_last", show_progress="hidden",
-                   **costly)
+                   concurrency_id="costly", concurrency_limit=1)
     number_sketch.submit(show_number_drawing, number_sketch, [number, number_boxes],
                          trigger_mode="always_last", api_visibility="private", **costly)
     number_upload.change(show_number_upload, number_upload, [number, number_boxes],

@@ -51,8 +51,9 @@ TIME_ONE_READ = """async ([reader, model, runs]) => {
 
 
 def asks_the_server(request) -> bool:
-    return not (request.method == "GET" and ("/static/" in request.url
-                                             or "/assets/" in request.url))
+    return not (
+        request.method == "GET" and ("/static/" in request.url or "/assets/" in request.url)
+    )
 
 
 def first_visit(browser, url: str, live: bool) -> dict:
@@ -72,16 +73,23 @@ def first_visit(browser, url: str, live: bool) -> dict:
     ready = time.perf_counter() - start
     page.wait_for_timeout(1000)
     reader = {u: n for u, n in sizes.items() if "/gradio_api/file=" in u}
-    return {"page": page, "ready s": ready, "bytes": sum(sizes.values()),
-            "reader bytes": sum(reader.values()), "reader files": reader}
+    return {
+        "page": page,
+        "ready s": ready,
+        "bytes": sum(sizes.values()),
+        "reader bytes": sum(reader.values()),
+        "reader files": reader,
+    }
 
 
 def draw_one(page, stroke) -> dict:
     """Draw, watch, lift, wait for the explanation; what the page and the server saw."""
     page.evaluate(WATCH)
     moving, after = [], []
-    page.on("request", lambda r: (after if lifted else moving).append(r.url)
-            if asks_the_server(r) else None)
+    page.on(
+        "request",
+        lambda r: (after if lifted else moving).append(r.url) if asks_the_server(r) else None,
+    )
     lifted = False
     points = canvas_points(page, stroke)
     page.mouse.move(*points[0])
@@ -101,8 +109,13 @@ def draw_one(page, stroke) -> dict:
     page.locator("#sketch").get_by_role("button", name="Clear").click()
     page.locator("#why img").wait_for(state="detached", timeout=30_000)
     page.wait_for_timeout(300)
-    return {"before pen-up": before_up, "latency ms": right - last_move,
-            "delays ms": [d for _, d in moves], "moving": len(moving), "after": len(after)}
+    return {
+        "before pen-up": before_up,
+        "latency ms": right - last_move,
+        "delays ms": [d for _, d in moves],
+        "moving": len(moving),
+        "after": len(after),
+    }
 
 
 def main() -> None:
@@ -110,32 +123,45 @@ def main() -> None:
     parser.add_argument("--digits", type=int, default=5)
     parser.add_argument("--canvases", type=int, default=1120)
     args = parser.parse_args()
-    print(f"{'path':34} {'7 before up':>11} {'move->label p50/p95 ms':>23} "
-          f"{'input delay p95 ms':>18} {'requests moving/up':>18} {'first visit MB':>14} "
-          f"{'reader MB':>9} {'ready s':>7}")
+    print(
+        f"{'path':34} {'7 before up':>11} {'move->label p50/p95 ms':>23} "
+        f"{'input delay p95 ms':>18} {'requests moving/up':>18} {'first visit MB':>14} "
+        f"{'reader MB':>9} {'ready s':>7}"
+    )
     with running_app(HF_HUB_OFFLINE="1") as (url, _), sync_playwright() as p:
         browser = p.chromium.launch(**browser_args())
-        for name, live in (("server (before: wasm refused)", False),
-                           ("in the browser (after)", True)):
+        for name, live in (
+            ("server (before: wasm refused)", False),
+            ("in the browser (after)", True),
+        ):
             visit = first_visit(browser, url, live)
             runs = [draw_one(visit["page"], SEVEN) for _ in range(args.digits)]
             latency = [r["latency ms"] for r in runs]
             delays = [d for r in runs for d in r["delays ms"]]
-            print(f"{name:34} {sum(r['before pen-up'] for r in runs):>5}/{len(runs):<5} "
-                  f"{np.median(latency):11.1f} / {np.percentile(latency, 95):7.1f} "
-                  f"{np.percentile(delays, 95):18.1f} "
-                  f"{np.mean([r['moving'] for r in runs]):8.1f} / "
-                  f"{np.mean([r['after'] for r in runs]):<7.1f} "
-                  f"{visit['bytes'] / 1e6:14.2f} {visit['reader bytes'] / 1e6:9.2f} "
-                  f"{visit['ready s']:7.2f}")
+            print(
+                f"{name:34} {sum(r['before pen-up'] for r in runs):>5}/{len(runs):<5} "
+                f"{np.median(latency):11.1f} / {np.percentile(latency, 95):7.1f} "
+                f"{np.percentile(delays, 95):18.1f} "
+                f"{np.mean([r['moving'] for r in runs]):8.1f} / "
+                f"{np.mean([r['after'] for r in runs]):<7.1f} "
+                f"{visit['bytes'] / 1e6:14.2f} {visit['reader bytes'] / 1e6:9.2f} "
+                f"{visit['ready s']:7.2f}"
+            )
             if live:
                 for file, size in visit["reader files"].items():
                     print(f"    {size / 1e6:6.3f} MB  {file.rsplit('/', 1)[-1]}")
-                reads = visit["page"].evaluate(TIME_ONE_READ, [
-                    inkpad.static_url(inkpad.BUNDLE),
-                    inkpad.static_url(inkpad.WEB_MODEL / "model.json"), 50])
-                print(f"one read in the page (preprocessing + network, a drawn 7's canvas): "
-                      f"p50 {np.median(reads):.1f} ms, p95 {np.percentile(reads, 95):.1f} ms")
+                reads = visit["page"].evaluate(
+                    TIME_ONE_READ,
+                    [
+                        inkpad.static_url(inkpad.BUNDLE),
+                        inkpad.static_url(inkpad.WEB_MODEL / "model.json"),
+                        50,
+                    ],
+                )
+                print(
+                    f"one read in the page (preprocessing + network, a drawn 7's canvas): "
+                    f"p50 {np.median(reads):.1f} ms, p95 {np.percentile(reads, 95):.1f} ms"
+                )
                 parity(visit["page"], args.canvases)
             visit["page"].context.close()
         browser.close()
@@ -145,17 +171,24 @@ def parity(page, count: int) -> None:
     rng = np.random.default_rng(25)
     canvases = mnist_canvases(count * 25 // 28, rng) + scribbles(count - count * 25 // 28, rng)
     start = time.perf_counter()
-    browser_answers = browser_readings(page, inkpad.static_url(inkpad.BUNDLE),
-                                       inkpad.static_url(inkpad.WEB_MODEL / "model.json"),
-                                       canvases)
+    browser_answers = browser_readings(
+        page,
+        inkpad.static_url(inkpad.BUNDLE),
+        inkpad.static_url(inkpad.WEB_MODEL / "model.json"),
+        canvases,
+    )
     seconds = time.perf_counter() - start
     server_answers = [server_reading(c) for c in canvases]
     differ = [i for i, (b, s) in enumerate(zip(browser_answers, server_answers)) if b != s]
-    print(f"parity on {len(canvases)} generated pad canvases: {1 - len(differ) / len(canvases):.2%}"
-          f" same digit and verdict ({len(differ)} differ; the browser took {seconds:.1f} s)")
+    print(
+        f"parity on {len(canvases)} generated pad canvases: {1 - len(differ) / len(canvases):.2%}"
+        f" same digit and verdict ({len(differ)} differ; the browser took {seconds:.1f} s)"
+    )
     for i in differ:
-        print(f"    canvas {i}: browser {browser_answers[i]}, digit_core {server_answers[i]}"
-              " (digit, is_digit; None: no digit)")
+        print(
+            f"    canvas {i}: browser {browser_answers[i]}, digit_core {server_answers[i]}"
+            " (digit, is_digit; None: no digit)"
+        )
 
 
 if __name__ == "__main__":

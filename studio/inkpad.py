@@ -92,7 +92,8 @@ const labelValue = (reading) => {
   if (!reading) return {};
   if (reading.score < 0.5) return { label: props.not_a_digit, confidences: null };
   const total = reading.probabilities.reduce((a, b) => a + b, 0);
-  const confidences = reading.probabilities.map((p, d) => ({ label: String(d), confidence: p / total }))
+  const confidences = reading.probabilities
+    .map((p, d) => ({ label: String(d), confidence: p / total }))
     .sort((a, b) => b.confidence - a.confidence);
   return { label: confidences[0].label, confidences };
 };
@@ -163,8 +164,9 @@ canvas.addEventListener("pointermove", (event) => {
 const lift = () => { if (current) { current = null; send(); } };
 canvas.addEventListener("pointerup", lift);
 canvas.addEventListener("pointercancel", lift);
-element.querySelector(".undo").addEventListener("click", () => { strokes.pop(); redraw(); readSoon(); send(); });
-element.querySelector(".clear").addEventListener("click", () => { strokes.length = 0; redraw(); readSoon(); send(); });
+const changed = () => { redraw(); readSoon(); send(); };
+element.querySelector(".undo").addEventListener("click", () => { strokes.pop(); changed(); });
+element.querySelector(".clear").addEventListener("click", () => { strokes.length = 0; changed(); });
 redraw();
 canvas.dataset.ready = "";  // the canvas shows before this script runs: strokes count from now
 """
@@ -198,11 +200,13 @@ def inkpad(elem_id: str, name: str, width: int, height: int, pen: float,
     `input` fires on each reading in the browser (the reading is the `data-reading` attribute
     of the pad's `.inkpad`, as a gr.Label value: live_label) and `release` replaces `submit`
     once the reader has loaded."""
-    urls = {"reader": static_url(reader.bundle), "model": static_url(reader.model),
-            "revision": reader.revision, "not_a_digit": reader.not_a_digit} if reader else {}
     return gr.HTML(elem_id=elem_id, html_template=HTML, css_template=CSS, js_on_load=JS,
                    pad_width=width, pad_height=height, pen=pen, pad_name=name,
-                   shown_height=shown_height, apply_default_css=False, **urls)
+                   shown_height=shown_height, apply_default_css=False,
+                   reader=static_url(reader.bundle) if reader else "",
+                   model=static_url(reader.model) if reader else "",
+                   revision=reader.revision if reader else "",
+                   not_a_digit=reader.not_a_digit if reader else "")
 
 
 def picture(url: object) -> bytes | None:

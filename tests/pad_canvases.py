@@ -22,10 +22,18 @@ def mnist_canvases(count: int, rng: np.random.Generator) -> list[np.ndarray]:
     from very thin to very thick: RGB uint8."""
     with np.load(TRAINING_DIGITS) as f:
         digits = f["x"]
-    return [black_on_white(ink_strokes(digits[i % len(digits)], PAD, height=rng.uniform(0.1, 0.9),
-                                       offset=tuple(rng.uniform(0, 1, 2)),
-                                       stroke=float(np.exp(rng.uniform(np.log(0.35), np.log(3.5))))))
-            for i in range(count)]
+    return [
+        black_on_white(
+            ink_strokes(
+                digits[i % len(digits)],
+                PAD,
+                height=rng.uniform(0.1, 0.9),
+                offset=tuple(rng.uniform(0, 1, 2)),
+                stroke=float(np.exp(rng.uniform(np.log(0.35), np.log(3.5)))),
+            )
+        )
+        for i in range(count)
+    ]
 
 
 def scribbles(count: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -36,8 +44,15 @@ def scribbles(count: int, rng: np.random.Generator) -> list[np.ndarray]:
         kind = rng.integers(3)
         for _ in range(1 if kind < 2 else 2):
             points = rng.uniform(20, PAD - 20, (1 if kind == 0 else rng.integers(2, 7), 2))
-            cv2.polylines(canvas, [np.round(points * 16).astype(np.int32)], False, (0, 0, 0),
-                          PEN, cv2.LINE_AA, shift=4)
+            cv2.polylines(
+                canvas,
+                [np.round(points * 16).astype(np.int32)],
+                False,
+                (0, 0, 0),
+                PEN,
+                cv2.LINE_AA,
+                shift=4,
+            )
         canvases.append(canvas)
     return canvases
 
@@ -62,17 +77,20 @@ READ_IN_PAGE = """async ([reader, model, pngs]) => {
     pen.drawImage(picture, 0, 0);
     const reading = read(pen.getImageData(0, 0, picture.width, picture.height).data,
                          picture.width, picture.height);
-    answers.push(reading && [String(reading.probabilities.indexOf(Math.max(...reading.probabilities))),
-                             reading.score >= 0.5]);
+    const best = reading && reading.probabilities.indexOf(Math.max(...reading.probabilities));
+    answers.push(reading && [String(best), reading.score >= 0.5]);
   }
   return answers;
 }"""
 
 
-def browser_readings(page, reader_url: str, model_url: str, canvases: list[np.ndarray]
-                     ) -> list[tuple[str, bool] | None]:
+def browser_readings(
+    page, reader_url: str, model_url: str, canvases: list[np.ndarray]
+) -> list[tuple[str, bool] | None]:
     """The same as server_reading, by the bundle the pad loads, in the page."""
-    pngs = ["data:image/png;base64," + base64.b64encode(cv2.imencode(".png", c)[1]).decode()
-            for c in canvases]
+    pngs = [
+        "data:image/png;base64," + base64.b64encode(cv2.imencode(".png", c)[1]).decode()
+        for c in canvases
+    ]
     answers = page.evaluate(READ_IN_PAGE, [reader_url, model_url, pngs])
     return [tuple(a) if a else None for a in answers]

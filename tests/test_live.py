@@ -6,9 +6,11 @@ import numpy as np
 from playwright.sync_api import expect
 
 from studio import inkpad
+from tests import test_browser
 from tests.pad_canvases import browser_readings, mnist_canvases, scribbles, server_reading
-from tests.test_browser import (  # noqa: F401 (browser: a fixture)
-    ARTIFACTS, CANVAS, ONE, SEVEN, TOP_LABEL, browser, canvas_points, open_studio)
+from tests.test_browser import ARTIFACTS, CANVAS, ONE, SEVEN, TOP_LABEL, canvas_points, open_studio
+
+browser = test_browser.browser  # the module's Chromium (a fixture)
 
 LIVE = "#sketch .inkpad[data-live]"
 
@@ -26,8 +28,6 @@ def pen_down_and_move(page, stroke):
     page.mouse.down()
     for point in points[1:]:
         page.mouse.move(*point, steps=3)
-
-
 
 
 def test_a_drawn_7_reads_7_before_the_pen_lifts_with_no_request(browser, app_url):
@@ -56,8 +56,10 @@ def test_not_a_digit_live(browser, app_url):
     """Scribbled writing gets the verdict, live, as the server would give it."""
     page = open_studio(browser, app_url, viewport={"width": 1366, "height": 900})
     expect(page.locator(LIVE)).to_be_attached(timeout=60_000)
-    pen_down_and_move(page, [(0.05, 0.5), (0.2, 0.4), (0.35, 0.6), (0.5, 0.4), (0.65, 0.6),
-                             (0.8, 0.4), (0.95, 0.5)])
+    pen_down_and_move(
+        page,
+        [(0.05, 0.5), (0.2, 0.4), (0.35, 0.6), (0.5, 0.4), (0.65, 0.6), (0.8, 0.4), (0.95, 0.5)],
+    )
     expect(page.locator(TOP_LABEL)).to_have_text("Not a digit?", timeout=10_000)
     page.mouse.up()
     expect(page.locator("#warning")).to_contain_text("writing or several marks", timeout=20_000)
@@ -91,5 +93,6 @@ def test_the_browser_reads_generated_canvases_as_digit_core_does(browser, app_ur
     browser_answers = browser_readings(page, reader, model, canvases)
     server_answers = [server_reading(c) for c in canvases]
     differ = [i for i, (b, s) in enumerate(zip(browser_answers, server_answers)) if b != s]
-    assert len(differ) <= 0.005 * len(canvases), [(i, browser_answers[i], server_answers[i])
-                                                  for i in differ]
+    assert len(differ) <= 0.005 * len(canvases), [
+        (i, browser_answers[i], server_answers[i]) for i in differ
+    ]

@@ -40,9 +40,18 @@ def tfjs_convert(saved: Path, out: Path, quantise: str = QUANTISE) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.iterdir():
         old.unlink()
-    subprocess.run([CONVERTER, "--input_format=tf_saved_model",
-                    "--output_format=tfjs_graph_model", str(saved), str(out), quantise],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            CONVERTER,
+            "--input_format=tf_saved_model",
+            "--output_format=tfjs_graph_model",
+            str(saved),
+            str(out),
+            quantise,
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def browser_outputs(web: Path, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -50,11 +59,17 @@ def browser_outputs(web: Path, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarr
     with tempfile.TemporaryDirectory() as tmp:
         given, answers = Path(tmp) / "inputs.f32", Path(tmp) / "outputs.json"
         inputs.astype("<f4").tofile(given)
-        subprocess.run(["node", "check-model.mjs", str(web.resolve()), str(given), str(answers)],
-                       cwd=BROWSER, check=True, capture_output=True)
+        subprocess.run(
+            ["node", "check-model.mjs", str(web.resolve()), str(given), str(answers)],
+            cwd=BROWSER,
+            check=True,
+            capture_output=True,
+        )
         outputs = json.loads(answers.read_text())
-    return (np.array([o["probabilities"] for o in outputs], np.float32),
-            np.array([o["score"] for o in outputs], np.float32))
+    return (
+        np.array([o["probabilities"] for o in outputs], np.float32),
+        np.array([o["score"] for o in outputs], np.float32),
+    )
 
 
 def compare(model: keras.Model, web: Path, inputs: np.ndarray) -> dict[str, float]:
@@ -62,9 +77,12 @@ def compare(model: keras.Model, web: Path, inputs: np.ndarray) -> dict[str, floa
     scores, probabilities = keras_outputs(model, inputs)
     web_probabilities, web_scores = browser_outputs(web, inputs)
     return {
-        "browser_vs_keras_max_abs_diff": float(max(np.abs(web_probabilities - probabilities).max(),
-                                                   np.abs(web_scores - scores).max())),
-        "browser_same_digit": float(np.mean(web_probabilities.argmax(1) == probabilities.argmax(1))),
+        "browser_vs_keras_max_abs_diff": float(
+            max(np.abs(web_probabilities - probabilities).max(), np.abs(web_scores - scores).max())
+        ),
+        "browser_same_digit": float(
+            np.mean(web_probabilities.argmax(1) == probabilities.argmax(1))
+        ),
         "browser_same_verdict": float(np.mean((web_scores >= 0.5) == (scores >= 0.5))),
         "browser_checked_on": len(inputs),
     }
