@@ -27,8 +27,8 @@ const image = (width, height, data) => ({ width, height, data: data ?? new Float
 
 // Python's round(): halves to even.
 export function roundHalfEven(x) {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  const r = Math.round(x);  // halves up
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 // quantile: nearest rank.
@@ -81,22 +81,29 @@ function linearTable(source, target) {
   return table;
 }
 
+// Separable resampling: `table` gives each output pixel's taps as [source index, weight].
 function resize(src, width, height, area) {
   const table = area ? areaTable : linearTable;
-  const xs = table(src.width, width), ys = table(src.height, height);
+  const flat = (taps) => ({
+    start: Int32Array.from(taps, (t) => t.length),
+    index: Int32Array.from(taps.flat(), (t) => t[0]),
+    weight: Float64Array.from(taps.flat(), (t) => t[1]),
+  });
+  const xs = flat(table(src.width, width)), ys = flat(table(src.height, height));
   const rows = new Float64Array(width * src.height);
   for (let y = 0; y < src.height; y++) {
-    for (let x = 0; x < width; x++) {
+    const row = y * src.width;
+    for (let x = 0, t = 0; x < width; x++) {
       let sum = 0;
-      for (const [s, w] of xs[x]) sum += w * src.data[y * src.width + s];
+      for (const end = t + xs.start[x]; t < end; t++) sum += xs.weight[t] * src.data[row + xs.index[t]];
       rows[y * width + x] = sum;
     }
   }
   const out = image(width, height);
-  for (let y = 0; y < height; y++) {
+  for (let y = 0, t0 = 0; y < height; t0 += ys.start[y], y++) {
     for (let x = 0; x < width; x++) {
       let sum = 0;
-      for (const [s, w] of ys[y]) sum += w * rows[s * width + x];
+      for (let t = t0; t < t0 + ys.start[y]; t++) sum += ys.weight[t] * rows[ys.index[t] * width + x];
       out.data[y * width + x] = sum;
     }
   }
@@ -130,32 +137,53 @@ function border(img, width) {
   return values;
 }
 
+// The median of 9 values, in place: Devillard's 19 compare-exchanges ("Fast median search").
+const NETWORK = [1, 2, 4, 5, 7, 8, 0, 1, 3, 4, 6, 7, 1, 2, 4, 5, 7, 8, 0, 3, 5, 8, 4, 7, 3, 6, 1,
+  4, 2, 5, 4, 7, 4, 2, 6, 4, 4, 2];
+function median9(v) {
+  for (let i = 0; i < NETWORK.length; i += 2) {
+    const a = NETWORK[i], b = NETWORK[i + 1];
+    if (v[a] > v[b]) { const t = v[a]; v[a] = v[b]; v[b] = t; }
+  }
+  return v[4];
+}
+
 // cv2.medianBlur(grey, 3): edges replicated.
 function median3(img) {
   const { width: w, height: h, data } = img;
   const out = image(w, h);
   const window = new Float32Array(9);
   for (let y = 0; y < h; y++) {
+    const up = Math.max(0, y - 1) * w, here = y * w, down = Math.min(h - 1, y + 1) * w;
     for (let x = 0; x < w; x++) {
-      let n = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = Math.min(h - 1, Math.max(0, y + dy));
-        for (let dx = -1; dx <= 1; dx++) window[n++] = data[yy * w + Math.min(w - 1, Math.max(0, x + dx))];
-      }
-      out.data[y * w + x] = window.sort()[4];
+      const l = Math.max(0, x - 1), r = Math.min(w - 1, x + 1);
+      window[0] = data[up + l]; window[1] = data[up + x]; window[2] = data[up + r];
+      window[3] = data[here + l]; window[4] = data[here + x]; window[5] = data[here + r];
+      window[6] = data[down + l]; window[7] = data[down + x]; window[8] = data[down + r];
+      out.data[here + x] = median9(window);
     }
   }
   return out;
+}
+
+function range(data) {
+  let low = Infinity, high = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] < low) low = data[i];
+    if (data[i] > high) high = data[i];
+  }
+  return [low, high];
 }
 
 // light_ink_on_dark
 function lightInkOnDark(grey) {
   const smooth = median3(grey);
   const background = quantile(border(smooth, 2), 0.5);
-  let low = Infinity, high = -Infinity;
-  for (const v of smooth.data) { low = Math.min(low, v); high = Math.max(high, v); }
+  const [low, high] = range(smooth.data);
   if (!(background - low > high - background)) return grey;
-  return image(grey.width, grey.height, grey.data.map((v) => 1 - v));
+  const ink = image(grey.width, grey.height);
+  for (let i = 0; i < ink.data.length; i++) ink.data[i] = 1 - grey.data[i];
+  return ink;
 }
 
 // cv2.connectedComponentsWithStats, 8-connected: labels (0 = background) and per label
@@ -223,14 +251,15 @@ export class NoDigit extends Error {}
 
 // ink_mask: Otsu's threshold, frames and specks removed; NoDigit for blank or noisy canvases.
 function inkMask(ink) {
-  const bytes = Uint8Array.from(ink.data, (v) => roundHalfEven(v * 255));
+  const n = ink.data.length;
+  const bytes = new Uint8Array(n), levels = new Float32Array(n);
+  for (let i = 0; i < n; i++) levels[i] = bytes[i] = roundHalfEven(ink.data[i] * 255);
   // The blank test reads the picture blurred by a 3x3 Gaussian: a peak's height after it.
-  const blurred = blur(image(ink.width, ink.height, Float32Array.from(bytes)), 0.8, 3);
-  let low = 255, high = 0;
-  for (const v of blurred.data) { low = Math.min(low, v); high = Math.max(high, v); }
+  const [low, high] = range(blur(image(ink.width, ink.height, levels), 0.8, 3).data);
   if (Math.round(high) - Math.round(low) < MIN_CONTRAST * 255) throw new NoDigit("blank");
-  const threshold = otsu(bytes);
-  const mask = image(ink.width, ink.height, bytes.map((b) => (b > threshold ? 1 : 0)));
+  const cut = otsu(bytes);
+  const mask = image(ink.width, ink.height, new Uint8Array(n));
+  for (let i = 0; i < n; i++) mask.data[i] = bytes[i] > cut ? 1 : 0;
   const { labels, stats } = components(mask);
   if (stats.length === 1) throw new NoDigit("blank");
   const frames = stats.slice(1).map((s) => isFrameLine(s, ink.width, ink.height));
@@ -243,7 +272,7 @@ function inkMask(ink) {
   if (kept > 0.45 * mask.data.length || (areas.length > 50 && largest < 0.5 * total)) {
     throw new NoDigit("noise");
   }
-  mask.data = labels.map((l) => (l && keep[l - 1] ? 1 : 0));
+  for (let i = 0; i < n; i++) mask.data[i] = labels[i] && keep[labels[i] - 1] ? 1 : 0;
   return mask;
 }
 
@@ -325,16 +354,16 @@ function blur(img, sigma, size = roundHalfEven(sigma * 8 + 1) | 1) {
   const kernel = weights.map((v) => v / total);
   const reflect = (i, n) => (n === 1 ? 0 : i < 0 ? -i : i >= n ? 2 * n - 2 - i : i);
   const pass = (src, horizontal) => {
-    const out = image(src.width, src.height);
-    for (let y = 0; y < src.height; y++) {
-      for (let x = 0; x < src.width; x++) {
+    const { width: w, height: h } = src;
+    const out = image(w, h);
+    const n = horizontal ? w : h, stride = horizontal ? 1 : w;
+    const at = Int32Array.from({ length: n + size - 1 }, (_, i) => reflect(i - half, n) * stride);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const along = horizontal ? x : y, base = horizontal ? y * w : x;
         let sum = 0;
-        for (let k = 0; k < size; k++) {
-          const xx = horizontal ? reflect(x + k - half, src.width) : x;
-          const yy = horizontal ? y : reflect(y + k - half, src.height);
-          sum += kernel[k] * src.data[yy * src.width + xx];
-        }
-        out.data[y * src.width + x] = sum;
+        for (let k = 0; k < size; k++) sum += kernel[k] * src.data[base + at[along + k]];
+        out.data[y * w + x] = sum;
       }
     }
     return out;
@@ -402,19 +431,21 @@ function cropToInk(ink, mask, blurry) {
       if (!mask.data[y * ink.width + x]) paperSample.push(ink.data[y * ink.width + x]);
     }
   }
-  mask.data.forEach((m, i) => { if (m) inkValues.push(ink.data[i]); });
+  for (let i = 0; i < mask.data.length; i++) if (mask.data[i]) inkValues.push(ink.data[i]);
   const paper = paperSample.length ? quantile(paperSample, 0.5) : 0;
   const stroke = quantile(inkValues, blurry ? 0.99 : 0.9);
-  const stretched = image(ink.width, ink.height, ink.data.map((v) => (v - paper) / Math.max(stroke - paper, 1e-6)));
+  const span = Math.max(stroke - paper, 1e-6);
+  const stretched = image(ink.width, ink.height);
+  for (let i = 0; i < ink.data.length; i++) stretched.data[i] = (ink.data[i] - paper) / span;
   let box = mask;
   if (blurry) box = withHalo(stretched, mask);
   else {
     const near = morph(mask, square3, false);
-    stretched.data = stretched.data.map((v, i) => v * near.data[i]);
+    for (let i = 0; i < near.data.length; i++) stretched.data[i] *= near.data[i];
   }
   const [left, top, width, height] = boundingRect(box);
   const out = crop(stretched, left, top, width, height);
-  out.data = out.data.map((v) => Math.min(1, Math.max(0, v)));
+  for (let i = 0; i < out.data.length; i++) out.data[i] = Math.min(1, Math.max(0, out.data[i]));
   return out;
 }
 
@@ -430,8 +461,17 @@ function withHalo(stretched, mask) {
   return image(mask.width, mask.height, mask.data.map((m, i) => (m || joined.has(labels[i]) ? 1 : 0)));
 }
 
-const threshold = (img, level) => image(img.width, img.height, Uint8Array.from(img.data, (v) => (v > level ? 1 : 0)));
-const count = (mask) => mask.data.reduce((a, b) => a + b, 0);
+function threshold(img, level) {
+  const mask = image(img.width, img.height, new Uint8Array(img.data.length));
+  for (let i = 0; i < img.data.length; i++) mask.data[i] = img.data[i] > level ? 1 : 0;
+  return mask;
+}
+
+function count(mask) {
+  let n = 0;
+  for (let i = 0; i < mask.data.length; i++) n += mask.data[i];
+  return n;
+}
 
 // edge_softness
 function edgeSoftness(crop) {
