@@ -26,7 +26,7 @@ from digit_core.pictures import (
     stage_pictures,
     to_uint8,
 )
-from studio import guards, inkpad
+from studio import guards, inkpad, live
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -44,10 +44,10 @@ FEEDBACK_DIR = Path(os.environ.get("FEEDBACK_DIR", HERE / "feedback"))
 UPLOADER = start_hub_upload(FEEDBACK_DIR)  # None unless HF_TOKEN and FEEDBACK_DATASET are set
 NOT_A_DIGIT = "Not a digit?"
 # The browser runs the served network converted by training/convert.py (checked in metrics.json).
-LIVE_READER = inkpad.LiveReader(
+LIVE_READER = live.LiveReader(
     revision=f"seed {METRICS['seeds'][-1]}, {METRICS['browser_model_sha256'][:8]}",
     not_a_digit=NOT_A_DIGIT)
-gr.set_static_paths([LIVE_READER.bundle.parent, LIVE_READER.model.parent])
+gr.set_static_paths(LIVE_READER.folders)
 DIGITS = [str(d) for d in range(10)]
 
 
@@ -297,7 +297,7 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
                         show_progress="hidden", **costly)
     # Reading in the browser: each reading goes to the Label with no request (a js-only event);
     # as the pen lifts the server is asked only for what it alone makes.
-    sketch.input(None, None, label, js=inkpad.live_label("sketch"), api_visibility="private",
+    sketch.input(None, None, label, js=live.live_label("sketch"), api_visibility="private",
                  queue=False, show_progress="hidden")
     sketch.release(details_drawing, sketch, [kept, warning, seen, why, gallery],
                    api_visibility="private", trigger_mode="always_last", show_progress="hidden",
@@ -334,7 +334,8 @@ if __name__ == "__main__":
     limits = Middleware(guards.request_limits, known_event=lambda i: i in demo.fns,
                         upload_folder=UPLOADS, upload_budget=UPLOAD_BUDGET, readable=READABLE)
     demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=guards.MAX_FILE_BYTES,
-                app_kwargs={"middleware": [limits]}, css_paths=[HERE / "studio" / "studio.css"],
+                app_kwargs={"middleware": [limits, Middleware(live.LongCache,
+                                                              folders=LIVE_READER.folders)]}, css_paths=[HERE / "studio" / "studio.css"],
                 prevent_thread_lock=True,
                 run_history=False)  # no copy of anyone's drawings, not even in their browser
     warm_up_explanations()

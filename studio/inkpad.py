@@ -18,16 +18,13 @@ pad stays on `submit` (today's server path), silently.
 
 import base64
 import binascii
-from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 
 from digit_core.decode import UNREADABLE
 from digit_core.errors import InvalidImageError
+from studio.live import LiveReader
 
-BUNDLE = Path(__file__).parent / "browser" / "dist" / "live.mjs"  # built by studio/browser
-WEB_MODEL = Path(__file__).parent.parent / "model" / "web"  # made by training/convert.py
 PNG_DATA_URL = "data:image/png;base64,"
 MAX_DATA_URL = 1_000_000  # a 1200x400 drawing is ~30 KB; the request limit is the same
 
@@ -172,39 +169,19 @@ canvas.dataset.ready = "";  // the canvas shows before this script runs: strokes
 """
 
 
-@dataclass(frozen=True)
-class LiveReader:
-    """What the pad needs to read in the browser: files served by the app (set_static_paths)."""
-
-    revision: str  # which served model the browser runs, shown on the page
-    not_a_digit: str  # the Label's text for a drawing that is not a digit
-    bundle: Path = BUNDLE
-    model: Path = WEB_MODEL / "model.json"
-
-
-def static_url(path: Path) -> str:
-    """Where Gradio serves a file under a static path (gr.set_static_paths)."""
-    return f"/gradio_api/file={path.resolve()}"
-
-
-def live_label(elem_id: str) -> str:
-    """A browser-only event's function (js=, no fn): the pad's latest reading, for a Label."""
-    return f"""() => JSON.parse(document.querySelector("#{elem_id} .inkpad").dataset.reading)"""
-
-
 def inkpad(elem_id: str, name: str, width: int, height: int, pen: float,
            shown_height: int, reader: LiveReader | None = None) -> gr.HTML:
     """A width x height pad (its own pixels; shown as large as fits, up to shown_height px);
     `pen` is the stroke width in those pixels. `submit` fires when the pen lifts, on Undo and on
     Clear; the value is then the drawing as a PNG data URL ("" when empty). With a `reader`,
     `input` fires on each reading in the browser (the reading is the `data-reading` attribute
-    of the pad's `.inkpad`, as a gr.Label value: live_label) and `release` replaces `submit`
-    once the reader has loaded."""
+    of the pad's `.inkpad`, as a gr.Label value: studio.live.live_label) and `release`
+    replaces `submit` once the reader has loaded."""
     return gr.HTML(elem_id=elem_id, html_template=HTML, css_template=CSS, js_on_load=JS,
                    pad_width=width, pad_height=height, pen=pen, pad_name=name,
                    shown_height=shown_height, apply_default_css=False,
-                   reader=static_url(reader.bundle) if reader else "",
-                   model=static_url(reader.model) if reader else "",
+                   reader=reader.bundle_url if reader else "",
+                   model=reader.model_url if reader else "",
                    revision=reader.revision if reader else "",
                    not_a_digit=reader.not_a_digit if reader else "")
 

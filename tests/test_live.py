@@ -2,10 +2,12 @@
 Chromium, with the page's own request log; and the two preprocessing implementations held
 together on generated canvases."""
 
+import urllib.request
+
 import numpy as np
 from playwright.sync_api import expect
 
-from studio import inkpad
+from studio.live import LiveReader
 from tests import test_browser
 from tests.pad_canvases import browser_readings, mnist_canvases, scribbles, server_reading
 from tests.test_browser import ARTIFACTS, CANVAS, ONE, SEVEN, TOP_LABEL, canvas_points, open_studio
@@ -13,6 +15,7 @@ from tests.test_browser import ARTIFACTS, CANVAS, ONE, SEVEN, TOP_LABEL, canvas_
 browser = test_browser.browser  # the module's Chromium (a fixture)
 
 LIVE = "#sketch .inkpad[data-live]"
+READER = LiveReader(revision="", not_a_digit="")  # its files and their URLs
 
 
 def asks_the_server(request) -> bool:
@@ -69,11 +72,13 @@ def test_without_the_runtime_the_pad_reads_on_the_server(browser, app_url):
     """The WebAssembly refused (blocked, an old browser): no live reading, and the answer comes
     from the server after pen-up, as before."""
     page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    page.route("**/*.wasm", lambda route: route.abort())
+    refused = []
+    page.route("**/*.wasm?v=*", lambda route: refused.append(route.request.url) or route.abort())
     page.goto(app_url)
     page.locator(CANVAS + "[data-ready]").wait_for(timeout=30_000)
     page.wait_for_timeout(2000)  # time for the reader to try and fail
     expect(page.locator(LIVE)).to_have_count(0)
+    assert refused  # the reader did ask for its runtime
     pen_down_and_move(page, SEVEN)
     page.wait_for_timeout(500)
     expect(page.locator(TOP_LABEL)).to_have_count(0)  # nothing before the pen lifts
@@ -88,11 +93,19 @@ def test_the_browser_reads_generated_canvases_as_digit_core_does(browser, app_ur
     canvases = mnist_canvases(1000, rng) + scribbles(120, rng)
     page = browser.new_context().new_page()
     page.goto(app_url)
-    reader = inkpad.static_url(inkpad.BUNDLE)
-    model = inkpad.static_url(inkpad.WEB_MODEL / "model.json")
-    browser_answers = browser_readings(page, reader, model, canvases)
+    browser_answers = browser_readings(page, READER.bundle_url, READER.model_url, canvases)
     server_answers = [server_reading(c) for c in canvases]
     differ = [i for i, (b, s) in enumerate(zip(browser_answers, server_answers)) if b != s]
     assert len(differ) <= 0.005 * len(canvases), [
         (i, browser_answers[i], server_answers[i]) for i in differ
     ]
+
+
+def test_the_reader_files_are_kept_by_the_browser(app_url):
+    """Their URLs carry their version, so they may be cached for good; unversioned, not."""
+    wasm = READER.bundle_url.replace("live.mjs", "tfjs-backend-wasm-simd.wasm")
+    for url in (READER.bundle_url, READER.model_url, wasm):
+        with urllib.request.urlopen(app_url.rstrip("/") + url) as answer:
+            assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    with urllib.request.urlopen(app_url.rstrip("/") + READER.bundle_url.split("?")[0]) as answer:
+        assert answer.headers["Cache-Control"] is None

@@ -22,16 +22,25 @@ export function runModel(model, input) {
 // The reader: RGBA bytes of an opaque canvas -> null (no digit yet), or the 28x28 input, the
 // crop's size, the probabilities and the digit score.
 export async function loadReader(modelUrl) {
-  // The .wasm files sit beside this bundle. Gradio's pages are not cross-origin isolated, so
-  // the threaded build could never load: ask for the single-threaded one.
-  setWasmPaths(new URL("./", import.meta.url).href);
+  // The .wasm files sit beside this bundle and share its version (its URL's ?v=, so browsers
+  // may keep them; studio/live.py). Gradio's pages are not cross-origin isolated, so the
+  // threaded build could never load: ask for the single-threaded one.
+  const here = new URL(import.meta.url);
+  const beside = (name) => new URL(name, here).pathname + here.search;
+  const binaries = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm",
+    "tfjs-backend-wasm-threaded-simd.wasm"];  // (the last is not shipped, and never asked for)
+  setWasmPaths(Object.fromEntries(binaries.map((name) => [name, beside(name)])));
   env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
   if (!(await setBackend("wasm"))) throw new Error("TF.js wasm backend unavailable");
   await ready();
-  const model = await loadGraphModel(modelUrl);
-  runModel(model, new Float32Array(784));  // the first run compiles: not on the first stroke
+  // The weights share the model's version in the same way.
+  const model = new URL(modelUrl, location.href);
+  const network = await loadGraphModel(model.href, {
+    weightUrlConverter: async (name) => new URL(name, model).pathname + model.search,
+  });
+  runModel(network, new Float32Array(784));  // the first run compiles: not on the first stroke
   return (rgba, width, height) => {
     const seen = preprocess(rgba, width, height);
-    return seen && { ...seen, ...runModel(model, seen.input) };
+    return seen && { ...seen, ...runModel(network, seen.input) };
   };
 }
