@@ -3,7 +3,7 @@
     python train.py                              # ylecun/mnist through `datasets`
     python train.py --data ../shared/data/mnist.npz --resume
     python train.py evaluate --data ../shared/data/mnist.npz   # test accuracy of model/
-    python train.py card                         # model/README.md and the README's model figures again
+    python train.py card              # model/README.md, and the README's model figures
     python publish.py --model you/digit-cnn --space you/digit-studio  # after training
 
     # the shipped model: three networks joined into a teacher (an ensemble), then one network

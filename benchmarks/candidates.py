@@ -1,5 +1,5 @@
 """Trained networks side by side on validation only, before any of them is finished: how the
-candidates in README "How it was chosen" were judged against the served network.
+candidates in docs/training-log.md "How it was chosen" were judged against the served network.
 
     python -m benchmarks.candidates runs/seed-14 runs/seed-16 [--data ../shared/data/mnist.npz]
 

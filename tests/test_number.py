@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from read_numbers import digits_matched
 
+from benchmarks.read_numbers import digits_matched
 from digit_core import NoDigitError, read_number
 from training.drawings import black_on_white, compose_number, ink_strokes, mnist_fixture
 

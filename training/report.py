@@ -98,13 +98,17 @@ README_FIGURES = ("<!-- model figures: python train.py card -->\n", "<!-- /model
 
 
 def model_figures(metrics: dict) -> str:
-    """The README's rows about the served model, copied from metrics.json (never by hand)."""
-    return (
-        f"| MNIST test split, 10,000 digits (read once per served model) | "
-        f"{metrics['test_accuracy']:.2%} ({metrics['test_errors']} errors) | `model/metrics.json` |\n"
-        f"| MNIST validation split, last 6,000 training digits | "
-        f"{metrics['validation_accuracy']:.2%} | `model/metrics.json` |\n"
-        f"| calibration error (ECE, test) | {metrics['test_ece']:.4f} | `model/metrics.json` |\n")
+    """The README's table of the served model's figures, copied from metrics.json."""
+    rows = [
+        ("MNIST test split, 10,000 digits (read once per served model)",
+         f"{metrics['test_accuracy']:.2%} ({metrics['test_errors']} errors)"),
+        ("MNIST validation split, the last 6,000 training digits",
+         f"{metrics['validation_accuracy']:.2%}"),
+        ("calibration error (ECE, test split)", f"{metrics['test_ece']:.4f}"),
+        ("parameters", f"{metrics['parameters']:,}"),
+    ]
+    return "| the served model | measured | from |\n|---|---|---|\n" + "".join(
+        f"| {what} | {value} | `model/metrics.json` |\n" for what, value in rows)
 
 
 def with_model_figures(readme: str, metrics: dict) -> str:
