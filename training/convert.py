@@ -6,7 +6,7 @@ against Keras on the TF.js WebAssembly backend the page uses.
 Three steps: Keras exports a SavedModel here (this environment's TensorFlow); the `tensorflowjs`
 converter turns it into model.json + weights in its own environment, because installing it
 downgrades TensorFlow, NumPy and protobuf (`python3.11 -m venv /work/venv-i25 &&
-/work/venv-i25/bin/pip install -r requirements-convert.txt`; TFJS_CONVERTER names its
+/work/venv-i25/bin/pip install -r training/requirements-convert.txt`; TFJS_CONVERTER names its
 executable); node runs the result (studio/browser/check-model.mjs, after `npm ci` there) on
 validation digits, and the largest difference from Keras goes into metrics.json.
 """
