@@ -55,6 +55,27 @@ def test_a_drawn_7_reads_7_before_the_pen_lifts_with_no_request(browser, app_url
         expect(page.locator("#why img")).to_have_count(0, timeout=20_000)
 
 
+def test_on_a_phone_the_live_label_is_in_view_while_the_finger_draws(browser, app_url):
+    page = open_studio(
+        browser,
+        app_url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    expect(page.locator(LIVE)).to_be_attached(timeout=60_000)
+    cdp = page.context.new_cdp_session(page)
+    points = canvas_points(page, SEVEN)
+    for kind, (x, y) in [("touchStart", points[0]), *(("touchMove", p) for p in points[1:])]:
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+    expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=10_000)  # the finger still down
+    top = page.locator(TOP_LABEL).bounding_box()
+    assert page.evaluate("window.scrollY") == 0 and 0 <= top["y"] <= 844 - top["height"], top
+    page.screenshot(path=ARTIFACTS / "live-phone-finger-down.png")
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
 def test_not_a_digit_live(browser, app_url):
     """Scribbled writing gets the verdict, live, as the server would give it."""
     page = open_studio(browser, app_url, viewport={"width": 1366, "height": 900})
