@@ -1,17 +1,16 @@
 """The served network for the browser: a TF.js graph model made from the same weights, checked
 against Keras on the TF.js WebAssembly backend the page uses.
 
-    python -m training.convert [--model model/digit_cnn.keras] [--out model/web]
+    python train.py convert [--out model] [--data ylecun/mnist]   # after finish
 
 Three steps: Keras exports a SavedModel here (this environment's TensorFlow); the `tensorflowjs`
 converter turns it into model.json + weights in its own environment, because installing it
-downgrades TensorFlow, NumPy and protobuf (`python3.11 -m venv /work/venv-i25 &&
-/work/venv-i25/bin/pip install -r training/requirements-convert.txt`; TFJS_CONVERTER names its
+downgrades TensorFlow, NumPy and protobuf (`python3.11 -m venv .venv-convert &&
+.venv-convert/bin/pip install -r training/requirements-convert.txt`; or TFJS_CONVERTER names its
 executable); node runs the result (studio/browser/check-model.mjs, after `npm ci` there) on
 validation digits, and the largest difference from Keras goes into metrics.json.
 """
 
-import argparse
 import hashlib
 import json
 import os
@@ -22,9 +21,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from training.data import as_input, load_mnist, validation_size
+
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER = ROOT / "studio" / "browser"
-CONVERTER = os.environ.get("TFJS_CONVERTER", "/work/venv-i25/bin/tensorflowjs_converter")
+CONVERTER = os.environ.get("TFJS_CONVERTER",
+                           str(ROOT / ".venv-convert" / "bin" / "tensorflowjs_converter"))
 # Weights as float16: 1.2 MB instead of 2.4, answers within 0.0025 of Keras on the 6,000
 # validation digits; 8-bit weights (0.6 MB) moved them by up to 0.15 and turned 3 verdicts
 # (docs/in-browser.md, "Weights").
@@ -94,38 +96,31 @@ def keras_outputs(model: keras.Model, inputs: np.ndarray) -> tuple[np.ndarray, n
     return outputs["is_digit"][:, 0], outputs["probabilities"]
 
 
-def validation_digits(source: Path) -> np.ndarray:
-    with np.load(source) as data:
-        return data["x_train"][-CHECKED:].astype(np.float32) / 255
+def validation_digits(source: str) -> np.ndarray:
+    """The validation digits (never the test split), loaded as training loads them."""
+    x = load_mnist(source)["x_train"]
+    return as_input(x[-validation_size(len(x)):])[..., 0]
 
 
-def browser_model(model_path: Path, out: Path, data: Path, metrics: Path) -> dict:
-    """Convert, check, and record the check and the files' digest in metrics.json."""
+def sha256(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def browser_model(model_path: Path, out: Path, data: str, metrics: Path) -> dict:
+    """Convert, check, and record in metrics.json the check, the files' digest and which .keras
+    file they were made from (a test holds the served files to it)."""
     model = keras.saving.load_model(model_path, compile=False)
     with tempfile.TemporaryDirectory() as tmp:
         export_saved_model(model, Path(tmp) / "saved")
         tfjs_convert(Path(tmp) / "saved", out)
     found = compare(model, out, validation_digits(data))
-    digest = hashlib.sha256()
-    for file in sorted(out.iterdir()):
-        digest.update(file.read_bytes())
-    found["browser_model_sha256"] = digest.hexdigest()
+    found["browser_model_sha256"] = sha256(sorted(out.iterdir()))
+    found["browser_model_from_keras_sha256"] = sha256([model_path])
     found["browser_model_bytes"] = sum(f.stat().st_size for f in out.iterdir())
     recorded = json.loads(metrics.read_text())
     recorded.update(found)
     metrics.write_text(json.dumps(recorded, indent=2) + "\n")
     return found
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=ROOT / "model" / "digit_cnn.keras")
-    parser.add_argument("--out", type=Path, default=ROOT / "model" / "web")
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "mnist.npz")
-    parser.add_argument("--metrics", type=Path, default=ROOT / "model" / "metrics.json")
-    args = parser.parse_args()
-    print(json.dumps(browser_model(args.model, args.out, args.data, args.metrics), indent=2))
-
-
-if __name__ == "__main__":
-    main()
