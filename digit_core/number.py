@@ -13,9 +13,9 @@ import numpy as np
 
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
+from digit_core.number_line import line_ink
 from digit_core.predict import predict_proba
-from digit_core.preprocess import (centre_by_mass, crop_digit, find_ink, fit_box, shrink,
-                                   to_grayscale)
+from digit_core.preprocess import centre_by_mass, crop_digit, fit_box, shrink, to_grayscale
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
@@ -96,7 +96,7 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     pixels = to_array(image)
     grey = shrink(to_grayscale(pixels), NUMBER_SIDE)
     scale = pixels.shape[1] / grey.shape[1]
-    ink, mask = find_ink(grey)
+    ink, mask = line_ink(grey)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     pieces = [part for group in digit_groups(stats)
               for part in split_touching(ink, np.isin(labels, group), model)]
