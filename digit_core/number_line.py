@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from digit_core.errors import NoDigitError
-from digit_core.preprocess import BLANK, MIN_CONTRAST, light_ink_on_dark, quantile
+from digit_core.preprocess import BLANK, MIN_CONTRAST, quantile
 
 LIGHT_SIDE = 128  # the light is estimated on a thumbnail this big: it varies slowly
 LIGHT_WINDOW = 0.25  # the median's window, as a share of the thumbnail's shorter side
@@ -24,17 +24,27 @@ SPECK = 0.3  # blobs shorter than this share of the digits' height are specks
 ROW = 0.75  # a digit's centre lies within this many digits' heights of the row's
 
 
-def flatten_light(ink: np.ndarray) -> np.ndarray:
-    """Light ink on dark paper with the paper's light taken away, scaled so strokes are ~1."""
-    height, width = ink.shape
+def paper_light(grey: np.ndarray) -> np.ndarray:
+    """The paper's brightness everywhere: a median far wider than any pen stroke, on a
+    thumbnail (light varies slowly), enlarged back."""
+    height, width = grey.shape
     scale = LIGHT_SIDE / max(height, width)
-    small = cv2.resize(ink, (max(1, round(width * scale)), max(1, round(height * scale))),
+    small = cv2.resize(grey, (max(1, round(width * scale)), max(1, round(height * scale))),
                        interpolation=cv2.INTER_AREA)
     window = max(3, int(LIGHT_WINDOW * min(small.shape)) | 1)
     paper = cv2.medianBlur(cv2.convertScaleAbs(small, alpha=255), min(window, 255))
-    paper = cv2.resize(paper.astype(np.float32) / 255, (width, height),
-                       interpolation=cv2.INTER_LINEAR)
-    flat = np.clip(ink - paper, 0, None)
+    return cv2.resize(paper.astype(np.float32) / 255, (width, height),
+                      interpolation=cv2.INTER_LINEAR)
+
+
+def flatten_light(grey: np.ndarray) -> np.ndarray:
+    """Light ink on dark paper with the paper's light taken away, scaled so strokes are ~1.
+    The ink is whichever side of the paper stands out more: darker (pen on paper) or lighter
+    (chalk, a dark canvas); a vignette's dark corners cannot decide it, as they would by the
+    picture's edge."""
+    paper = paper_light(grey)
+    darker, lighter = np.clip(paper - grey, 0, None), np.clip(grey - paper, 0, None)
+    flat = darker if quantile(darker, 0.999) >= quantile(lighter, 0.999) else lighter
     top = quantile(flat, 0.999)
     if top < MIN_CONTRAST:
         raise NoDigitError(BLANK)
@@ -108,7 +118,7 @@ def row_mask(mask: np.ndarray) -> np.ndarray:
 def line_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A picture of a number (grey, [0, 1]) -> light ink on flat dark paper, and the mask of the
     digits' ink, lines, specks and stray marks taken away."""
-    flat = flatten_light(light_ink_on_dark(grey))
+    flat = flatten_light(grey)
     mask = threshold(flat)
     height, width = mask.shape
     mask = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height))
