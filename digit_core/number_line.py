@@ -20,6 +20,7 @@ STRONG = 0.3  # ink fainter than this share of the darkest strokes is paper text
 LONG = 1.3  # a straight run longer than this times the digits' height is a line, not a stroke
 # Before the digits' height is known: runs this share of the picture's width or height are lines
 WIDE_LINE, TALL_LINE = 1 / 3, 0.9
+SIDE = 0.7  # a box's side is at least this times the digits' height
 SPECK = 0.3  # blobs shorter than this share of the digits' height are specks
 ROW = 0.75  # a digit's centre lies within this many digits' heights of the row's
 
@@ -72,9 +73,10 @@ def line_thickness(lines: np.ndarray) -> int:
     return int(np.ceil((stats[1:, cv2.CC_STAT_AREA] / widths).max(initial=1)))
 
 
-def without_lines(mask: np.ndarray, across_length: int, down_length: int) -> np.ndarray:
+def without_lines(mask: np.ndarray, across_length: int, down_length: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """The mask with horizontal and vertical runs at least this long taken away, and the
-    strokes that crossed them joined again across the gap."""
+    strokes that crossed them joined again across the gap; and the horizontal lines."""
     across, down = runs(mask, across_length, True), runs(mask, down_length, False)
     kept = mask & ~across & ~down
     # A stroke crossing a ruled line was cut by the line's thickness: close the gap, but only
@@ -82,7 +84,7 @@ def without_lines(mask: np.ndarray, across_length: int, down_length: int) -> np.
     thickness = line_thickness(across) + 2
     bridge = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE,
                               np.ones((thickness, 1), np.uint8)).astype(bool)
-    return kept | (bridge & across)
+    return kept | (bridge & across), across
 
 
 def blob_heights(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -121,8 +123,23 @@ def line_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     flat = flatten_light(grey)
     mask = threshold(flat)
     height, width = mask.shape
-    mask = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height))
+    mask, ruled = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height))
     _, stats, _ = blob_heights(mask)
-    longest = int(LONG * digit_height(stats))
-    mask = without_lines(mask, longest, longest)
-    return flat, row_mask(mask)
+    digits = digit_height(stats)
+    mask, more_ruled = without_lines(mask, int(LONG * digits), int(LONG * digits))
+    return flat, row_mask(mask & ~box_sides(mask, ruled | more_ruled, digits))
+
+
+def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
+    """Vertical bars as tall as a digit that run from one ruled line to another: the sides of
+    a form's boxes (a 1 written in a box touches at most one of its lines)."""
+    bars = runs(mask, int(SIDE * digits), horizontal=False)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bars.astype(np.uint8))
+    near_line = cv2.dilate(ruled.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    sides = np.zeros(count, bool)
+    for k in range(1, count):
+        left, top, width, height = stats[k, :4]
+        columns = slice(left, left + width)
+        sides[k] = (near_line[top, columns].any()
+                    and near_line[top + height - 1, columns].any())
+    return sides[labels]
