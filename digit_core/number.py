@@ -20,6 +20,7 @@ from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
 MAX_DIGITS = 12
+MARKS = 4 * MAX_DIGITS  # more separate marks than this: not a number, and not worth reading
 OVERLAP = 0.5  # blobs sharing this much of the narrower one's columns are one digit
 FRAGMENT = 0.45  # a group this much shorter than the median one belongs to a neighbour
 SPLIT_ASPECT = 0.9  # only groups wider than this times their height may be two digits
@@ -98,8 +99,10 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     scale = pixels.shape[1] / grey.shape[1]
     ink, mask = line_ink(grey)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    pieces = [part for group in digit_groups(stats)
-              for part in split_touching(ink, np.isin(labels, group), model)]
+    groups = digit_groups(stats)
+    if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
+        raise NoDigitError(f"Found {len(groups)} separate marks: write at most {MAX_DIGITS} digits.")
+    pieces = [part for group in groups for part in split_touching(ink, np.isin(labels, group), model)]
     if len(pieces) > MAX_DIGITS:
         raise NoDigitError(f"Found {len(pieces)} separate marks: write at most {MAX_DIGITS} digits.")
     proba = predict_proba(np.stack([as_input(ink, p) for p in pieces]), model).astype(np.float64)
