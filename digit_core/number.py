@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from digit_core.decode import ImageInput, to_array
+from digit_core.deslant import sheared, slant, unsheared_box
 from digit_core.errors import NoDigitError
 from digit_core.number_line import line_ink
 from digit_core.predict import predict_proba
@@ -98,6 +99,8 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     grey = shrink(to_grayscale(pixels), NUMBER_SIDE)
     scale = pixels.shape[1] / grey.shape[1]
     ink, mask = line_ink(grey)
+    shear = slant(mask)
+    ink, mask = sheared(ink, shear), sheared(mask.astype(np.uint8), shear, nearest=True) > 0
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
@@ -110,5 +113,5 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     return NumberReading(
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
-        boxes=[tuple(int(round(v * scale)) for v in cv2.boundingRect(p.astype(np.uint8)))
+        boxes=[tuple(int(round(v * scale)) for v in unsheared_box(p, shear, grey.shape))
                for p in pieces])
