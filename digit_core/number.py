@@ -15,8 +15,9 @@ from digit_core.decode import ImageInput, to_array
 from digit_core.deslant import sheared, slant, unsheared_box
 from digit_core.errors import NoDigitError
 from digit_core.number_line import line_ink
-from digit_core.predict import predict_proba
-from digit_core.preprocess import centre_by_mass, crop_digit, fit_box, shrink, to_grayscale
+from digit_core.predict import predict_proba, run_model
+from digit_core.preprocess import (BLANK, centre_by_mass, crop_digit, fit_box, shrink,
+                                   to_grayscale)
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
@@ -25,6 +26,9 @@ MARKS = 4 * MAX_DIGITS  # more separate marks than this: not a number, and not w
 OVERLAP = 0.5  # blobs sharing this much of the narrower one's columns are one digit
 FRAGMENT = 0.45  # a group this much shorter than the median one belongs to a neighbour
 SPLIT_ASPECT = 0.9  # only groups wider than this times their height may be two digits
+JOIN = 3  # at most this many neighbouring groups may be one digit
+JOIN_GAP = 0.15  # ... when no gap between them is wider than this times the digits' height
+SHORT = 0.9  # pieces shorter than this times the digits' height are seldom whole digits
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,50 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     return split_touching(ink, left, model) + split_touching(ink, right, model)
 
 
+def has_ink(ink: np.ndarray, piece: np.ndarray) -> bool:
+    """False for a piece with no ink left once cropped (a hairline fainter than the paper)."""
+    try:
+        as_input(ink, piece)
+    except NoDigitError:
+        return False
+    return True
+
+
+def joined(groups: list[list[int]], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray,
+           model) -> list[np.ndarray]:
+    """Neighbouring groups joined where they read better as one digit: a faint stroke broken
+    in two, a 7's bar apart from its stem. Every run of up to JOIN groups close enough to be one
+    digit is read; the reading of the whole row that the network is surest of wins (dynamic
+    programming over the runs, each scored by its top probability, its digit check and how
+    tall it is)."""
+    groups = [g for g in groups if has_ink(ink, np.isin(labels, g))]
+    if not groups:
+        raise NoDigitError(BLANK)
+    height = float(np.median([extent(stats, g)[3] - extent(stats, g)[1] for g in groups]))
+    runs: dict[tuple[int, int], list[int]] = {}
+    for i in range(len(groups)):
+        for j in range(i + 1, min(i + JOIN, len(groups)) + 1):
+            members = [label for g in groups[i:j] for label in g]
+            left, _, right, _ = extent(stats, members)
+            gaps = [extent(stats, groups[k + 1])[0] - extent(stats, groups[k])[2]
+                    for k in range(i, j - 1)]
+            if j - i > 1 and (right - left > SPLIT_ASPECT * height
+                              or max(gaps) > JOIN_GAP * height):
+                break
+            runs[i, j] = members
+    pieces = {run: np.isin(labels, members) for run, members in runs.items()}
+    proba, scores = run_model(np.stack([as_input(ink, p) for p in pieces.values()]), model)
+    tall = np.array([extent(stats, m)[3] - extent(stats, m)[1] for m in runs.values()])
+    # A piece much shorter than the digits is more likely part of one than a digit itself.
+    stature = np.minimum(1, tall / (SHORT * height)) ** 2
+    value = dict(zip(runs, np.log(proba.max(axis=1) * scores * stature + 1e-9)))
+    best: list[tuple[float, list[tuple[int, int]]]] = [(0.0, [])]
+    for j in range(1, len(groups) + 1):  # (i, i + 1) is always a run: every j is reachable
+        best.append(max((best[i][0] + value[i, j], best[i][1] + [(i, j)])
+                        for i in range(max(0, j - JOIN), j) if (i, j) in value))
+    return [pieces[run] for run in best[-1][1]]
+
+
 def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberReading:
     pixels = to_array(image)
     grey = shrink(to_grayscale(pixels), NUMBER_SIDE)
@@ -105,7 +153,8 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
         raise NoDigitError(f"Found {len(groups)} separate marks: write at most {MAX_DIGITS} digits.")
-    pieces = [part for group in groups for part in split_touching(ink, np.isin(labels, group), model)]
+    pieces = [part for piece in joined(groups, stats, labels, ink, model)
+              for part in split_touching(ink, piece, model)]
     if len(pieces) > MAX_DIGITS:
         raise NoDigitError(f"Found {len(pieces)} separate marks: write at most {MAX_DIGITS} digits.")
     proba = predict_proba(np.stack([as_input(ink, p) for p in pieces]), model).astype(np.float64)

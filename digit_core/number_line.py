@@ -21,6 +21,7 @@ LONG = 1.3  # a straight run longer than this times the digits' height is a line
 # Before the digits' height is known: runs this share of the picture's width or height are lines
 WIDE_LINE, TALL_LINE = 1 / 3, 0.9
 SIDE = 0.7  # a box's side is at least this times the digits' height
+THIN = 0.2  # a blob this narrow for its height, on the left or right edge, is a frame
 SPECK = 0.3  # blobs shorter than this share of the digits' height are specks
 ROW = 0.75  # a digit's centre lies within this many digits' heights of the row's
 
@@ -104,10 +105,14 @@ def digit_height(stats: np.ndarray) -> float:
 
 
 def row_mask(mask: np.ndarray) -> np.ndarray:
-    """Only the blobs of the row of digits: no specks, nothing far above or below."""
+    """Only the blobs of the row of digits: no specks, nothing far above or below, no thin
+    bar on the picture's left or right edge (a frame or the paper's edge cut by the crop)."""
     labels, stats, centroids = blob_heights(mask)
     height = digit_height(stats)
-    tall = stats[:, cv2.CC_STAT_HEIGHT] >= SPECK * height
+    left, width = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
+    on_edge = (left == 0) | (left + width == mask.shape[1])
+    bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT])
+    tall = (stats[:, cv2.CC_STAT_HEIGHT] >= SPECK * height) & ~bar
     if not tall.any():
         raise NoDigitError(BLANK)
     weights = stats[:, cv2.CC_STAT_AREA] * tall

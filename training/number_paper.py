@@ -120,10 +120,21 @@ def photographed(darkness: np.ndarray, rng: Rng, shadow: bool) -> np.ndarray:
     return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
 
 
-def number_on_paper(digits: list[np.ndarray], rng: Rng, paper: str, photo: bool = True
-                    ) -> np.ndarray:
+def skipping_pen(ink: np.ndarray, rng: Rng) -> np.ndarray:
+    """A pen that skips: the strokes broken by gaps about a pen's width long."""
+    top, bottom = ink_rows(ink)
+    grain = max(1.5, (bottom - top) / rng.uniform(10, 16))
+    field = cv2.GaussianBlur(rng.random(ink.shape).astype(np.float32), (0, 0), grain)
+    field = (field - field.mean()) / max(float(field.std()), 1e-6)
+    return ink * (field > rng.uniform(-2.0, -1.5))
+
+
+def number_on_paper(digits: list[np.ndarray], rng: Rng, paper: str, photo: bool = True,
+                    skipping: bool = False) -> np.ndarray:
     """A GENERATED picture (RGB uint8) of these digits written as one number on this paper."""
     ink = number_ink(digits, rng)
+    if skipping:
+        ink = skipping_pen(ink, rng)
     pad = int(ink.shape[0] * rng.uniform(0.2, 1.5))  # more paper round it, as photos have
     ink = np.pad(ink, ((pad, pad), (pad // 2 + 4, pad // 2 + 4)))
     darkness = np.maximum(ink, PAPERS[paper](ink, rng))
