@@ -22,6 +22,7 @@ from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
 MAX_DIGITS = 12
+UNSURE = 0.8  # a digit read with a lower top probability is marked as unsure
 MARKS = 4 * MAX_DIGITS  # more separate marks than this: not a number, and not worth reading
 OVERLAP = 0.5  # blobs sharing this much of the narrower one's columns are one digit
 FRAGMENT = 0.45  # a group this much shorter than the median one belongs to a neighbour
@@ -36,6 +37,12 @@ class NumberReading:
     text: str  # the digits, left to right
     digits: list[dict[str, float]]  # each digit's 10 probabilities
     boxes: list[tuple[int, int, int, int]]  # each digit's (x, y, width, height) in the image
+    confidence: float  # how likely the whole number is right: its digits' top probabilities' product
+
+    @property
+    def unsure(self) -> list[int]:
+        """Where the digits the network is unsure of stand in the text."""
+        return [i for i, p in enumerate(self.digits) if max(p.values()) < UNSURE]
 
 
 def extent(stats: np.ndarray, labels: list[int]) -> tuple[int, int, int, int]:
@@ -163,4 +170,5 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
         boxes=[tuple(int(round(v * scale)) for v in unsheared_box(p, shear, grey.shape))
-               for p in pieces])
+               for p in pieces],
+        confidence=float(np.prod(proba.max(axis=1))))
