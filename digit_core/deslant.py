@@ -16,7 +16,7 @@ def shear_matrix(shear: float, shape: tuple[int, int]) -> np.ndarray:
     """x' = x + shear * (y - middle) + room, so the sheared picture holds all of it."""
     height = shape[0]
     room = abs(shear) * height / 2
-    return np.float32([[1, shear, room - shear * height / 2], [0, 1, 0]])
+    return np.array([[1, shear, room - shear * height / 2], [0, 1, 0]], np.float32)
 
 
 def sheared(image: np.ndarray, shear: float, nearest: bool = False) -> np.ndarray:
@@ -26,22 +26,30 @@ def sheared(image: np.ndarray, shear: float, nearest: bool = False) -> np.ndarra
     return cv2.warpAffine(image, shear_matrix(shear, image.shape), size, flags=flags)
 
 
-def unsheared_box(mask: np.ndarray, shear: float, shape: tuple[int, int]
-                  ) -> tuple[int, int, int, int]:
-    """A piece found on the sheared picture -> its (x, y, w, h) on the original one."""
+def unsheared_box(
+    mask: np.ndarray, shear: float, shape: tuple[int, int], scale: float = 1.0
+) -> tuple[int, int, int, int]:
+    """A piece found on the sheared picture -> its (x, y, w, h) on the original one, whose
+    pixels are `scale` times this one's."""
     ys, xs = np.nonzero(mask)
     (_, _, offset), _ = shear_matrix(shear, shape)
     xs = np.round(xs - shear * ys - offset).astype(np.int32)
-    left, top = max(0, int(xs.min())), int(ys.min())
-    right = min(shape[1], int(xs.max()) + 1)
-    return left, top, right - left, int(ys.max()) + 1 - top
+    left, right = max(0, int(xs.min())), min(shape[1], int(xs.max()) + 1)
+    top, bottom = int(ys.min()), int(ys.max()) + 1
+    return (
+        round(left * scale),
+        round(top * scale),
+        round((right - left) * scale),
+        round((bottom - top) * scale),
+    )
 
 
 def slant(mask: np.ndarray) -> float:
     """The shear that makes this ink most upright (0 for no ink)."""
     scale = min(1.0, PROFILE_SIDE / mask.shape[0])
-    small = cv2.resize(mask.astype(np.float32), None, fx=scale, fy=scale,
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        mask.astype(np.float32), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+    )
     if not small.any():
         return 0.0
     peakiness = [float((sheared(small, s).sum(axis=0) ** 2).sum()) for s in SHEARS]

@@ -16,8 +16,7 @@ from digit_core.deslant import sheared, slant, unsheared_box
 from digit_core.errors import NoDigitError
 from digit_core.number_line import line_ink
 from digit_core.predict import predict_proba, run_model
-from digit_core.preprocess import (BLANK, centre_by_mass, crop_digit, fit_box, shrink,
-                                   to_grayscale)
+from digit_core.preprocess import BLANK, centre_by_mass, crop_digit, fit_box, shrink, to_grayscale
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
@@ -37,7 +36,9 @@ class NumberReading:
     text: str  # the digits, left to right
     digits: list[dict[str, float]]  # each digit's 10 probabilities
     boxes: list[tuple[int, int, int, int]]  # each digit's (x, y, width, height) in the image
-    confidence: float  # how likely the whole number is right: its digits' top probabilities' product
+    confidence: (
+        float  # how likely the whole number is right: its digits' top probabilities, multiplied
+    )
 
     @property
     def unsure(self) -> list[int]:
@@ -48,9 +49,12 @@ class NumberReading:
 def extent(stats: np.ndarray, labels: list[int]) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) around these blobs."""
     s = stats[labels]
-    return (s[:, cv2.CC_STAT_LEFT].min(), s[:, cv2.CC_STAT_TOP].min(),
-            (s[:, cv2.CC_STAT_LEFT] + s[:, cv2.CC_STAT_WIDTH]).max(),
-            (s[:, cv2.CC_STAT_TOP] + s[:, cv2.CC_STAT_HEIGHT]).max())
+    return (
+        s[:, cv2.CC_STAT_LEFT].min(),
+        s[:, cv2.CC_STAT_TOP].min(),
+        (s[:, cv2.CC_STAT_LEFT] + s[:, cv2.CC_STAT_WIDTH]).max(),
+        (s[:, cv2.CC_STAT_TOP] + s[:, cv2.CC_STAT_HEIGHT]).max(),
+    )
 
 
 def digit_groups(stats: np.ndarray) -> list[list[int]]:
@@ -60,8 +64,9 @@ def digit_groups(stats: np.ndarray) -> list[list[int]]:
         if groups:
             g_left, _, g_right, _ = extent(stats, groups[-1])
             left, _, right, _ = extent(stats, [label])
-            if min(right, g_right) - max(left, g_left) >= OVERLAP * min(right - left,
-                                                                      g_right - g_left):
+            if min(right, g_right) - max(left, g_left) >= OVERLAP * min(
+                right - left, g_right - g_left
+            ):
                 groups[-1].append(label)
                 continue
         groups.append([label])
@@ -71,10 +76,13 @@ def digit_groups(stats: np.ndarray) -> list[list[int]]:
         if heights[i] >= FRAGMENT * median:
             break
         left, _, right, _ = extent(stats, groups[i])
-        gaps = {j: max(extent(stats, groups[j])[0] - right, left - extent(stats, groups[j])[2])
-                for j in (i - 1, i + 1) if 0 <= j < len(groups) and groups[j]}
+        gaps = {
+            j: max(extent(stats, groups[j])[0] - right, left - extent(stats, groups[j])[2])
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(groups) and groups[j]
+        }
         if gaps:
-            groups[min(gaps, key=gaps.get)] += groups[i]
+            groups[min(gaps, key=lambda j: gaps[j])] += groups[i]
             groups[i] = []
     return [g for g in groups if g]
 
@@ -90,7 +98,7 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
     if width <= SPLIT_ASPECT * height or width < 8:
         return [piece]
-    columns = piece[y:y + height, x:x + width].sum(axis=0)
+    columns = piece[y : y + height, x : x + width].sum(axis=0)
     lo, hi = width // 4, 3 * width // 4
     cut = x + lo + int(np.argmin(columns[lo:hi]))
     left, right = piece.copy(), piece.copy()
@@ -98,8 +106,9 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     right[:, :cut] = False
     if not (left.any() and right.any()):
         return [piece]
-    whole, *halves = predict_proba(np.stack([as_input(ink, p) for p in (piece, left, right)]),
-                                   model).max(axis=1)
+    whole, *halves = predict_proba(
+        np.stack([as_input(ink, p) for p in (piece, left, right)]), model
+    ).max(axis=1)
     if min(halves) <= whole:
         return [piece]
     return split_touching(ink, left, model) + split_touching(ink, right, model)
@@ -114,8 +123,9 @@ def has_ink(ink: np.ndarray, piece: np.ndarray) -> bool:
     return True
 
 
-def joined(groups: list[list[int]], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray,
-           model) -> list[np.ndarray]:
+def joined(
+    groups: list[list[int]], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray, model
+) -> list[np.ndarray]:
     """Neighbouring groups joined where they read better as one digit: a faint stroke broken
     in two, a 7's bar apart from its stem. Every run of up to JOIN groups close enough to be one
     digit is read; the reading of the whole row that the network is surest of wins (dynamic
@@ -130,10 +140,13 @@ def joined(groups: list[list[int]], stats: np.ndarray, labels: np.ndarray, ink: 
         for j in range(i + 1, min(i + JOIN, len(groups)) + 1):
             members = [label for g in groups[i:j] for label in g]
             left, _, right, _ = extent(stats, members)
-            gaps = [extent(stats, groups[k + 1])[0] - extent(stats, groups[k])[2]
-                    for k in range(i, j - 1)]
-            if j - i > 1 and (right - left > SPLIT_ASPECT * height
-                              or max(gaps) > JOIN_GAP * height):
+            gaps = [
+                extent(stats, groups[k + 1])[0] - extent(stats, groups[k])[2]
+                for k in range(i, j - 1)
+            ]
+            if j - i > 1 and (
+                right - left > SPLIT_ASPECT * height or max(gaps) > JOIN_GAP * height
+            ):
                 break
             runs[i, j] = members
     pieces = {run: np.isin(labels, members) for run, members in runs.items()}
@@ -144,8 +157,13 @@ def joined(groups: list[list[int]], stats: np.ndarray, labels: np.ndarray, ink: 
     value = dict(zip(runs, np.log(proba.max(axis=1) * scores * stature + 1e-9)))
     best: list[tuple[float, list[tuple[int, int]]]] = [(0.0, [])]
     for j in range(1, len(groups) + 1):  # (i, i + 1) is always a run: every j is reachable
-        best.append(max((best[i][0] + value[i, j], best[i][1] + [(i, j)])
-                        for i in range(max(0, j - JOIN), j) if (i, j) in value))
+        best.append(
+            max(
+                (best[i][0] + value[i, j], best[i][1] + [(i, j)])
+                for i in range(max(0, j - JOIN), j)
+                if (i, j) in value
+            )
+        )
     return [pieces[run] for run in best[-1][1]]
 
 
@@ -159,16 +177,23 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
-        raise NoDigitError(f"Found {len(groups)} separate marks: write at most {MAX_DIGITS} digits.")
-    pieces = [part for piece in joined(groups, stats, labels, ink, model)
-              for part in split_touching(ink, piece, model)]
+        raise NoDigitError(
+            f"Found {len(groups)} separate marks: write at most {MAX_DIGITS} digits."
+        )
+    pieces = [
+        part
+        for piece in joined(groups, stats, labels, ink, model)
+        for part in split_touching(ink, piece, model)
+    ]
     if len(pieces) > MAX_DIGITS:
-        raise NoDigitError(f"Found {len(pieces)} separate marks: write at most {MAX_DIGITS} digits.")
+        raise NoDigitError(
+            f"Found {len(pieces)} separate marks: write at most {MAX_DIGITS} digits."
+        )
     proba = predict_proba(np.stack([as_input(ink, p) for p in pieces]), model).astype(np.float64)
     proba /= proba.sum(axis=1, keepdims=True)
     return NumberReading(
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
-        boxes=[tuple(int(round(v * scale)) for v in unsheared_box(p, shear, grey.shape))
-               for p in pieces],
-        confidence=float(np.prod(proba.max(axis=1))))
+        boxes=[unsheared_box(p, shear, grey.shape, scale) for p in pieces],
+        confidence=float(np.prod(proba.max(axis=1))),
+    )

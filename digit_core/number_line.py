@@ -15,7 +15,7 @@ from digit_core.errors import NoDigitError
 from digit_core.preprocess import BLANK, MIN_CONTRAST, quantile
 
 LIGHT_SIDE = 128  # the light is estimated on a thumbnail with this shorter side
-LIGHT_WINDOW = 0.4  # the median's window, share of the shorter side (generated: 0.25 166/180, 0.4 170)
+LIGHT_WINDOW = 0.4  # the median window, share of the shorter side (generated: 0.25 -> 0.4 +4)
 STRONG = 0.3  # ink fainter than this share of the darkest strokes is paper texture
 LONG = 1.3  # a straight run longer than this times the digits' height is a line, not a stroke
 # Before the digits' height is known: runs this share of the picture's width or height are lines
@@ -32,12 +32,16 @@ def paper_light(grey: np.ndarray) -> np.ndarray:
     thin strip's strokes filled the window), enlarged back."""
     height, width = grey.shape
     scale = min(1.0, LIGHT_SIDE / min(height, width))
-    small = cv2.resize(grey, (max(1, round(width * scale)), max(1, round(height * scale))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        grey,
+        (max(1, round(width * scale)), max(1, round(height * scale))),
+        interpolation=cv2.INTER_AREA,
+    )
     window = max(3, int(LIGHT_WINDOW * min(small.shape)) | 1)
     paper = cv2.medianBlur(cv2.convertScaleAbs(small, alpha=255), min(window, 255))
-    return cv2.resize(paper.astype(np.float32) / 255, (width, height),
-                      interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(
+        paper.astype(np.float32) / 255, (width, height), interpolation=cv2.INTER_LINEAR
+    )
 
 
 def flatten_light(grey: np.ndarray) -> np.ndarray:
@@ -75,8 +79,9 @@ def line_thickness(lines: np.ndarray) -> int:
     return int(np.ceil((stats[1:, cv2.CC_STAT_AREA] / widths).max(initial=1)))
 
 
-def without_lines(mask: np.ndarray, across_length: int, down_length: int
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def without_lines(
+    mask: np.ndarray, across_length: int, down_length: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The mask with horizontal and vertical runs at least this long taken away, and the
     strokes that crossed them joined again across the gap; and the horizontal lines."""
     across, down = runs(mask, across_length, True), runs(mask, down_length, False)
@@ -84,14 +89,16 @@ def without_lines(mask: np.ndarray, across_length: int, down_length: int
     # A stroke crossing a ruled line was cut by the line's thickness: close the gap, but only
     # inside the line (a bridge anywhere else would join neighbouring digits).
     thickness = line_thickness(across) + 2
-    bridge = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE,
-                              np.ones((thickness, 1), np.uint8)).astype(bool)
+    bridge = cv2.morphologyEx(
+        kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((thickness, 1), np.uint8)
+    ).astype(bool)
     return kept | (bridge & across), across
 
 
 def blob_heights(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask.astype(np.uint8),
-                                                                        connectivity=8)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8), connectivity=8
+    )
     return labels, stats[1:], centroids[1:]
 
 
@@ -146,6 +153,5 @@ def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
     for k in range(1, count):
         left, top, width, height = stats[k, :4]
         columns = slice(left, left + width)
-        sides[k] = (near_line[top, columns].any()
-                    and near_line[top + height - 1, columns].any())
+        sides[k] = near_line[top, columns].any() and near_line[top + height - 1, columns].any()
     return sides[labels]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from drawings import compose_number
+from training.drawings import compose_number
 
 Rng = np.random.Generator
 
@@ -33,9 +33,9 @@ def ruled(ink: np.ndarray, rng: Rng) -> np.ndarray:
     spacing = int((bottom - top) * rng.uniform(1.1, 1.6))
     thick = int(rng.integers(1, 4))
     for y in range(bottom - int(rng.uniform(0, 0.15) * spacing) % spacing, ink.shape[0], spacing):
-        lines[y:y + thick] = rng.uniform(0.35, 0.8)
+        lines[y : y + thick] = rng.uniform(0.35, 0.8)
     for y in range(bottom - spacing, -1, -spacing):
-        lines[max(0, y):y + thick] = rng.uniform(0.35, 0.8)
+        lines[max(0, y) : y + thick] = rng.uniform(0.35, 0.8)
     return lines
 
 
@@ -63,7 +63,7 @@ def form_boxes(ink: np.ndarray, rng: Rng) -> np.ndarray:
     cv2.rectangle(lines, (max(0, left), y0), (min(ink.shape[1] - 1, right), y1), 1.0, thick)
     if rng.random() < 0.4:  # dotted comb marks under each place
         for x in range(max(0, left), min(ink.shape[1], right), max(4, (bottom - top) // 2)):
-            lines[y1 - (bottom - top) // 5:y1, x:x + thick] = 1.0
+            lines[y1 - (bottom - top) // 5 : y1, x : x + thick] = 1.0
     return lines
 
 
@@ -72,8 +72,9 @@ def cheque(ink: np.ndarray, rng: Rng) -> np.ndarray:
     h, w = ink.shape
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     period = rng.uniform(4, 10)
-    waves = 0.5 + 0.5 * np.sin((xs + ys * rng.uniform(0.5, 1.5)) * 2 * np.pi / period
-                               + 3 * np.sin(ys / rng.uniform(8, 20)))
+    waves = 0.5 + 0.5 * np.sin(
+        (xs + ys * rng.uniform(0.5, 1.5)) * 2 * np.pi / period + 3 * np.sin(ys / rng.uniform(8, 20))
+    )
     speckle = rng.random((h, w)).astype(np.float32)
     return (rng.uniform(0.15, 0.35) * waves + 0.1 * speckle).astype(np.float32)
 
@@ -85,7 +86,7 @@ def scan_edge(ink: np.ndarray, rng: Rng) -> np.ndarray:
     edge = int(w * rng.uniform(0.05, 0.2))
     lines[:, :edge] = 1.0
     x = int(np.nonzero(ink.max(axis=0) > 0.5)[0][0] - rng.integers(3, 20))
-    lines[:, max(edge + 2, x):max(edge + 2, x) + int(rng.integers(1, 3))] = 0.7
+    lines[:, max(edge + 2, x) : max(edge + 2, x) + int(rng.integers(1, 3))] = 0.7
     return lines
 
 
@@ -94,8 +95,12 @@ def plain(ink: np.ndarray, rng: Rng) -> np.ndarray:
 
 
 PAPERS: dict[str, Callable[[np.ndarray, Rng], np.ndarray]] = {
-    "plain": plain, "ruled": ruled, "squared": squared, "form box": form_boxes,
-    "cheque": cheque, "scan edge": scan_edge,
+    "plain": plain,
+    "ruled": ruled,
+    "squared": squared,
+    "form box": form_boxes,
+    "cheque": cheque,
+    "scan edge": scan_edge,
 }
 
 
@@ -104,7 +109,7 @@ def photographed(darkness: np.ndarray, rng: Rng, shadow: bool) -> np.ndarray:
     h, w = darkness.shape
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     r = np.hypot((xs - w / 2) / w, (ys - h / 2) / h) * 2
-    light = 1 - rng.uniform(0.0, 0.5) * r ** 2
+    light = 1 - rng.uniform(0.0, 0.5) * r**2
     if shadow:
         angle = rng.uniform(0, np.pi)
         side = np.cos(angle) * (xs / w - rng.uniform(0.2, 0.8)) + np.sin(angle) * (ys / h - 0.5)
@@ -129,8 +134,9 @@ def skipping_pen(ink: np.ndarray, rng: Rng) -> np.ndarray:
     return ink * (field > rng.uniform(-2.0, -1.5))
 
 
-def number_on_paper(digits: list[np.ndarray], rng: Rng, paper: str, photo: bool = True,
-                    skipping: bool = False) -> np.ndarray:
+def number_on_paper(
+    digits: list[np.ndarray], rng: Rng, paper: str, photo: bool = True, skipping: bool = False
+) -> np.ndarray:
     """A GENERATED picture (RGB uint8) of these digits written as one number on this paper."""
     ink = number_ink(digits, rng)
     if skipping:
