@@ -180,16 +180,28 @@ def explain_api(image: FileData, request: gr.Request) -> dict:
             "attribution": explain(x, int(digit)).round(5).tolist()}
 
 
-def show_number(image, request: gr.Request) -> tuple[str, np.ndarray | None]:
-    """A whole number: the digits as text, and the picture with a box round each digit."""
+def doubts_text(reading: digit_core.NumberReading) -> str:
+    """How sure the reader is of the whole number, and each digit it is unsure of with the
+    runner-up."""
+    lines = [f"Sure of the whole number: {reading.confidence:.0%}"]
+    for i in reading.unsure:
+        (first, p1), (second, p2) = sorted(reading.digits[i].items(), key=lambda d: -d[1])[:2]
+        lines.append(f"- digit {i + 1} is unsure: {first} ({p1:.0%}), maybe {second} ({p2:.0%})")
+    return "\n".join(lines[:1] + [""] * (len(lines) > 1) + lines[1:])
+
+
+def show_number(image, request: gr.Request) -> tuple[str, str, np.ndarray | None]:
+    """A whole number: the digits as text, how sure the reader is, and the picture with a box
+    round each digit (unsure ones in amber, with a question mark)."""
     if image is None:
-        return "", None
+        return "", "", None
     limit(COSTLY, request, "numbers")
     with human_errors():
         pixels = to_array(image)  # decoded once, for the reading and the picture
         reading = digit_core.read_number(pixels)
-    return f"## {reading.text}", boxes_picture(to_uint8(as_float(pixels)), reading.boxes,
-                                               reading.text)
+    picture = boxes_picture(to_uint8(as_float(pixels)), reading.boxes, reading.text,
+                            reading.unsure)
+    return f"## {reading.text}", doubts_text(reading), picture
 
 
 def show_number_upload(file: dict | None, request: gr.Request):
@@ -200,13 +212,16 @@ def show_number_drawing(drawing: str | None, request: gr.Request):
     try:
         return show_number(drawn(drawing), request)
     except gr.Error:  # a blank canvas: nothing to say yet
-        return "", None
+        return "", "", None
 
 
 def read_number_api(image: FileData, request: gr.Request) -> dict:
-    """`/read_number`: the number as text, each digit's probabilities and box (x, y, w, h)."""
+    """`/read_number`: the number as text, each digit's probabilities and box (x, y, w, h), and
+    the confidence that the whole number is right."""
     limit(COSTLY, request, "numbers")
     path = uploaded(image)
+    if path is None:
+        raise gr.Error("Send a picture of a number.", print_exception=False)
     with human_errors():
         return asdict(digit_core.read_number(path))
 
@@ -242,6 +257,7 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
                                          type="filepath", image_mode=None, height=160,
                                          sources=["upload", "clipboard"])
                 number = gr.Markdown(elem_id="number")
+                number_doubts = gr.Markdown(elem_id="number-confidence")
                 number_boxes = gr.Image(label="The digits it found", interactive=False, height=260,
                                         buttons=[])
         with gr.Column(scale=2, min_width=260) as results:  # one digit's results
@@ -280,9 +296,10 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
     # (or Clear) never waits behind an explanation; only the newest reading is explained.
     label.change(show_details, kept, [warning, seen, why, gallery], api_visibility="private",
                  trigger_mode="always_last", show_progress="hidden", **costly)
-    number_sketch.submit(show_number_drawing, number_sketch, [number, number_boxes],
+    number_outputs = [number, number_doubts, number_boxes]
+    number_sketch.submit(show_number_drawing, number_sketch, number_outputs,
                          trigger_mode="always_last", api_visibility="private", **costly)
-    number_upload.change(show_number_upload, number_upload, [number, number_boxes],
+    number_upload.change(show_number_upload, number_upload, number_outputs,
                          preprocess=False, api_visibility="private", **costly)
     send.click(send_feedback, [correction, kept], thanks, api_visibility="private", **costly)
     gr.api(predict_sketch_api, api_name="predict_sketch", **predicting)
