@@ -134,13 +134,18 @@ def line_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A picture of a number (grey, [0, 1]) -> light ink on flat dark paper, and the mask of the
     digits' ink, lines, specks and stray marks taken away."""
     flat = flatten_light(grey)
-    mask = threshold(flat)
+    return flat, line_ink_mask(threshold(flat))
+
+
+def line_ink_mask(mask: np.ndarray) -> np.ndarray:
+    """The mask of a picture's ink -> the mask of the digits' ink: lines, box sides, specks and
+    marks off the row taken away."""
     height, width = mask.shape
     mask, ruled = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height))
     _, stats, _ = blob_heights(mask)
     digits = digit_height(stats)
     mask, more_ruled = without_lines(mask, int(LONG * digits), int(LONG * digits))
-    return flat, row_mask(mask & ~box_sides(mask, ruled | more_ruled, digits))
+    return row_mask(mask & ~box_sides(mask, ruled | more_ruled, digits))
 
 
 def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:

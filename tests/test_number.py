@@ -5,7 +5,10 @@ import pytest
 
 from benchmarks.read_numbers import digits_matched
 from digit_core import NoDigitError, read_number
+from digit_core.deslant import sheared, slant, unsheared_box
+from digit_core.number_line import flatten_light, line_ink_mask
 from training.drawings import black_on_white, compose_number, ink_strokes, mnist_fixture
+from training.number_paper import number_on_paper
 
 DIGITS, LABELS = mnist_fixture()
 
@@ -21,8 +24,10 @@ def test_reads_composed_numbers():
         numbers, digits = numbers + 1, digits + len(truth)
         right_numbers += reading.text == truth
         right_digits += digits_matched(reading.text, truth)
-    assert right_digits / digits >= 0.97 and right_numbers / numbers >= 0.85, \
-        (right_digits / digits, right_numbers / numbers)
+    assert right_digits / digits >= 0.97 and right_numbers / numbers >= 0.85, (
+        right_digits / digits,
+        right_numbers / numbers,
+    )
 
 
 def test_boxes_are_left_to_right_in_image_coordinates():
@@ -34,7 +39,7 @@ def test_boxes_are_left_to_right_in_image_coordinates():
     assert lefts == sorted(lefts)
     for x, y, w, h in reading.boxes:  # every box holds ink and lies inside the picture
         assert x >= 0 and y >= 0 and x + w <= picture.shape[1] and y + h <= picture.shape[0]
-        assert (picture[y:y + h, x:x + w] < 128).any()
+        assert (picture[y : y + h, x : x + w] < 128).any()
     for probabilities in reading.digits:
         assert sum(probabilities.values()) == pytest.approx(1, abs=1e-5)
 
@@ -57,3 +62,80 @@ def test_the_number_picture_shows_a_transparent_background_as_white():
     picture = boxes_picture(layer, [(28, 18, 8, 24)], "1")
     assert picture.shape == (60, 90, 3)
     assert (picture[2, 2] == 255).all() and (picture[30, 31] == 0).all()
+
+
+def reads_on_paper(paper: str, count: int, seed: int, **kinds) -> int:
+    """How many of `count` GENERATED numbers on this paper read exactly."""
+    rng = np.random.default_rng(seed)
+    right = 0
+    for _ in range(count):
+        index = rng.choice(len(DIGITS), int(rng.integers(3, 7)), replace=False)
+        picture = number_on_paper([DIGITS[i] for i in index], rng, paper, **kinds)
+        try:
+            right += read_number(picture).text == "".join(str(LABELS[i]) for i in index)
+        except NoDigitError:
+            pass
+    return right
+
+
+@pytest.mark.parametrize("paper", ["ruled", "form box", "scan edge"])
+def test_lines_frames_and_scan_edges_do_not_join_the_digits(paper):
+    """The old reader read 2 of 30 such numbers on ruled paper, 0 of 30 in form boxes."""
+    assert reads_on_paper(paper, 8, seed=1) >= 5
+
+
+def test_dark_ink_on_a_vignetted_photo_is_the_ink():
+    """Dark corners made the picture's edge look like dark paper: the ink was taken for paper."""
+    ink = np.zeros((200, 300), np.float32)
+    ink[80:120, 100:104] = ink[80:120, 180:184] = 1  # two dark strokes
+    ys, xs = np.mgrid[0:200, 0:300]
+    light = 1 - 0.8 * np.hypot((xs - 150) / 150, (ys - 100) / 100) ** 2 / 2
+    grey = np.clip((0.9 - 0.8 * ink) * light, 0, 1).astype(np.float32)
+    flat = flatten_light(grey)
+    assert flat[80:120, 100:104].mean() > 0.8 and flat[5:20, 5:20].mean() < 0.2
+
+
+def test_box_sides_go_and_a_boxed_one_stays():
+    mask = np.zeros((60, 200), bool)
+    mask[10:12, 20:180] = mask[48:50, 20:180] = True  # a form box's top and bottom lines
+    mask[10:50, 20:22] = mask[10:50, 178:180] = True  # its sides, line to line
+    mask[14:48, 60:63] = True  # a 1 written inside, touching the bottom line only
+    kept = line_ink_mask(mask)
+    assert kept[14:46, 60:63].all()
+    assert not kept[:, 15:25].any() and not kept[:, 175:185].any()
+
+
+def test_a_slanted_line_is_set_upright_and_boxes_map_back():
+    bar = np.zeros((100, 160), np.uint8)
+    bar[20:80, 60:64] = 1
+    leaning = sheared(bar, 0.4, nearest=True)
+    assert slant(leaning) == pytest.approx(-0.4, abs=0.06)
+    upright = sheared(leaning, -0.4, nearest=True)
+    columns = np.nonzero(upright.any(axis=0))[0]
+    assert columns.max() - columns.min() <= 6
+    x, y, w, h = unsheared_box(leaning > 0, 0.4, bar.shape)
+    assert (x, y, w, h) == (60, 20, 4, 60)
+
+
+def test_a_broken_stroke_is_joined_into_one_digit():
+    """A skipping pen leaves a digit in pieces: the reader joins them, not reads two digits."""
+    assert reads_on_paper("plain", 8, seed=4, photo=False, skipping=True) >= 6
+
+
+def test_confidence_is_the_product_of_the_digits_and_doubts_are_marked():
+    rng = np.random.default_rng(8)
+    reading = read_number(compose_number([DIGITS[i] for i in range(5)], rng))
+    tops = [max(p.values()) for p in reading.digits]
+    assert reading.confidence == pytest.approx(float(np.prod(tops)), rel=1e-6)
+    assert 0 < reading.confidence <= 1
+    assert reading.unsure == [i for i, top in enumerate(tops) if top < 0.8]
+
+
+def test_thousands_of_specks_are_refused_quickly():
+    rng = np.random.default_rng(0)
+    picture = np.full((400, 1200), 255, np.uint8)
+    ys, xs = rng.integers(0, 396, 3000), rng.integers(0, 1196, 3000)
+    for y, x in zip(ys, xs):
+        picture[y : y + 4, x : x + 4] = 0
+    with pytest.raises(NoDigitError):
+        read_number(picture)
