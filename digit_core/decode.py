@@ -6,6 +6,7 @@ than DECODE_BYTES while it is decoded and converted.
 """
 
 import io
+import math
 import os
 
 import numpy as np
@@ -67,7 +68,7 @@ def pil_to_array(image: Image.Image) -> np.ndarray:
     try:
         plan_decode(image)
         image.load()
-        plain = to_plain_mode(image)
+        plain = file_tones(to_plain_mode(image))
         if max(plain.size) > 2 * DECODE_SIDE:
             plain = plain.reduce(min(max(plain.size) // DECODE_SIDE, min(plain.size) // MIN_SIDE))
         plain.info.update(image.info)  # the EXIF orientation, read by exif_transpose
@@ -109,9 +110,24 @@ def to_plain_mode(image: Image.Image) -> Image.Image:
         return image
     if image.mode.startswith("I;16"):
         return image.convert("I")
+    if image.mode == "La":  # premultiplied alpha: Pillow converts it to RGBA only through LA
+        image = image.convert("LA")
     if image.has_transparency_data:
         return image.convert("RGBA")
     return image.convert("L" if image.mode == "1" else "RGB")
+
+
+def file_tones(image: Image.Image) -> Image.Image:
+    """A float or 32-bit file holds tones in whatever range its maker chose (Pillow's own float
+    pictures run 0-255): stretched to the range arrays are held to, 0-1 or 0-65535. Tones
+    already inside it, and NaN or infinity (refused later), are left as they are."""
+    if image.mode not in ("F", "I"):
+        return image
+    low, high = image.getextrema()
+    top = 1.0 if image.mode == "F" else 65535
+    if not (math.isfinite(low) and math.isfinite(high)) or (low >= 0 and high <= top):
+        return image
+    return image.point(lambda v: (v - low) * (top / max(high - low, 1e-9)))
 
 
 def too_large_message(size: str = "", megapixels: int = MAX_PIXELS // 1_000_000) -> str:

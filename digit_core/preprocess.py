@@ -59,16 +59,19 @@ def to_grayscale(pixels: np.ndarray) -> np.ndarray:
 
 
 def backdrop(grey: np.ndarray, alpha: np.ndarray) -> float:
-    """What the transparent pixels become. Strokes on a transparent layer (the opaque pixels are
-    all ink, of one colour): a backdrop that contrasts with them, white under dark ink, black
-    under light. A picture with transparent margins (a letterbox: its opaque pixels hold both
-    a background and ink): its own background, read on the opaque area's outer edge."""
-    opaque = alpha > 0.5
-    tones = grey[opaque]
+    """What the transparent pixels become. Strokes on a transparent layer (the pixels with any
+    opacity are all ink, of one colour): a backdrop that contrasts with them, white under dark
+    ink, black under light. A picture with any opacity over more than its ink -- transparent
+    margins (a letterbox), holes, a fade, a background alpha of 159 -- shows its own colours
+    there: its own background, read on the outer edge of the part that is not clear."""
+    shown = alpha > 0
+    tones = grey[shown]
     if tones.size and quantile(tones, 0.99) - quantile(tones, 0.01) > MIN_CONTRAST:
-        solid = opaque.astype(np.uint8)
-        edge = opaque & ~cv2.erode(solid, np.ones((3, 3), np.uint8)).astype(bool)
-        return quantile(grey[edge], 0.5)
+        # Outside the picture counts as clear: a picture shown up to its border has its border
+        # as its edge, never an empty one.
+        inner = cv2.erode(shown.astype(np.uint8), np.ones((3, 3), np.uint8),
+                          borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        return quantile(grey[shown & ~inner.astype(bool)], 0.5)
     ink_lightness = float((grey * alpha).sum() / max(alpha.sum(), 1e-6))
     return 0.0 if ink_lightness > 0.5 else 1.0
 

@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digit_core import InvalidImageError, NoDigitError, decode, preprocess, preprocess_stages
+from digit_core import (
+    InvalidImageError,
+    NoDigitError,
+    decode,
+    predict,
+    preprocess,
+    preprocess_stages,
+)
 from digit_core.preprocess import (
     BLURRY,
     HALO,
@@ -68,6 +75,31 @@ def test_grayscale_opaque_rgba_is_rgb(ink):
     rgba = np.dstack([rgb, np.full(ink.shape, 255, np.uint8)])
     np.testing.assert_array_equal(to_grayscale(decode.to_array(rgba)),
                                   to_grayscale(decode.to_array(rgb)))
+
+
+@pytest.mark.parametrize("alpha", [40, 100, 159, 254])
+def test_uniform_partial_alpha_reads_as_the_picture(ink, alpha):
+    """The same alpha everywhere says nothing about where the ink is: the picture reads as if
+    opaque (above half opacity it raised IndexError: the opaque area had no edge)."""
+    rgba = np.dstack([black_on_white(ink), np.full(ink.shape, alpha, np.uint8)])
+    np.testing.assert_allclose(preprocess(rgba), preprocess(black_on_white(ink)), atol=0.02)
+
+
+def test_a_fade_that_never_clears_reads_as_the_picture(ink):
+    """Alpha fading from 140 to opaque across the picture: shown up to its border all round."""
+    rgba = np.dstack([black_on_white(ink), np.zeros(ink.shape, np.uint8)])
+    rgba[..., 3] = np.linspace(140, 255, ink.shape[1]).astype(np.uint8)[None, :]
+    assert predict(rgba) == pytest.approx(predict(black_on_white(ink)), abs=0.1)
+
+
+@pytest.mark.parametrize("alpha", [60, 159])
+def test_a_canvas_with_a_partly_transparent_background_is_read(alpha):
+    """A drawing app's export: opaque black strokes on white paper whose alpha is 159: the paper
+    is the backdrop, each digit reads as it does opaque."""
+    for digit in DIGITS[:10]:
+        ink = ink_strokes(digit, canvas=200, height=0.6)
+        rgba = np.dstack([black_on_white(ink), np.where(ink > 0.5, 255, alpha).astype(np.uint8)])
+        assert predict(rgba) == pytest.approx(predict(black_on_white(ink)), abs=0.1)
 
 
 def test_fully_transparent_image_has_no_digit():
@@ -336,6 +368,24 @@ def test_file_formats_from_bytes_and_path(ink, fmt, tmp_path):
     reference = preprocess(white_on_black(ink))
     for source in (data, path, str(path)):  # lossy formats differ a little, pixel by pixel
         assert np.abs(preprocess(source) - reference).mean() < 0.02
+
+
+@pytest.mark.parametrize("scale, offset", [(255.0, 0.0), (1000.0, -300.0)])
+def test_float_and_32_bit_files_are_read_in_their_own_range(ink, scale, offset, tmp_path):
+    """A float TIFF holds tones in whatever range its maker chose (Pillow's own run 0-255), a
+    32-bit one may go below 0: read by their range (they were refused as out of range)."""
+    tones = white_on_black(ink).astype(np.float32) / 255 * scale + offset
+    reference = preprocess(white_on_black(ink))
+    for image in (Image.fromarray(tones), Image.fromarray(tones.astype(np.int32))):
+        data = encode(image, "TIFF")
+        assert np.abs(preprocess(data) - reference).max() < 0.02
+
+
+def test_premultiplied_grey_alpha_image_is_read(ink):
+    """Pillow's premultiplied "La" converts to RGBA only through "LA" (it was called damaged)."""
+    strokes = white_on_black(ink)
+    layer = Image.fromarray(np.dstack([np.full_like(strokes, 255), strokes]), "LA").convert("La")
+    np.testing.assert_allclose(preprocess(layer), preprocess(white_on_black(ink)), atol=0.05)
 
 
 def test_exif_rotation_is_applied(ink):
