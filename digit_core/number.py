@@ -6,13 +6,13 @@ one digit is cut at its thinnest column when both halves read as digits more sur
 whole (two digits lightly touching). Each piece goes through the single-digit steps.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from digit_core.decode import ImageInput, to_array
-from digit_core.deslant import sheared, slant, unsheared_box
 from digit_core.errors import NoDigitError
 from digit_core.number_line import line_ink
 from digit_core.predict import predict_proba, run_model
@@ -114,6 +114,11 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     return split_touching(ink, left, model) + split_touching(ink, right, model)
 
 
+def scaled_box(box: Sequence[int], scale: float) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    return round(x * scale), round(y * scale), round(w * scale), round(h * scale)
+
+
 def has_ink(ink: np.ndarray, piece: np.ndarray) -> bool:
     """False for a piece with no ink left once cropped (a hairline fainter than the paper)."""
     try:
@@ -172,8 +177,6 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     grey = shrink(to_grayscale(pixels), NUMBER_SIDE)
     scale = pixels.shape[1] / grey.shape[1]
     ink, mask = line_ink(grey)
-    shear = slant(mask)
-    ink, mask = sheared(ink, shear), sheared(mask.astype(np.uint8), shear, nearest=True) > 0
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
@@ -194,6 +197,6 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     return NumberReading(
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
-        boxes=[unsheared_box(p, shear, grey.shape, scale) for p in pieces],
+        boxes=[scaled_box(cv2.boundingRect(p.astype(np.uint8)), scale) for p in pieces],
         confidence=float(np.prod(proba.max(axis=1))),
     )

@@ -5,7 +5,6 @@ import pytest
 
 from benchmarks.read_numbers import digits_matched
 from digit_core import NoDigitError, read_number
-from digit_core.deslant import sheared, slant, unsheared_box
 from digit_core.number_line import flatten_light, line_ink_mask
 from training.drawings import black_on_white, compose_number, ink_strokes, mnist_fixture
 from training.number_paper import number_on_paper
@@ -103,18 +102,6 @@ def test_box_sides_go_and_a_boxed_one_stays():
     kept = line_ink_mask(mask)
     assert kept[14:46, 60:63].all()
     assert not kept[:, 15:25].any() and not kept[:, 175:185].any()
-
-
-def test_a_slanted_line_is_set_upright_and_boxes_map_back():
-    bar = np.zeros((100, 160), np.uint8)
-    bar[20:80, 60:64] = 1
-    leaning = sheared(bar, 0.4, nearest=True)
-    assert slant(leaning) == pytest.approx(-0.4, abs=0.06)
-    upright = sheared(leaning, -0.4, nearest=True)
-    columns = np.nonzero(upright.any(axis=0))[0]
-    assert columns.max() - columns.min() <= 6
-    x, y, w, h = unsheared_box(leaning > 0, 0.4, bar.shape)
-    assert (x, y, w, h) == (60, 20, 4, 60)
 
 
 def test_a_broken_stroke_is_joined_into_one_digit():

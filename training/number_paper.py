@@ -14,6 +14,7 @@ import numpy as np
 from training.drawings import compose_number
 
 Rng = np.random.Generator
+SLANT = 0.45  # slanted numbers lean by up to this shear (about 24 degrees) either way
 
 
 def number_ink(digits: list[np.ndarray], rng: Rng) -> np.ndarray:
@@ -134,11 +135,26 @@ def skipping_pen(ink: np.ndarray, rng: Rng) -> np.ndarray:
     return ink * (field > rng.uniform(-2.0, -1.5))
 
 
+def leaning(ink: np.ndarray, shear: float) -> np.ndarray:
+    """The ink sheared sideways, x + shear * (rows above the middle), widened to hold it all."""
+    height, width = ink.shape
+    room = abs(shear) * height / 2
+    move = np.array([[1, shear, room - shear * height / 2], [0, 1, 0]], np.float32)
+    return cv2.warpAffine(ink, move, (width + int(np.ceil(2 * room)), height))
+
+
 def number_on_paper(
-    digits: list[np.ndarray], rng: Rng, paper: str, photo: bool = True, skipping: bool = False
+    digits: list[np.ndarray],
+    rng: Rng,
+    paper: str,
+    photo: bool = True,
+    skipping: bool = False,
+    slanted: bool = False,
 ) -> np.ndarray:
     """A GENERATED picture (RGB uint8) of these digits written as one number on this paper."""
     ink = number_ink(digits, rng)
+    if slanted:  # handwriting leans: MNIST's digits are upright
+        ink = leaning(ink, rng.uniform(-SLANT, SLANT))
     if skipping:
         ink = skipping_pen(ink, rng)
     pad = int(ink.shape[0] * rng.uniform(0.2, 1.5))  # more paper round it, as photos have
