@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from digit_core.errors import NoDigitError
-from digit_core.preprocess import BLANK, MIN_CONTRAST, quantile
+from digit_core.preprocess import BLANK, MIN_CONTRAST, UNEVEN, border, quantile
 
 LIGHT_SIDE = 128  # the light is estimated on a thumbnail with this shorter side
 LIGHT_WINDOW = 0.4  # the median window, share of the shorter side (generated: 0.25 -> 0.4 +4)
@@ -48,8 +48,12 @@ def flatten_light(grey: np.ndarray) -> np.ndarray:
     """Light ink on dark paper with the paper's light taken away, scaled so strokes are ~1.
     The ink is whichever side of the paper stands out more: darker (pen on paper) or lighter
     (chalk, a dark canvas); a vignette's dark corners cannot decide it, as they would by the
-    picture's edge."""
+    picture's edge. Paper lit evenly along the picture's edge (a canvas, a scan) is one tone:
+    the median would hollow out strokes wider than a few of its windows' share."""
     paper = paper_light(grey)
+    edge = border(paper)
+    if quantile(edge, 0.95) - quantile(edge, 0.05) < UNEVEN:
+        paper = np.full_like(paper, quantile(edge, 0.5))
     darker, lighter = np.clip(paper - grey, 0, None), np.clip(grey - paper, 0, None)
     flat = darker if quantile(darker, 0.999) >= quantile(lighter, 0.999) else lighter
     top = quantile(flat, 0.999)
