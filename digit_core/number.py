@@ -1,9 +1,12 @@
-"""A whole number ("2026") -> its digits: segment the ink, then read each piece as one digit.
+"""A whole number ("2026") -> its digits: find the line's ink, segment it, read each piece.
 
-Segmentation: connected ink blobs, grouped when they share columns (a two-stroke 4 or 7) or
-when one is a flat fragment of its neighbour (the bar of a 5 drawn apart); a group too wide for
-one digit is cut at its thinnest column when both halves read as digits more surely than the
-whole (two digits lightly touching). Each piece goes through the single-digit steps.
+The ink: digit_core.number_line (paper light, ruled/squared/form/frame lines, specks and marks off
+the row taken away). Segmentation: connected ink blobs, grouped when they share columns (a
+two-stroke 4 or 7) or when one is a flat fragment of its neighbour (the bar of a 5 drawn apart);
+neighbouring groups joined where the network reads them better as one digit (a stroke broken in
+two); a group too wide for one digit cut at its thinnest column when both halves read as digits
+more surely than the whole (two digits touching). Each piece goes through the single-digit steps;
+the number's confidence is the product of its digits' top probabilities.
 """
 
 from collections.abc import Sequence

@@ -22,7 +22,7 @@ LONG = 1.3  # a straight run longer than this times the digits' height is a line
 WIDE_LINE, TALL_LINE = 1 / 3, 0.9
 SIDE = 0.7  # a box's side is at least this times the digits' height
 THIN = 0.2  # a blob this narrow for its height, on the left or right edge, is a frame
-SPECK = 0.3  # blobs shorter than this share of the digits' height are specks
+SPECK = 0.3  # blobs this much smaller than the digits' height both ways are specks
 ROW = 0.75  # a digit's centre lies within this many digits' heights of the row's
 
 
@@ -123,7 +123,8 @@ def row_mask(mask: np.ndarray) -> np.ndarray:
     left, width = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     on_edge = (left == 0) | (left + width == mask.shape[1])
     bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT])
-    tall = (stats[:, cv2.CC_STAT_HEIGHT] >= SPECK * height) & ~bar
+    size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
+    tall = (size >= SPECK * height) & ~bar  # a 5's flat bar drawn apart is no speck
     if not tall.any():
         raise NoDigitError(BLANK)
     weights = stats[:, cv2.CC_STAT_AREA] * tall
