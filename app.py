@@ -17,12 +17,16 @@ from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
 import digit_core
-import guards
-import inkpad
 from digit_core.decode import as_float, to_array
 from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
-from digit_core.pictures import (attribution_picture, boxes_picture, enlarge, stage_pictures,
-                                 to_uint8)
+from digit_core.pictures import (
+    attribution_picture,
+    boxes_picture,
+    enlarge,
+    stage_pictures,
+    to_uint8,
+)
+from studio import guards, inkpad
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -308,7 +312,7 @@ if __name__ == "__main__":
     limits = Middleware(guards.request_limits, known_event=lambda i: i in demo.fns,
                         upload_folder=UPLOADS, upload_budget=UPLOAD_BUDGET, readable=READABLE)
     demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=guards.MAX_FILE_BYTES,
-                app_kwargs={"middleware": [limits]}, css_paths=[HERE / "studio.css"],
+                app_kwargs={"middleware": [limits]}, css_paths=[HERE / "studio" / "studio.css"],
                 prevent_thread_lock=True,
                 run_history=False)  # no copy of anyone's drawings, not even in their browser
     warm_up_explanations()

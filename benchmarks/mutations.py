@@ -2,7 +2,7 @@
 crashes per kind of mutation (anything but the core's typed errors; must be 0) and how stable
 the answers are, against today's main in the same run.
 
-    python benchmarks/mutations.py [--per-kind 26] [--baseline main] [--seed 0]
+    python -m benchmarks.mutations [--per-kind 26] [--baseline main] [--seed 0]
 
 The pictures are the real development sets beside the repository (`../shared/data/real-dev`,
 one digit each, and `real-numbers-dev`, whole numbers), for measuring only. Each kind below
@@ -29,17 +29,35 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 # Every mode Pillow converts to from RGB/RGBA; the formats that can hold it, tried in order.
-MODES = {"1": ("PNG", "BMP", "TIFF"), "L": ("PNG", "JPEG", "GIF"), "P": ("PNG", "GIF", "BMP"),
-         "LA": ("PNG", "TIFF"), "PA": ("PNG",), "I": ("TIFF",), "I;16": ("PNG", "TIFF"),
-         "F": ("TIFF",), "CMYK": ("JPEG", "TIFF"), "YCbCr": ("JPEG", "TIFF"), "LAB": ("TIFF",),
-         "HSV": (), "RGBX": (), "RGBa": (), "La": (), "RGB": ("WEBP", "BMP"),
-         "RGBA": ("WEBP", "TIFF")}
+MODES = {
+    "1": ("PNG", "BMP", "TIFF"),
+    "L": ("PNG", "JPEG", "GIF"),
+    "P": ("PNG", "GIF", "BMP"),
+    "LA": ("PNG", "TIFF"),
+    "PA": ("PNG",),
+    "I": ("TIFF",),
+    "I;16": ("PNG", "TIFF"),
+    "F": ("TIFF",),
+    "CMYK": ("JPEG", "TIFF"),
+    "YCbCr": ("JPEG", "TIFF"),
+    "LAB": ("TIFF",),
+    "HSV": (),
+    "RGBX": (),
+    "RGBa": (),
+    "La": (),
+    "RGB": ("WEBP", "BMP"),
+    "RGBA": ("WEBP", "TIFF"),
+}
 
 
 def real_files(folders: tuple[str, ...] = ("real-dev", "real-numbers-dev")) -> list[Path]:
     """The pictures in these folders of the real development sets (sub-folders included)."""
-    return sorted(p for folder in folders for p in (DATA / folder).rglob("*")
-                  if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"))
+    return sorted(
+        p
+        for folder in folders
+        for p in (DATA / folder).rglob("*")
+        if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+    )
 
 
 def label(path: Path) -> str:
@@ -126,8 +144,10 @@ def other_mode(image: Image.Image, rng: np.random.Generator) -> bytes | Image.Im
 
 def resized(image: Image.Image, longer: int) -> Image.Image:
     scale = longer / max(image.size)
-    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                        Image.Resampling.BILINEAR)
+    return image.resize(
+        (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+        Image.Resampling.BILINEAR,
+    )
 
 
 def strip(image: Image.Image, rng: np.random.Generator) -> bytes:
@@ -147,8 +167,7 @@ def tiny(image: Image.Image, rng: np.random.Generator) -> bytes:
 
 def huge(image: Image.Image, rng: np.random.Generator) -> bytes:
     """Enlarged to a 2,000-6,000 px side, as a phone photo, saved as JPEG."""
-    return encode(resized(image, int(rng.integers(2000, 6001))).convert("RGB"), "JPEG",
-                  quality=90)
+    return encode(resized(image, int(rng.integers(2000, 6001))).convert("RGB"), "JPEG", quality=90)
 
 
 def crop(image: Image.Image, rng: np.random.Generator) -> bytes:
@@ -162,7 +181,7 @@ def crop(image: Image.Image, rng: np.random.Generator) -> bytes:
 def damage(data: bytes, rng: np.random.Generator) -> bytes:
     """Truncated, or a few bytes past the header overwritten."""
     if rng.random() < 0.4:
-        return data[:int(len(data) * rng.uniform(0.2, 0.99))]
+        return data[: int(len(data) * rng.uniform(0.2, 0.99))]
     damaged = bytearray(data)
     for _ in range(int(rng.integers(1, 9))):
         damaged[int(rng.integers(min(64, len(data) - 1), len(data)))] = int(rng.integers(256))
@@ -181,18 +200,40 @@ def border(image: Image.Image, rng: np.random.Generator) -> bytes:
     """A margin of one colour (a scanner's black edge, a mat) on some sides, 1-30 % wide."""
     pixels = np.asarray(image.convert("RGB"))
     height, width = pixels.shape[:2]
-    widths = [int(rng.integers(0, 2)) * int(rng.uniform(0.01, 0.3) * side)
-              for side in (height, height, width, width)]
+    widths = [
+        int(rng.integers(0, 2)) * int(rng.uniform(0.01, 0.3) * side)
+        for side in (height, height, width, width)
+    ]
     colour = [(0, 0, 0), (255, 255, 255), tuple(int(c) for c in rng.integers(0, 256, 3))][
-        int(rng.integers(3))]
-    padded = np.stack([np.pad(pixels[..., c], (widths[:2], widths[2:]), constant_values=colour[c])
-                       for c in range(3)], axis=-1)
+        int(rng.integers(3))
+    ]
+    padded = np.stack(
+        [
+            np.pad(pixels[..., c], (widths[:2], widths[2:]), constant_values=colour[c])
+            for c in range(3)
+        ],
+        axis=-1,
+    )
     return encode(Image.fromarray(padded))
 
 
 KINDS: dict[str, Callable[[Image.Image, np.random.Generator], bytes | Image.Image]] = {
-    f.__name__: f for f in (uniform_alpha, alpha_gradient, alpha_holes, ink_as_alpha, other_mode,
-                            strip, tiny, huge, crop, jpeg_damage, png_damage, border)}
+    f.__name__: f
+    for f in (
+        uniform_alpha,
+        alpha_gradient,
+        alpha_holes,
+        ink_as_alpha,
+        other_mode,
+        strip,
+        tiny,
+        huge,
+        crop,
+        jpeg_damage,
+        png_damage,
+        border,
+    )
+}
 
 
 def mutations(per_kind: int, seed: int) -> list[tuple[str, Path, bytes | Image.Image]]:
@@ -209,6 +250,7 @@ def mutations(per_kind: int, seed: int) -> list[tuple[str, Path, bytes | Image.I
 
 
 # ----------------------------------------------------------------------------- reading
+
 
 def answer(read: Callable, picture, typed: tuple) -> str:
     """The reader's answer; 'refused' for a typed error; 'CRASH <type>' for anything else."""
@@ -231,15 +273,32 @@ def read_all(pictures: list) -> list[tuple[str, str]]:
 
 
 def baseline_answers(revision: str, per_kind: int, seed: int) -> list[list[str]]:
-    """The same mutations read by `revision`'s digit_core, in a child process."""
+    """The same mutations read by `revision`'s digit_core, in a child process started in a
+    folder holding only that digit_core (first on its path), with this repository's model."""
     with tempfile.TemporaryDirectory() as folder:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "digit_core"],
-                                 check=True, capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", revision, "digit_core"],
+            check=True,
+            capture_output=True,
+        ).stdout
         subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
         child = subprocess.run(
-            [sys.executable, __file__, "--answers-only", "--per-kind", str(per_kind),
-             "--seed", str(seed)], check=True, capture_output=True, text=True,
-            env={**os.environ, "PYTHONPATH": folder, "DIGIT_MODEL": str(ROOT / "model")})
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.mutations",
+                "--answers-only",
+                "--per-kind",
+                str(per_kind),
+                "--seed",
+                str(seed),
+            ],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "DIGIT_MODEL": str(ROOT / "model")},
+        )
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
@@ -264,13 +323,23 @@ def main() -> None:
     seconds = time.time() - start
     before = baseline_answers(args.baseline, args.per_kind, args.seed) if args.baseline else None
     unmutated = originals([path for _, path, _ in cases])
-    print(f"{len(cases)} mutations of {len(unmutated)} real pictures (seed {args.seed}); "
-          f"{seconds:.0f} s to read them all twice")
-    print("crashes: any exception but InvalidImageError/NoDigitError (digit reader + number "
-          "reader); same: the answer the unmutated picture got; refused: a typed error")
+    print(
+        f"{len(cases)} mutations of {len(unmutated)} real pictures (seed {args.seed}); "
+        f"{seconds:.0f} s to read them all twice"
+    )
+    print(
+        "crashes: any exception but InvalidImageError/NoDigitError (digit reader + number "
+        "reader); same: the answer the unmutated picture got; refused: a typed error"
+    )
     head = f"{'kind':15} {'n':>4} {'crashes':>8} {'refused':>8} {'same':>7}"
-    print(head + (f"   {'crashes':>8} {'refused':>8} {'same':>7}  (baseline {args.baseline})"
-                  if before else ""))
+    print(
+        head
+        + (
+            f"   {'crashes':>8} {'refused':>8} {'same':>7}  (baseline {args.baseline})"
+            if before
+            else ""
+        )
+    )
     rows = {kind: [i for i, (k, _, _) in enumerate(cases) if k == kind] for kind in KINDS}
     rows["all"] = list(range(len(cases)))
     for kind, index in rows.items():
@@ -285,12 +354,16 @@ def summary(index: list[int], answers, cases, unmutated) -> str:
     (digits for real-dev, numbers for real-numbers-dev) agreeing with the unmutated one."""
     crashes = sum(a.startswith("CRASH") for i in index for a in answers[i])
     refused = sum(a == "refused" for i in index for a in answers[i])
-    fits = [(answers[i][int(len(label(cases[i][1])) > 1)],
-             unmutated[cases[i][1]][int(len(label(cases[i][1])) > 1)]) for i in index]
+    fits = [
+        (
+            answers[i][int(len(label(cases[i][1])) > 1)],
+            unmutated[cases[i][1]][int(len(label(cases[i][1])) > 1)],
+        )
+        for i in index
+    ]
     same = np.mean([a == b for a, b in fits]) if fits else 0.0
     return f"{crashes:8d} {refused:8d} {same:7.1%}"
 
 
 if __name__ == "__main__":
-    sys.path.append(str(ROOT))  # after PYTHONPATH, which names the baseline's digit_core
     main()

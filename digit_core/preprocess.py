@@ -175,8 +175,9 @@ def frame_lines(stats: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     height, width = shape
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    near_top_or_bottom = (top <= FRAME_BAND * height) | (top + h >= (1 - FRAME_BAND) * height)
     along_top_or_bottom = ((w >= FRAME_LENGTH * width) & (h <= FRAME_THICKNESS * height)
-                           & ((top <= FRAME_BAND * height) | (top + h >= (1 - FRAME_BAND) * height)))
+                           & near_top_or_bottom)
     along_a_side = ((h >= FRAME_LENGTH * height) & (w <= FRAME_THICKNESS * width)
                     & ((left <= FRAME_BAND * width) | (left + w >= (1 - FRAME_BAND) * width)))
     return along_top_or_bottom | along_a_side
@@ -208,8 +209,8 @@ def crop_to_ink(ink: np.ndarray, mask: np.ndarray, blurry: bool = False) -> np.n
 
 def with_halo(stretched: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The mask and the blurred fringe joined to it: pixels of the stretched ink (paper 0,
-    stroke 1, not clipped) above FRINGE, 8-connected to the mask, at most HALO of the digit's size away (a
-    shadow's edge touching the halo is not the digit)."""
+    stroke 1, not clipped) above FRINGE, 8-connected to the mask, at most HALO of the digit's
+    size away (a shadow's edge touching the halo is not the digit)."""
     _, _, width, height = cv2.boundingRect(mask.astype(np.uint8))
     reach = max(1, round(HALO * max(width, height)))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))

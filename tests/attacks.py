@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from bad_inputs import encode, png_bomb
-from drawings import compose_number, mnist_fixture
+from tests.bad_inputs import encode, png_bomb
+from training.drawings import compose_number, mnist_fixture
 
 DIGITS, LABELS = mnist_fixture()
 
@@ -99,7 +99,7 @@ def peak_memory(pid: int):
 def number_4821() -> bytes:
     """A PNG of the number 4821 (MNIST test digits): the server file an attacker tries to read;
     an answer holding "4821" read it."""
-    return encode(compose_number([DIGITS[int(np.flatnonzero(LABELS == d)[0])] for d in (4, 8, 2, 1)],
+    return encode(compose_number([DIGITS[int(np.flatnonzero(d == LABELS)[0])] for d in (4, 8, 2, 1)],
                                  np.random.default_rng(0)), "PNG")
 
 

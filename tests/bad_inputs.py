@@ -11,13 +11,13 @@ import numpy as np
 from PIL import Image
 
 from digit_core import InvalidImageError, NoDigitError
-from drawings import black_on_white, ink_strokes, mnist_fixture, rgba_layer, white_on_black
+from training.drawings import black_on_white, ink_strokes, mnist_fixture, rgba_layer, white_on_black
 
 DIGITS, LABELS = mnist_fixture()
 
 
 def digit_ink(label: int, canvas: int = 200) -> np.ndarray:
-    return ink_strokes(DIGITS[int(np.flatnonzero(LABELS == label)[0])], canvas=canvas, height=0.6)
+    return ink_strokes(DIGITS[int(np.flatnonzero(label == LABELS)[0])], canvas=canvas, height=0.6)
 
 
 def encode(image, fmt: str, **options) -> bytes:
@@ -106,7 +106,8 @@ def corpus() -> list[tuple[str, bytes, object]]:
          (InvalidImageError, "too small")),
         ("strip-10000x10.png", encode(np.zeros((10, 10000), np.uint8), "PNG"),
          (InvalidImageError, "long and thin")),
-        ("all-white.png", encode(np.full((300, 300), 255, np.uint8), "PNG"), (NoDigitError, "blank")),
+        ("all-white.png", encode(np.full((300, 300), 255, np.uint8), "PNG"),
+         (NoDigitError, "blank")),
         ("all-black.png", encode(np.zeros((300, 300), np.uint8), "PNG"), (NoDigitError, "blank")),
         ("all-transparent.png", encode(np.zeros((300, 300, 4), np.uint8), "PNG"),
          (NoDigitError, "blank")),

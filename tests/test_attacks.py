@@ -12,10 +12,22 @@ import httpx
 import numpy as np
 import pytest
 
-from attacks import (DIGITS, LABELS, call, chunked_field, costly_flood, declared_upload, events,
-                     number_4821, peak_memory, sketch_bomb, truncated_jpeg, upload)
-from bad_inputs import encode
 from digit_core.decode import UNREADABLE
+from tests.attacks import (
+    DIGITS,
+    LABELS,
+    call,
+    chunked_field,
+    costly_flood,
+    declared_upload,
+    events,
+    number_4821,
+    peak_memory,
+    sketch_bomb,
+    truncated_jpeg,
+    upload,
+)
+from tests.bad_inputs import encode
 
 ROOT = Path(__file__).resolve().parent.parent
 

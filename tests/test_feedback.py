@@ -7,10 +7,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digit_core.feedback import (FeedbackRefused, file_sha256, load_feedback, save_feedback,
-                                 start_hub_upload)
-from drawings import black_on_white, ink_strokes, mnist_fixture
-from fake_hub import FakeHub
+from digit_core.feedback import (
+    FeedbackRefused,
+    file_sha256,
+    load_feedback,
+    save_feedback,
+    start_hub_upload,
+)
+from tests.fake_hub import FakeHub
+from training.drawings import black_on_white, ink_strokes, mnist_fixture
 
 DIGITS, LABELS = mnist_fixture()
 PROBABILITIES = {str(d): 0.01 for d in range(10)} | {"7": 0.91}
