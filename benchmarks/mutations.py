@@ -14,10 +14,6 @@ model, so the two columns are the same pictures.
 import argparse
 import io
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -25,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from benchmarks.baseline import run_at_revision
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -272,39 +270,11 @@ def read_all(pictures: list) -> list[tuple[str, str]]:
     return [(answer(read_digit, p, typed), answer(read_number, p, typed)) for p in pictures]
 
 
-def baseline_answers(revision: str, per_kind: int, seed: int) -> list[list[str]]:
-    """The same mutations read by `revision`'s digit_core, in a child process started in a
-    folder holding only that digit_core (first on its path), with this repository's model."""
-    with tempfile.TemporaryDirectory() as folder:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", revision, "digit_core"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
-        child = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.mutations",
-                "--answers-only",
-                "--per-kind",
-                str(per_kind),
-                "--seed",
-                str(seed),
-            ],
-            cwd=folder,
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT), "DIGIT_MODEL": str(ROOT / "model")},
-        )
-    return json.loads(child.stdout.strip().splitlines()[-1])
-
-
-def originals(paths: list[Path]) -> dict[Path, tuple[str, str]]:
-    unique = sorted(set(paths))
-    return dict(zip(unique, read_all([p.read_bytes() for p in unique])))
+def read_cases(cases: list) -> tuple[list, dict[str, tuple[str, str]]]:
+    """The readers' answers on each mutated picture, and on each original (by file name)."""
+    paths = sorted({path for _, path, _ in cases})
+    answers = read_all([picture for _, _, picture in cases] + [p.read_bytes() for p in paths])
+    return answers[: len(cases)], {p.name: a for p, a in zip(paths, answers[len(cases) :])}
 
 
 def main() -> None:
@@ -316,52 +286,41 @@ def main() -> None:
     args = parser.parse_args()
     cases = mutations(args.per_kind, args.seed)
     if args.answers_only:  # the baseline's child process: answers as JSON on the last line
-        print(json.dumps(read_all([picture for _, _, picture in cases])))
+        print(json.dumps(read_cases(cases)))
         return
     start = time.time()
-    answers = read_all([picture for _, _, picture in cases])
+    now = read_cases(cases)
     seconds = time.time() - start
-    before = baseline_answers(args.baseline, args.per_kind, args.seed) if args.baseline else None
-    unmutated = originals([path for _, path, _ in cases])
+    options = ["--per-kind", str(args.per_kind), "--seed", str(args.seed)]
+    before = (
+        run_at_revision(args.baseline, "benchmarks.mutations", options) if args.baseline else None
+    )
     print(
-        f"{len(cases)} mutations of {len(unmutated)} real pictures (seed {args.seed}); "
-        f"{seconds:.0f} s to read them all twice"
+        f"{len(cases)} mutations of {len(now[1])} real pictures (seed {args.seed}); "
+        f"{seconds:.0f} s to read them and the originals"
     )
     print(
         "crashes: any exception but InvalidImageError/NoDigitError (digit reader + number "
-        "reader); same: the answer the unmutated picture got; refused: a typed error"
+        "reader); refused: a typed error; same: the answer that reader gave the unmutated picture"
     )
     head = f"{'kind':15} {'n':>4} {'crashes':>8} {'refused':>8} {'same':>7}"
-    print(
-        head
-        + (
-            f"   {'crashes':>8} {'refused':>8} {'same':>7}  (baseline {args.baseline})"
-            if before
-            else ""
-        )
-    )
+    print(head + (f"   {head[20:]}  (baseline: {args.baseline})" if before else ""))
     rows = {kind: [i for i, (k, _, _) in enumerate(cases) if k == kind] for kind in KINDS}
     rows["all"] = list(range(len(cases)))
     for kind, index in rows.items():
-        line = f"{kind:15} {len(index):4d} " + summary(index, answers, cases, unmutated)
+        line = f"{kind:15} {len(index):4d} " + summary(index, cases, *now)
         if before:
-            line += "   " + summary(index, before, cases, unmutated)
+            line += "   " + summary(index, cases, *before)
         print(line)
 
 
-def summary(index: list[int], answers, cases, unmutated) -> str:
+def summary(index: list[int], cases: list, answers: list, unmutated: dict) -> str:
     """Crashes and refusals over both readers; same: the one reader that fits the picture
-    (digits for real-dev, numbers for real-numbers-dev) agreeing with the unmutated one."""
+    (digits for real-dev, numbers for real-numbers-dev) agreeing with its unmutated answer."""
     crashes = sum(a.startswith("CRASH") for i in index for a in answers[i])
     refused = sum(a == "refused" for i in index for a in answers[i])
-    fits = [
-        (
-            answers[i][int(len(label(cases[i][1])) > 1)],
-            unmutated[cases[i][1]][int(len(label(cases[i][1])) > 1)],
-        )
-        for i in index
-    ]
-    same = np.mean([a == b for a, b in fits]) if fits else 0.0
+    fits = [int(len(label(cases[i][1])) > 1) for i in index]
+    same = np.mean([answers[i][f] == unmutated[cases[i][1].name][f] for i, f in zip(index, fits)])
     return f"{crashes:8d} {refused:8d} {same:7.1%}"
 
 

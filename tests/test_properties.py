@@ -237,8 +237,9 @@ def test_bad_input_corpus_is_read_or_refused(name, data, expected):
 
 
 def digit_on_paper(height: int, width: int) -> np.ndarray:
-    """A digit drawn dark on white in the middle of a height x width grey picture."""
-    side = min(height, width)
+    """A digit (drawn at most 512 px tall) dark on white in the middle of a height x width grey
+    picture."""
+    side = min(height, width, 512)
     grey = np.full((height, width), 255, np.uint8)
     top, left = (height - side) // 2, (width - side) // 2
     grey[top : top + side, left : left + side] = np.round(
