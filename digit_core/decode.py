@@ -8,6 +8,7 @@ than DECODE_BYTES while it is decoded and converted.
 import io
 import math
 import os
+from typing import cast
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -56,8 +57,8 @@ def check_size(width: int, height: int) -> None:
     if width * height > MAX_PIXELS:
         raise InvalidImageError(too_large_message(f" ({width}x{height} pixels)"))
     if min(width, height) < MIN_SIDE:
-        raise InvalidImageError(
-            f"The image is too small ({width}x{height}); it needs at least {MIN_SIDE} pixels a side.")
+        raise InvalidImageError(f"The image is too small ({width}x{height}); "
+                                f"it needs at least {MIN_SIDE} pixels a side.")
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise InvalidImageError(
             f"The image is too long and thin ({width}x{height}) to hold a single digit.")
@@ -96,8 +97,8 @@ def check_decode_bytes(image: Image.Image) -> None:
     width, height = image.size
     per_pixel = pixel_bytes(image.mode) + (0 if image.mode in PLAIN_MODES else 4)
     if width * height * per_pixel > DECODE_BYTES:
-        raise InvalidImageError(too_large_message(
-            f" to decode ({width}x{height} pixels, {image.mode})", DECODE_BYTES // per_pixel // 10**6))
+        size = f" to decode ({width}x{height} pixels, {image.mode})"
+        raise InvalidImageError(too_large_message(size, DECODE_BYTES // per_pixel // 10**6))
 
 
 PLAIN_MODES = ("L", "RGB", "RGBA", "I", "F")
@@ -123,7 +124,7 @@ def file_tones(image: Image.Image) -> Image.Image:
     already inside it, and NaN or infinity (refused later), are left as they are."""
     if image.mode not in ("F", "I"):
         return image
-    low, high = image.getextrema()
+    low, high = cast(tuple[float, float], image.getextrema())  # one band: (lowest, highest)
     top = 1.0 if image.mode == "F" else 65535
     if not (math.isfinite(low) and math.isfinite(high)) or (low >= 0 and high <= top):
         return image
