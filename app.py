@@ -17,16 +17,15 @@ from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
 import digit_core
-from digit_core.decode import as_float, to_array
+from digit_core.decode import to_array
 from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
 from digit_core.pictures import (
     attribution_picture,
-    boxes_picture,
     enlarge,
     stage_pictures,
-    to_uint8,
 )
 from studio import guards, inkpad, live
+from studio.number_view import number_view
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -193,16 +192,6 @@ def explain_api(image: FileData, request: gr.Request) -> dict:
             "attribution": explain(x, int(digit)).round(5).tolist()}
 
 
-def doubts_text(reading: digit_core.NumberReading) -> str:
-    """How sure the reader is of the whole number, and each digit it is unsure of with the
-    runner-up."""
-    lines = [f"Sure of the whole number: {reading.confidence:.0%}"]
-    for i in reading.unsure:
-        (first, p1), (second, p2) = sorted(reading.digits[i].items(), key=lambda d: -d[1])[:2]
-        lines.append(f"- digit {i + 1} is unsure: {first} ({p1:.0%}), maybe {second} ({p2:.0%})")
-    return "\n".join(lines[:1] + [""] * (len(lines) > 1) + lines[1:])
-
-
 def show_number(image, request: gr.Request) -> tuple[str, str, np.ndarray | None]:
     """A whole number: the digits as text, how sure the reader is, and the picture with a box
     round each digit (unsure ones in amber, with a question mark)."""
@@ -212,9 +201,7 @@ def show_number(image, request: gr.Request) -> tuple[str, str, np.ndarray | None
     with human_errors():
         pixels = to_array(image)  # decoded once, for the reading and the picture
         reading = digit_core.read_number(pixels)
-    picture = boxes_picture(to_uint8(as_float(pixels)), reading.boxes, reading.text,
-                            reading.unsure)
-    return f"## {reading.text}", doubts_text(reading), picture
+    return number_view(pixels, reading)
 
 
 def show_number_upload(file: dict | None, request: gr.Request):
