@@ -135,3 +135,17 @@ def test_thousands_of_specks_are_refused_quickly():
         picture[y : y + 4, x : x + 4] = 0
     with pytest.raises(NoDigitError):
         read_number(picture)
+
+
+def test_the_number_tab_names_and_marks_the_unsure_digit():
+    from digit_core import NumberReading
+    from studio.number_view import number_view
+
+    sure = {str(d): 0.0 for d in range(10)} | {"1": 1.0}
+    doubt = {str(d): 0.0 for d in range(10)} | {"3": 0.55, "8": 0.45}
+    reading = NumberReading("13", [sure, doubt], [(2, 2, 6, 16), (12, 2, 8, 16)], 0.55)
+    heading, doubts, picture = number_view(np.full((20, 24), 255, np.uint8), reading)
+    assert heading == "## 13"
+    assert "55%" in doubts and "digit 2 is unsure: 3 (55%), maybe 8 (45%)" in doubts
+    assert "digit 1" not in doubts
+    assert tuple(picture[2, 12]) == (245, 158, 11) and tuple(picture[2, 2]) == (79, 70, 229)
