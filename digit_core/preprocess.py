@@ -21,6 +21,7 @@ MIN_CONTRAST = 0.1  # darkest to lightest below this: a blank or uniform picture
 UNEVEN = 0.08  # a lighting estimate spread wider than this along the edge is uneven light
 INKED = 0.6  # of the way from the paper's tone to the ink's: surely ink
 EDGE_INK = 1 / 3  # surely-ink pixels along more of the edge than this: a region, not strokes
+REGION = 0.25  # surely-ink surviving an opening wider than a pen: a region (filling scans: <0.01)
 # An ink blob at least FRAME_LENGTH of a side long, at most FRAME_THICKNESS thick, within
 # FRAME_BAND of that side: a frame or the paper's edge, not the digit.
 FRAME_LENGTH, FRAME_THICKNESS, FRAME_BAND = 0.9, 0.1, 0.2
@@ -134,12 +135,18 @@ def strokes_reach_the_edge(ink: np.ndarray, small: np.ndarray, background: np.nd
     wide as the lighting estimate's opening, so where they cross the edge the estimate is
     raised by ink, not light, and flattening would erase them. Then the edge's paper, further
     than the opening from surely-ink pixels, is flat, and the surely-ink pixels cover less
-    than EDGE_INK of the edge (strokes cross it; a lit or shadowed region runs along it)."""
+    than EDGE_INK of the edge (strokes cross it; a lit or shadowed region runs along it) and
+    are strokes, not a region."""
     paper, stroke = quantile(small, 0.05), quantile(small, 0.99)
     inked = (small > paper + INKED * (stroke - paper)).astype(np.uint8)
-    if border(inked).mean() >= EDGE_INK:
+    # Strokes are narrower than the opening everywhere, outside the picture counting as paper;
+    # a shadow or a lit region is not.
+    kernel = np.ones((side, side), np.uint8)
+    opened = cv2.morphologyEx(inked, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_CONSTANT,
+                              borderValue=0)
+    if border(inked).mean() >= EDGE_INK or opened.sum() >= REGION * inked.sum():
         return False
-    near = border(cv2.dilate(inked, np.ones((side, side), np.uint8))).astype(bool)
+    near = border(cv2.dilate(inked, kernel)).astype(bool)
     if uneven(border(background)[~near]):
         return False
     ink8 = cv2.convertScaleAbs(ink, alpha=255)
