@@ -301,7 +301,8 @@ def main() -> None:
     )
     print(
         "crashes: any exception but InvalidImageError/NoDigitError (digit reader + number "
-        "reader); refused: a typed error; same: the answer that reader gave the unmutated picture"
+        "reader); refused: a typed error; same: the answer that reader gave the unmutated picture "
+        "(a refusal or crash never counts as the same)"
     )
     head = f"{'kind':15} {'n':>4} {'crashes':>8} {'refused':>8} {'same':>7}"
     print(head + (f"   {head[20:]}  (baseline: {args.baseline})" if before else ""))
@@ -316,11 +317,18 @@ def main() -> None:
 
 def summary(index: list[int], cases: list, answers: list, unmutated: dict) -> str:
     """Crashes and refusals over both readers; same: the one reader that fits the picture
-    (digits for real-dev, numbers for real-numbers-dev) agreeing with its unmutated answer."""
+    (digits for real-dev, numbers for real-numbers-dev) giving the answer it gave the unmutated
+    picture (a refusal or a crash is never the same answer)."""
     crashes = sum(a.startswith("CRASH") for i in index for a in answers[i])
     refused = sum(a == "refused" for i in index for a in answers[i])
     fits = [int(len(label(cases[i][1])) > 1) for i in index]
-    same = np.mean([answers[i][f] == unmutated[cases[i][1].name][f] for i, f in zip(index, fits)])
+    same = np.mean(
+        [
+            answers[i][f] == unmutated[cases[i][1].name][f] != "refused"
+            and not answers[i][f].startswith("CRASH")
+            for i, f in zip(index, fits)
+        ]
+    )
     return f"{crashes:8d} {refused:8d} {same:7.1%}"
 
 
