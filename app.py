@@ -14,11 +14,11 @@ import gradio as gr
 import numpy as np
 from gradio import FileData
 from gradio.utils import get_upload_folder
-from starlette.middleware import Middleware
 
 import digit_core
 import guards
 import inkpad
+from studio import server
 from digit_core.decode import as_float, to_array
 from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
 from digit_core.pictures import (attribution_picture, boxes_picture, enlarge, stage_pictures,
@@ -78,8 +78,7 @@ def composite(sketch) -> str | None:
 
 
 def limit(rate: guards.RateLimit, request: gr.Request, what: str) -> None:
-    if not rate.allow(guards.visitor(request.client.host if request.client else None,
-                                     request.headers)):
+    if not rate.allow(guards.request_visitor(request)):
         raise gr.Error(f"Too many {what} from you in a minute: wait a moment and try again.",
                        title="Slow down", print_exception=False)
 
@@ -304,12 +303,9 @@ with demo.route("How it works", "/about"):
 demo.queue(default_concurrency_limit=1, max_size=256)
 
 if __name__ == "__main__":
-    guards.start_cache_sweeper(UPLOADS)
-    limits = Middleware(guards.request_limits, known_event=lambda i: i in demo.fns,
-                        upload_folder=UPLOADS, upload_budget=UPLOAD_BUDGET, readable=READABLE)
-    demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=guards.MAX_FILE_BYTES,
-                app_kwargs={"middleware": [limits]}, css_paths=[HERE / "studio.css"],
-                prevent_thread_lock=True,
-                run_history=False)  # no copy of anyone's drawings, not even in their browser
+    served = server.guarded_app(demo, UPLOADS, READABLE, UPLOAD_BUDGET,
+                                theme=gr.themes.Soft(primary_hue="indigo"),
+                                css_paths=[HERE / "studio.css"],
+                                run_history=False)  # no copy of anyone's drawings, not even in their browser
     warm_up_explanations()
-    demo.block_thread()
+    server.serve(served)

@@ -5,9 +5,12 @@ Each guard is a plain function or a tiny object; app.py only wires them in. READ
 security" lists every number here.
 """
 
+import asyncio
 import ctypes
+import ipaddress
 import json
 import os
+import re
 import stat
 import threading
 import time
@@ -21,13 +24,18 @@ from digit_core.feedback import folder_bytes
 
 MAX_FILE_BYTES = 10_000_000  # one uploaded picture (Gradio's own max_file_size says the same)
 MAX_UPLOAD_BODY = MAX_FILE_BYTES + 1_000_000  # one upload request: the file and its framing
-MAX_JSON_BODY = 1_000_000  # an event's JSON: file references, small values, a drawing's PNG
+MAX_JSON_BODY = 300_000  # an event's JSON: file references, small values, a drawing's PNG
 MAX_FILES_PER_EVENT = 4  # an event takes one picture; a sketch for /predict_sketch names three
 UPLOAD_BYTES_PER_VISITOR = (200_000_000, 900)  # bytes a visitor may upload per 15 minutes
 UPLOAD_CACHE_BYTES = 2_000_000_000  # the whole upload cache; uploads wait when it is full
 LOOSE_FILE_SECONDS = 600  # a half-received upload's temp file is removed after this
 SWEEP_SECONDS = 60
 MAX_PATH = 4096  # Linux's PATH_MAX
+BODY_SECONDS = 10  # a request's body may take this long, plus a second per MIN_BODY_RATE bytes
+MIN_BODY_RATE = 50_000  # bytes a second: a 10 MB picture over a poor mobile line
+MAX_QUEUED_PER_VISITOR = 4  # events one visitor may have waiting or running at once
+JOINS_PER_VISITOR = (300, 60)  # events one visitor may start per minute (a fast drawer: ~120)
+JOINS_QUEUE = re.compile(r"/(queue/join|call/(v2/)?[^/]+)/?$")  # the routes that queue an event
 
 
 # ----------------------------------------------------------------------------- files
@@ -70,13 +78,41 @@ def file_paths(data: object) -> Iterable[object]:
 
 # ----------------------------------------------------------------------------- visitors
 
-def visitor(client_host: str | None, headers: Mapping[str, str]) -> str:
-    """Who is asking. On a Space every request comes through Hugging Face's proxy, which names the
-    caller first in X-Forwarded-For; elsewhere the connection's own address."""
-    forwarded = headers.get("x-forwarded-for", "")
-    if os.environ.get("SPACE_ID") and forwarded:
-        return forwarded.split(",")[0].strip()
-    return client_host or "unknown"
+# Proxies that append the caller's address to X-Forwarded-For in front of the app: 0 means the
+# connection's own address is the caller's. On a Space, 1 (docs/security.md says why).
+TRUSTED_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "1" if os.environ.get("SPACE_ID") else "0"))
+UNIDENTIFIED = "unidentified"  # one shared budget for requests that name no address
+
+
+def visitor(client_host: str | None, forwarded: str, hops: int = TRUSTED_HOPS) -> str:
+    """Who is asking: the address the `hops`-th trusted proxy saw, counted from the right of
+    X-Forwarded-For (`forwarded`, all such headers joined; what the caller wrote itself stands to
+    the left), else the connection's own address. Only an IP address is an id; an IPv6 caller is
+    its /64 network (one line holds billions of addresses)."""
+    entries = [entry.strip() for entry in forwarded.split(",")] if forwarded else []
+    named = entries[-hops] if 0 < hops <= len(entries) else client_host
+    try:
+        address = ipaddress.ip_address(named or "")
+    except ValueError:
+        return UNIDENTIFIED
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def scope_visitor(scope: Mapping) -> str:
+    """`visitor` of an ASGI request."""
+    forwarded = ", ".join(v.decode("latin-1") for k, v in scope["headers"]
+                          if k.lower() == b"x-forwarded-for")
+    return visitor((scope.get("client") or (None,))[0], forwarded)
+
+
+def request_visitor(request) -> str:
+    """`visitor` of a gr.Request (or a Starlette request)."""
+    headers = request.headers
+    forwarded = (", ".join(headers.getlist("x-forwarded-for")) if hasattr(headers, "getlist")
+                 else headers.get("x-forwarded-for", ""))
+    return visitor(request.client.host if request.client else None, forwarded)
 
 
 class RateLimit:
@@ -108,16 +144,25 @@ class TooLarge(Exception):
     """A streamed body went past its limit."""
 
 
+class TooSlow(Exception):
+    """A body did not arrive within BODY_SECONDS."""
+
+
 def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
-                   upload_budget: RateLimit, readable: Iterable[Path]):
+                   upload_budget: RateLimit, readable: Iterable[Path],
+                   queued: Callable[[str], int], joins: RateLimit):
     """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
     - a body larger than one upload (multipart) or than an event needs (anything else), counted
-      as the bytes arrive, so a huge field is never buffered whole;
+      as the bytes arrive, so a huge field is never buffered whole; a body that arrives slower
+      than BODY_SECONDS plus a second per MIN_BODY_RATE bytes;
     - uploads beyond a visitor's byte budget, or while the upload cache is full;
+    - a queue join from a visitor who has MAX_QUEUED_PER_VISITOR events waiting or running
+      (`queued` counts them) or went past `joins`, their rate for every event;
     - an event's JSON that names a file by URL (Gradio would download it, with no size cap),
       names one outside `readable` (Gradio refuses those with no message at all), more files
       than a sketch has, or an event number that does not exist (Gradio answers 500 with a
-      traceback)."""
+      traceback);
+    - a GET of `file=<a URL>`, which Gradio would fetch from anywhere for the caller."""
     readable = tuple(readable)
 
     async def refuse(send, status: int, message: str) -> None:
@@ -128,7 +173,12 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
         await send({"type": "http.response.body", "body": body})
 
     async def guarded(scope, receive, send):
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        if scope["method"] in ("GET", "HEAD") and "/file=" in scope["path"] and \
+                is_url_path(scope["path"].split("/file=", 1)[1]):
+            return await refuse(send, 400, "Files are served from this app only, not from URLs.")
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
             return await app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         multipart = headers.get("content-type", "").startswith("multipart/")
@@ -137,28 +187,48 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
         if declared.isdigit() and int(declared) > limit:
             return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
         if multipart:
-            who = visitor((scope.get("client") or (None,))[0], headers)
+            who = scope_visitor(scope)
             if cache_bytes(upload_folder) > UPLOAD_CACHE_BYTES:
                 return await refuse(send, 503, "Too many uploads right now: try again in a few minutes.")
             if not upload_budget.allow(who, int(declared) if declared.isdigit() else limit):
                 return await refuse(send, 429, "You have uploaded a lot in a short time: "
                                                "try again in a few minutes.")
-        if multipart:  # streamed on to Gradio, counted as it goes
-            return await counted(scope, receive, send, limit)
-        chunks, size, more = [], 0, True
-        while more:  # an event's JSON is small: read it whole, then look inside
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > limit:
-                return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
-            more = message.get("more_body", False)
+        seconds = BODY_SECONDS + (int(declared) if declared.isdigit() else limit) / MIN_BODY_RATE
+        deadline = time.monotonic() + seconds
+
+        async def receive_in_time():
+            try:
+                return await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                raise TooSlow from None
+
+        try:
+            if multipart:  # streamed on to Gradio, counted as it goes
+                return await counted(scope, receive_in_time, send, limit)
+            chunks, size, more = [], 0, True
+            while more:  # an event's JSON is small: read it whole, then look inside
+                message = await receive_in_time()
+                if message["type"] == "http.disconnect":
+                    return
+                chunks.append(message.get("body", b""))
+                size += len(chunks[-1])
+                if size > limit:
+                    return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
+                more = message.get("more_body", False)
+        except TooSlow:
+            return await refuse(send, 408, f"The request took longer than {seconds:.0f} s to arrive.")
         data = b"".join(chunks)
         problem = event_problem(data, known_event, readable)
         if problem:
             return await refuse(send, 400, problem)
+        if JOINS_QUEUE.search(scope["path"]):
+            who = scope_visitor(scope)
+            if queued(who) >= MAX_QUEUED_PER_VISITOR:
+                return await refuse(send, 429, f"You already have {MAX_QUEUED_PER_VISITOR} "
+                                               "requests waiting: wait for their answers.")
+            if not joins.allow(who):
+                return await refuse(send, 429, "Too many requests from you in a minute: "
+                                               "wait a moment and try again.")
         replayed = False
 
         async def replay():
@@ -208,8 +278,9 @@ def event_problem(data: bytes, known_event: Callable[[int], bool],
     if not isinstance(request, dict):
         return ""
     fn_index = request.get("fn_index")
-    if isinstance(fn_index, int) and not known_event(fn_index):
-        return f"There is no event number {fn_index}."
+    if "fn_index" in request and fn_index is not None and not (
+            type(fn_index) is int and known_event(fn_index)):  # not 9999.0, "9999" or True
+        return f"There is no event number {str(fn_index)[:20]}."
     try:
         paths = list(file_paths(request.get("data")))
     except RecursionError:
