@@ -20,7 +20,7 @@ import guards
 import inkpad
 from studio import server
 from digit_core.decode import as_float, to_array
-from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
+from digit_core.feedback import FeedbackRefused, save_feedback, start_hub_upload
 from digit_core.pictures import (attribution_picture, boxes_picture, enlarge, stage_pictures,
                                  to_uint8)
 
@@ -29,13 +29,14 @@ EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (
 METRICS = json.loads((HERE / "model" / "metrics.json").read_text())
 UPLOADS = Path(get_upload_folder()).resolve()
 READABLE = (UPLOADS, (HERE / "examples").resolve())  # the only places a handler opens files
-EXAMPLE_PICTURES = {file_sha256(p) for p in EXAMPLES}  # MNIST test digits: no corrections
 # Per visitor: the explanation, numbers and API calls cost ~10x a prediction; corrections are rare.
 COSTLY = guards.RateLimit(60, 60)
 CORRECTIONS = guards.RateLimit(5, 60)
 UPLOAD_BUDGET = guards.RateLimit(*guards.UPLOAD_BYTES_PER_VISITOR)
 
 PIPELINE = digit_core.read_digit(EXAMPLES[0]).stages  # loads and warms up the model now
+# MNIST test digits: no corrections on them, however they are re-saved
+EXAMPLE_INPUTS = [digit_core.read_digit(p).stages["centred 28x28"] for p in EXAMPLES]
 FEEDBACK_DIR = Path(os.environ.get("FEEDBACK_DIR", HERE / "feedback"))
 UPLOADER = start_hub_upload(FEEDBACK_DIR)  # None unless HF_TOKEN and FEEDBACK_DATASET are set
 NOT_A_DIGIT = "Not a digit?"
@@ -147,7 +148,7 @@ def send_feedback(correction: str | None, kept: dict | None, request: gr.Request
     try:
         save_feedback(FEEDBACK_DIR, reading.stages["centred 28x28"], kept["original"],
                       reading.probabilities, int(correction), reading.is_digit,
-                      UPLOADER and UPLOADER.lock, EXAMPLE_PICTURES)
+                      UPLOADER and UPLOADER.lock, EXAMPLE_INPUTS)
     except (FeedbackRefused, OSError) as e:  # OSError: the upload was swept from the cache
         raise gr.Error(str(e) if isinstance(e, FeedbackRefused) else
                        "Your picture is gone from the server: upload it again.",

@@ -140,10 +140,6 @@ class RateLimit:
 
 # ----------------------------------------------------------------------------- requests
 
-class TooLarge(Exception):
-    """A streamed body went past its limit."""
-
-
 class TooSlow(Exception):
     """A body did not arrive within BODY_SECONDS."""
 
@@ -185,7 +181,7 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
         limit = MAX_UPLOAD_BODY if multipart else MAX_JSON_BODY
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
+            return await refuse(send, 413, too_large(limit))
         if multipart:
             who = scope_visitor(scope)
             if cache_bytes(upload_folder) > UPLOAD_CACHE_BYTES:
@@ -202,9 +198,9 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
             except asyncio.TimeoutError:
                 raise TooSlow from None
 
+        if multipart:
+            return await counted(scope, receive, send, limit, deadline, seconds)
         try:
-            if multipart:  # streamed on to Gradio, counted as it goes
-                return await counted(scope, receive_in_time, send, limit)
             chunks, size, more = [], 0, True
             while more:  # an event's JSON is small: read it whole, then look inside
                 message = await receive_in_time()
@@ -213,10 +209,10 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
                 chunks.append(message.get("body", b""))
                 size += len(chunks[-1])
                 if size > limit:
-                    return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
+                    return await refuse(send, 413, too_large(limit))
                 more = message.get("more_body", False)
         except TooSlow:
-            return await refuse(send, 408, f"The request took longer than {seconds:.0f} s to arrive.")
+            return await refuse(send, 408, too_slow(seconds))
         data = b"".join(chunks)
         problem = event_problem(data, known_event, readable)
         if problem:
@@ -240,29 +236,48 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
 
         await app(scope, replay, send)
 
-    async def counted(scope, receive, send, limit: int):
-        size, started = 0, False
+    async def counted(scope, receive, send, limit: int, deadline: float, seconds: float):
+        """An upload streamed on to Gradio, counted as it goes. Past its size or its time,
+        Gradio is told the client left, and the caller gets our answer instead of Gradio's."""
+        size, cut, started = 0, 0, False
 
         async def receive_counted():
-            nonlocal size
-            message = await receive()
-            size += len(message.get("body", b""))
-            if size > limit:
-                raise TooLarge
-            return message
+            nonlocal size, cut
+            if not cut:
+                try:
+                    message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+                except asyncio.TimeoutError:
+                    cut = 408
+                else:
+                    size += len(message.get("body", b""))
+                    if size <= limit:
+                        return message
+                    cut = 413
+            return {"type": "http.disconnect"}
 
-        async def send_tracked(message):
+        async def send_unless_cut(message):
             nonlocal started
-            started = True
-            await send(message)
+            if not cut:
+                started = True
+                await send(message)
 
         try:
-            await app(scope, receive_counted, send_tracked)
-        except TooLarge:
-            if not started:
-                await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
+            await app(scope, receive_counted, send_unless_cut)
+        except Exception:  # what Gradio made of the client "leaving"
+            if not cut:
+                raise
+        if cut and not started:
+            await refuse(send, cut, too_large(limit) if cut == 413 else too_slow(seconds))
 
     return guarded
+
+
+def too_large(limit: int) -> str:
+    return f"The request is too large (limit {limit:,} bytes)."
+
+
+def too_slow(seconds: float) -> str:
+    return f"The request took longer than {seconds:.0f} s to arrive."
 
 
 def event_problem(data: bytes, known_event: Callable[[int], bool],

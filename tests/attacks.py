@@ -242,3 +242,13 @@ def settled_rss_mb(url: str, pid: int) -> float:
     call(url, named["explain"], [picture], visitor="203.0.113.250")
     time.sleep(2)
     return rss_mb(pid)
+
+
+def re_saved_example(path: Path) -> bytes:
+    """A bundled example as a caller may re-save it: flattened on white, 1.5x larger, JPEG."""
+    from PIL import Image
+
+    picture = Image.open(path).convert("RGBA")
+    picture = Image.alpha_composite(Image.new("RGBA", picture.size, "white"), picture)
+    return encode(picture.convert("RGB").resize((picture.width * 3 // 2, picture.height * 3 // 2)),
+                  "JPEG", quality=60)

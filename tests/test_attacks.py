@@ -17,8 +17,8 @@ import pytest
 from app_server import running_app
 from attacks import (DIGITS, LABELS, call, chunked_field, closed_by_server, costly_flood,
                      declared_upload, events, heavy_png, join, number_4821, padded_drawing,
-                     peak_memory, rotated, rss_mb, settled_rss_mb, sketch_bomb, slow_connections, truncated_jpeg,
-                     upload)
+                     peak_memory, re_saved_example, rotated, rss_mb, settled_rss_mb, sketch_bomb,
+                     slow_connections, truncated_jpeg, upload)
 from bad_inputs import encode
 from digit_core.decode import UNREADABLE
 
@@ -279,3 +279,12 @@ def test_stalled_connections_are_closed(app_url):
         for connection in stalled:
             connection.close()
     assert httpx.get(app_url + "config", timeout=30).status_code == 200
+
+
+def test_a_re_saved_example_is_no_correction(app_url, feedback_dir):
+    """A bundled example (an MNIST test digit) re-saved as a new file, sent with a chosen label."""
+    named = {e.get("api_name"): i for i, e in events(app_url).items()}
+    picture = upload(app_url, re_saved_example(ROOT / "examples" / "7-transparent.png"), "7.jpg",
+                     visitor="192.0.2.201")
+    ok, message = call(app_url, named["feedback"], [picture, 1], visitor="192.0.2.201")
+    assert ok is False and "one of our examples" in str(message), message
