@@ -16,13 +16,16 @@ from gradio import FileData
 from gradio.utils import get_upload_folder
 
 import digit_core
-import guards
-import inkpad
-from studio import server
 from digit_core.decode import as_float, to_array
 from digit_core.feedback import FeedbackRefused, save_feedback, start_hub_upload
-from digit_core.pictures import (attribution_picture, boxes_picture, enlarge, stage_pictures,
-                                 to_uint8)
+from digit_core.pictures import (
+    attribution_picture,
+    boxes_picture,
+    enlarge,
+    stage_pictures,
+    to_uint8,
+)
+from studio import guards, inkpad, server
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -306,7 +309,8 @@ demo.queue(default_concurrency_limit=1, max_size=256)
 if __name__ == "__main__":
     served = server.guarded_app(demo, UPLOADS, READABLE, UPLOAD_BUDGET,
                                 theme=gr.themes.Soft(primary_hue="indigo"),
-                                css_paths=[HERE / "studio.css"],
-                                run_history=False)  # no copy of anyone's drawings, not even in their browser
+                                css_paths=[HERE / "studio" / "studio.css"],
+                                # no copy of anyone's drawings, not even in their browser
+                                run_history=False)
     warm_up_explanations()
     server.serve(served)

@@ -22,7 +22,7 @@ from digit_core.weights import KERAS_FILE, LITERT_FILE, PIN, served_sha256
 
 ROOT = Path(__file__).resolve().parent
 # What the Space runs: nothing else (no tests, benchmarks, training, runs or feedback).
-SPACE_FILES = ["app.py", "guards.py", "inkpad.py", "studio.css", "requirements.txt", "README.md",
+SPACE_FILES = ["app.py", "studio/*.py", "studio/*.css", "requirements.txt", "README.md",
                ".gitattributes",
                "digit_core/*.py", "model/*", "examples/*.png", "examples/*.jpg", "docs/*"]
 

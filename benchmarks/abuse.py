@@ -1,28 +1,38 @@
 """What each attack from issue 13 costs `python app.py` on 127.0.0.1, beside the figures the issue
 measured on the code before the guards (same machine kind; not re-run here).
 
-    python benchmarks/abuse.py
+    python -m benchmarks.abuse
 
 One table: each attack, its time, the server's resident memory before and at its peak (sampled
 every 5 ms), what was stored or read, and whether it was refused.
 """
 
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from digit_core.feedback import folder_bytes
+from studio import guards
+from tests.app_server import running_app
+from tests.attacks import (
+    DIGITS,
+    call,
+    chunked_field,
+    costly_flood,
+    events,
+    number_4821,
+    peak_memory,
+    rss_mb,
+    sketch_bomb,
+    upload,
+)
+from tests.bad_inputs import encode
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from app_server import running_app  # noqa: E402
-import guards  # noqa: E402
-from attacks import (DIGITS, call, chunked_field, costly_flood, events,  # noqa: E402
-                     number_4821, peak_memory, rss_mb, sketch_bomb, upload)
-from bad_inputs import encode  # noqa: E402
-from digit_core.feedback import folder_bytes  # noqa: E402
+
 BEFORE = {  # issue 13, measured on the code before the guards
     "server file read, every event": "files read by 6 events + 1 private; paths' existence told",
     "sketch bomb (179 MP, 4 parts)": "19 s, +4.3 GB",

@@ -1,7 +1,7 @@
 """Trained networks side by side on validation only, before any of them is finished: how the
-candidates in README "How it was chosen" were judged against the served network.
+candidates in docs/training-log.md "How it was chosen" were judged against the served network.
 
-    python benchmarks/candidates.py runs/seed-14 runs/seed-16 [--data ../shared/data/mnist.npz]
+    python -m benchmarks.candidates runs/seed-14 runs/seed-16 [--data ../shared/data/mnist.npz]
 
 Every measure reads the validation digits (the last 6,000 training digits, never trained on)
 or pictures generated from them or from the training fonts; the test split is not opened. The
@@ -11,18 +11,21 @@ Each network's "is it a digit?" cut is set as `finish` sets it, with one draw fo
 """
 
 import argparse
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from training.check import set_check_threshold
+from training.data import as_input, drawn, load_mnist, scanned, validation_size
+from training.drawings import canvas_drawing, enlarged
+from training.finish import joined_networks
+from training.lettering import lettered_digit
+from training.non_digits import KINDS, non_digit
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-import train  # noqa: E402
-from drawings import canvas_drawing, enlarged  # noqa: E402
-from non_digits import KINDS, lettered_digit, non_digit  # noqa: E402
+
 
 CANVASES_PER_DIGIT = 2  # 12,000 drawn canvases: a 4,000 draw could not tell 19 errors from 22
 NON_DIGITS_PER_KIND = 150
@@ -32,15 +35,15 @@ LETTERED = 500
 def serving_model(run: Path, digits: np.ndarray) -> keras.Model:
     """The network of runs/seed-N served alone, with its own digit check, cut as `finish` does
     (on canvases drawn from the validation `digits`)."""
-    serving, _ = train.joined_networks([run])
-    train.set_check_threshold(serving, digits, seed=7)
+    serving, _ = joined_networks([run])
+    set_check_threshold(serving, digits, seed=7)
     return serving
 
 
 def as_inputs(pictures: Iterable, count: int) -> tuple[np.ndarray, np.ndarray]:
     """`count` pictures (made one at a time) through the app's preprocessing, and which of them
     it refused (blank inputs stand in for those, so that every picture keeps its place)."""
-    kept_inputs, kept = train.drawn(pictures)
+    kept_inputs, kept = drawn(pictures)
     inputs = np.zeros((count, *kept_inputs.shape[1:]), np.float32)
     inputs[kept] = kept_inputs
     refused = np.ones(count, bool)
@@ -70,11 +73,11 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mnist.npz"))
     args = parser.parse_args()
 
-    data = train.load_mnist(args.data)
-    n_val = train.validation_size(len(data["x_train"]))
+    data = load_mnist(args.data)
+    n_val = validation_size(len(data["x_train"]))
     digits, labels = data["x_train"][-n_val:], data["y_train"][-n_val:].astype(int)
-    clean = train.as_input(digits), np.zeros(n_val, bool)
-    x_scans, y_scans = train.scanned(digits, labels, seed=1)
+    clean = as_input(digits), np.zeros(n_val, bool)
+    x_scans, y_scans = scanned(digits, labels, seed=1)
     scans = x_scans, np.zeros(len(y_scans), bool)
     small = as_inputs((enlarged(d, 8) for d in digits), n_val)
     rng = np.random.default_rng(41)

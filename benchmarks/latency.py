@@ -1,7 +1,7 @@
 """How long one prediction takes: digit_core.predict against the naive Keras path, same run,
 and what the explanation map and a whole number cost on top.
 
-    python benchmarks/latency.py [--calls 300]
+    python -m benchmarks.latency [--calls 300]
 
 Input: a 512x512 black-on-white drawing of an MNIST test digit (and the same digit as a blurry
 scan, shrunk to 8x8 and enlarged to 512x512, which takes the blurry path; a 4-digit number for
@@ -9,18 +9,14 @@ read_number). Prints a table of p50/p95 in ms.
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import digit_core  # noqa: E402
-from digit_core.predict import default_model  # noqa: E402
-from digit_core.explain import explain  # noqa: E402
-from drawings import (black_on_white, compose_number, enlarged, ink_strokes,  # noqa: E402
-                      mnist_fixture)
+import digit_core
+from digit_core.explain import explain
+from digit_core.predict import default_model
+from training.drawings import black_on_white, compose_number, enlarged, ink_strokes, mnist_fixture
 
 
 def timings(fn, calls: int, warmup: int = 20) -> np.ndarray:

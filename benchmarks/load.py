@@ -1,6 +1,6 @@
 """Many gradio_client clients at once against `python app.py` on 127.0.0.1: nothing lost.
 
-    python benchmarks/load.py [--requests 400] [--clients 8]
+    python -m benchmarks.load [--requests 400] [--clients 8]
 
 A mix of valid drawings and photos (each with its true digit) and bad files from the corpus
 (each with its expected message). Prints throughput, latency, outcome counts and the server's
@@ -9,7 +9,6 @@ resident memory before and after.
 
 import argparse
 import re
-import sys
 import tempfile
 import threading
 import time
@@ -17,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.app_server import running_app
+from tests.bad_inputs import corpus, encode
+from training.drawings import black_on_white, ink_strokes, mnist_fixture, paper_photo
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from app_server import running_app  # noqa: E402
-from bad_inputs import corpus, encode  # noqa: E402
-from drawings import black_on_white, ink_strokes, mnist_fixture, paper_photo  # noqa: E402
+
 
 
 def workload(folder: Path, n: int, seed: int = 0) -> list[tuple[Path, object]]:

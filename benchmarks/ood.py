@@ -1,7 +1,7 @@
 """"That's not a digit": how often the digit check flags non-digits and real digits, and the
 calibration of the probabilities before/after temperature scaling.
 
-    python benchmarks/ood.py [--digits 2000] [--per-kind 300]
+    python -m benchmarks.ood [--digits 2000] [--per-kind 300]
 
 Digits: MNIST test digits drawn as canvas drawings (drawings.canvas_drawing). Non-digits:
 non_digits.py with the fonts the check was not fitted on. "Flagged" means the app would not show
@@ -10,17 +10,17 @@ a digit: the check says no, or preprocessing refuses the picture (NoDigitError, 
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from digit_core import NoDigitError, predict_proba, read_digit
+from training.calibrate import expected_calibration_error
+from training.drawings import canvas_drawing
+from training.non_digits import KINDS, non_digit
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from digit_core import NoDigitError, predict_proba, read_digit  # noqa: E402
-from drawings import canvas_drawing  # noqa: E402
-from non_digits import KINDS, non_digit  # noqa: E402
-from train import expected_calibration_error  # noqa: E402
+
 
 
 def flagged(image: np.ndarray) -> bool:

@@ -2,7 +2,7 @@
 drawing pad beside a gr.Sketchpad wired to the same model (what the Studio used before), same
 run, same browser; and the server's share, a drawing sent straight to /predict_sketch.
 
-    python benchmarks/pen_up.py [--strokes 10]
+    python -m benchmarks.pen_up [--strokes 10]
 
 Each stroke is a 7 on a fresh page; the clock starts when the pen lifts. Breakdown: the first
 request the page sends (the Sketchpad first exports its canvas through WebGL, the pad encodes
@@ -11,7 +11,6 @@ tests do; it renders in software (--disable-gpu), slower than a laptop's browser
 """
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,12 +19,13 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+import digit_core
+from tests.app_server import free_port, running_app
+from tests.test_browser import SEVEN, browser_args, canvas_points
+from training.drawings import black_on_white, ink_strokes, mnist_fixture
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-import digit_core  # noqa: E402
-from app_server import free_port, running_app  # noqa: E402
-from drawings import black_on_white, ink_strokes, mnist_fixture  # noqa: E402
-from test_browser import SEVEN, browser_args, canvas_points  # noqa: E402
+
 
 # The Sketchpad as the Studio had it, brush picked at load (it opens with no tool selected).
 PICK_BRUSH = """() => { const t = setInterval(() => {

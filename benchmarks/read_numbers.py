@@ -1,6 +1,6 @@
 """Reading whole numbers: digit_core.read_number on numbers composed from MNIST test digits.
 
-    python benchmarks/read_numbers.py [--numbers 500]
+    python -m benchmarks.read_numbers [--numbers 500]
 
 2-6 digits each, with random sizes, baselines and gaps, about one gap in six lightly touching
 (drawings.compose_number). Prints the share of whole numbers read exactly, and of digits read
@@ -9,15 +9,15 @@ right (digits of the truth matched in order by the reading, so one missed digit 
 
 import argparse
 import difflib
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from digit_core import read_number
+from training.drawings import compose_number
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from digit_core import read_number  # noqa: E402
-from drawings import compose_number  # noqa: E402
+
 
 
 def digits_matched(text: str, truth: str) -> int:

@@ -2,7 +2,7 @@
 generated from MNIST test digits and digits lettered in fonts, against two baselines feeding the
 same model.
 
-    python benchmarks/robustness.py [--data ../shared/data/mnist.npz] [--per-suite 1000]
+    python -m benchmarks.robustness [--data ../shared/data/mnist.npz] [--per-suite 1000]
 
 A suite of 1,000 measures to about +-0.6 points at 99 % (95 % interval); `--per-suite 10000`
 draws every MNIST test digit once per suite (+-0.2 points), in about half an hour.
@@ -20,7 +20,6 @@ white first like any careful demo.
 import argparse
 import importlib
 import json
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,13 +29,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks.ood import flagged
+from digit_core import NoDigitError, predict_proba, preprocess
+from training.drawings import (
+    black_on_white,
+    canvas_drawing,
+    enlarged,
+    ink_strokes,
+    paper_photo,
+    white_on_black,
+)
+from training.lettering import lettered_digit
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from digit_core import NoDigitError, predict_proba, preprocess  # noqa: E402
-from drawings import (black_on_white, canvas_drawing, enlarged, ink_strokes,  # noqa: E402
-                      paper_photo, white_on_black)
-from non_digits import lettered_digit  # noqa: E402
-from ood import flagged  # noqa: E402
+
 
 
 # ----------------------------------------------------------------------------- the suites

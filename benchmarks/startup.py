@@ -2,7 +2,7 @@
 (what any Gradio app pays before its own code runs). Predictions run on LiteRT: TensorFlow loads
 only for the explanation, in the background once the server answers.
 
-    python benchmarks/startup.py [--runs 3]
+    python -m benchmarks.startup [--runs 3]
 """
 
 import argparse
@@ -11,9 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+from tests.app_server import running_app
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from app_server import running_app  # noqa: E402
+
 
 
 def app_to_first_answer(offline: bool) -> float:

@@ -1,24 +1,21 @@
 """What augmentation costs a training step: the bare network, ours (stroke width + one
 RandomDistortion warp) and Keras' four Random* layers with the same ranges, same run.
 
-    python benchmarks/train_step.py [--steps 20]              # TensorFlow
-    KERAS_BACKEND=jax python benchmarks/train_step.py         # or jax, torch: any backend
+    python -m benchmarks.train_step [--steps 20]              # TensorFlow
+    KERAS_BACKEND=jax python -m benchmarks.train_step         # or jax, torch: any backend
 
 Random 28x28 inputs, batch 128, one plain (no teacher) Adam step each; prints ms per step.
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import train  # noqa: E402
-from digit_core.model import build_model  # noqa: E402
+from digit_core.model import build_model
+from training.augment import RandomDistortion, RandomStrokeWidth
 
 
 def keras_layers(seed: int) -> list[layers.Layer]:
@@ -48,9 +45,9 @@ def main() -> None:
     y = rng.integers(0, 10, len(x))
     variants = {
         "bare network (no augmentation)": [],
-        "ours: stroke width + RandomDistortion": [train.RandomStrokeWidth(0),
-                                                  train.RandomDistortion(0)],
-        "stroke width + Keras' four Random* layers": [train.RandomStrokeWidth(0),
+        "ours: stroke width + RandomDistortion": [RandomStrokeWidth(0),
+                                                  RandomDistortion(0)],
+        "stroke width + Keras' four Random* layers": [RandomStrokeWidth(0),
                                                       *keras_layers(0)],
     }
     print(f"backend {keras.backend.backend()}, batch {batch}, {args.steps} steps each\n")

@@ -20,4 +20,5 @@ def check_decode_work(image: Image.Image) -> None:
     if image.format not in REDUCED_SCALE_FORMATS and width * height > FULL_DECODE_PIXELS:
         raise InvalidImageError(
             f"The image is too large to read quickly ({width}x{height} pixels): the limit is "
-            f"{FULL_DECODE_PIXELS // 1_000_000} megapixels (JPEG photos may be larger).")
+            f"{FULL_DECODE_PIXELS // 1_000_000} megapixels (JPEG photos may be larger)."
+        )

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-import guards
+from studio import guards
 
 # Sessions a browser has open at once. Gradio keeps each one's component values and State (its
 # default, 10,000, is ~0.1-2 MB each: up to 20 GB); ours end with their visitor (below), so
@@ -42,6 +42,7 @@ class Sessions:
 
     def watch(self, app):
         """ASGI middleware that counts the open heartbeat streams."""
+
         async def watched(scope, receive, send):
             match = HEARTBEAT.search(scope["path"]) if scope["type"] == "http" else None
             if not match:
@@ -53,6 +54,7 @@ class Sessions:
                 self.attached[match.group(1)] -= 1
                 if self.attached[match.group(1)] <= 0:
                     del self.attached[match.group(1)]
+
         return watched
 
     def end(self, demo: gr.Blocks, grace: float = SESSION_GRACE_SECONDS) -> int:
@@ -60,9 +62,11 @@ class Sessions:
         on the server's event loop, where Gradio reads and writes sessions."""
         holder, cutoff = demo.state_holder, time.time() - grace
         busy = {event.session_hash for event in demo._queue.event_ids_to_events.values()}
-        ended = [session for session, used in holder.time_last_used.items()
-                 if used.timestamp() < cutoff and session not in self.attached
-                 and session not in busy]
+        ended = [
+            session
+            for session, used in holder.time_last_used.items()
+            if used.timestamp() < cutoff and session not in self.attached and session not in busy
+        ]
         for session in ended:
             holder.session_data.pop(session, None)
             holder.time_last_used.pop(session, None)
@@ -71,6 +75,7 @@ class Sessions:
     @asynccontextmanager
     async def sweeping(self, demo: gr.Blocks):
         """A lifespan that ends sessions every SESSION_SWEEP_SECONDS while the server runs."""
+
         async def sweep():
             while True:
                 if self.end(demo):
@@ -86,27 +91,40 @@ class Sessions:
 
 def queued_by(demo: gr.Blocks) -> Callable[[str], int]:
     """How many events a visitor has waiting or running in `demo`'s queue."""
+
     def queued(who: str) -> int:
         events = list(demo._queue.event_ids_to_events.values())
         return sum(guards.request_visitor(event.request) == who for event in events)
+
     return queued
 
 
-def guarded_app(demo: gr.Blocks, upload_folder: Path, readable: Iterable[Path],
-                upload_budget: guards.RateLimit, path: str = "", **mount_options) -> FastAPI:
+def guarded_app(
+    demo: gr.Blocks,
+    upload_folder: Path,
+    readable: Iterable[Path],
+    upload_budget: guards.RateLimit,
+    path: str = "",
+    **mount_options,
+) -> FastAPI:
     """A FastAPI app serving `demo` at `path` with every guard: request limits and per-visitor
     shares (guards.request_limits), sessions that end, the upload cache's sweeper. Serve it
     with `serve`, or mount it in another app."""
     demo.state_session_capacity = SESSION_CAPACITY  # read when Gradio's app is created
     sessions = Sessions()
-    limits = Middleware(guards.request_limits, known_event=lambda i: i in demo.fns,
-                        upload_folder=upload_folder, upload_budget=upload_budget,
-                        readable=readable, queued=queued_by(demo),
-                        joins=guards.RateLimit(*guards.JOINS_PER_VISITOR))
-    app = FastAPI(middleware=[limits, Middleware(sessions.watch)],
-                  lifespan=lambda _: sessions.sweeping(demo))
-    gr.mount_gradio_app(app, demo, path=path, max_file_size=guards.MAX_FILE_BYTES,
-                        **mount_options)
+    limits = Middleware(
+        guards.request_limits,
+        known_event=lambda i: i in demo.fns,
+        upload_folder=upload_folder,
+        upload_budget=upload_budget,
+        readable=readable,
+        queued=queued_by(demo),
+        joins=guards.RateLimit(*guards.JOINS_PER_VISITOR),
+    )
+    app = FastAPI(
+        middleware=[limits, Middleware(sessions.watch)], lifespan=lambda _: sessions.sweeping(demo)
+    )
+    gr.mount_gradio_app(app, demo, path=path, max_file_size=guards.MAX_FILE_BYTES, **mount_options)
     guards.start_cache_sweeper(upload_folder)
     return app
 
@@ -136,7 +154,13 @@ class StalledRequestsClosed(H11Protocol):
 
 def serve(app: FastAPI) -> None:
     """Run `app` where Gradio would (GRADIO_SERVER_NAME/PORT, as on a Space)."""
-    uvicorn.Server(uvicorn.Config(
-        app, host=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), http=StalledRequestsClosed,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS, log_level="warning")).run()
+    uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+            port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+            http=StalledRequestsClosed,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            log_level="warning",
+        )
+    ).run()

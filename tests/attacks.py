@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from bad_inputs import encode, png_bomb
-from drawings import compose_number, mnist_fixture
+from tests.bad_inputs import encode, png_bomb
+from training.drawings import compose_number, mnist_fixture
 
 DIGITS, LABELS = mnist_fixture()
 
@@ -27,7 +27,7 @@ DIGITS, LABELS = mnist_fixture()
 def events(url: str) -> dict[int, dict]:
     """Every event of the app by number, public or private, as its config lists them."""
     config = httpx.get(url + "config", timeout=30).json()
-    return {d["id"] if "id" in d else i: d for i, d in enumerate(config["dependencies"])}
+    return {d.get("id", i): d for i, d in enumerate(config["dependencies"])}
 
 
 def call(url: str, fn_index: int, data: list, visitor: str = "203.0.113.1",
@@ -101,8 +101,8 @@ def peak_memory(pid: int):
 def number_4821() -> bytes:
     """A PNG of the number 4821 (MNIST test digits): the server file an attacker tries to read;
     an answer holding "4821" read it."""
-    return encode(compose_number([DIGITS[int(np.flatnonzero(LABELS == d)[0])] for d in (4, 8, 2, 1)],
-                                 np.random.default_rng(0)), "PNG")
+    digits = [DIGITS[int(np.flatnonzero(d == LABELS)[0])] for d in (4, 8, 2, 1)]
+    return encode(compose_number(digits, np.random.default_rng(0)), "PNG")
 
 
 @contextmanager
@@ -228,7 +228,7 @@ def closed_by_server(connection: socket.socket, within: float) -> bool:
     connection.settimeout(within)
     try:
         return connection.recv(100) is not None
-    except socket.timeout:
+    except TimeoutError:
         return False
     except OSError:
         return True

@@ -11,13 +11,13 @@ import numpy as np
 from PIL import Image
 
 from digit_core import InvalidImageError, NoDigitError
-from drawings import black_on_white, ink_strokes, mnist_fixture, rgba_layer, white_on_black
+from training.drawings import black_on_white, ink_strokes, mnist_fixture, rgba_layer, white_on_black
 
 DIGITS, LABELS = mnist_fixture()
 
 
 def digit_ink(label: int, canvas: int = 200) -> np.ndarray:
-    return ink_strokes(DIGITS[int(np.flatnonzero(LABELS == label)[0])], canvas=canvas, height=0.6)
+    return ink_strokes(DIGITS[int(np.flatnonzero(label == LABELS)[0])], canvas=canvas, height=0.6)
 
 
 def encode(image, fmt: str, **options) -> bytes:

@@ -3,7 +3,7 @@
 import pytest
 from gradio_client import Client
 
-from app_server import running_app
+from tests.app_server import running_app
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
-from drawings import compose_number, mnist_fixture
-from non_digits import non_digit
+from training.drawings import compose_number, mnist_fixture
+from training.non_digits import non_digit
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".png", ".jpg"))

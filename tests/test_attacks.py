@@ -14,13 +14,32 @@ import httpx
 import numpy as np
 import pytest
 
-from app_server import running_app
-from attacks import (DIGITS, LABELS, call, chunked_field, closed_by_server, costly_flood,
-                     declared_upload, events, heavy_png, join, number_4821, padded_drawing,
-                     peak_memory, re_saved_example, rotated, rss_mb, settled_rss_mb, sketch_bomb,
-                     slow_connections, truncated_jpeg, upload)
-from bad_inputs import encode
 from digit_core.decode import UNREADABLE
+from tests.app_server import running_app
+from tests.attacks import (
+    DIGITS,
+    LABELS,
+    call,
+    chunked_field,
+    closed_by_server,
+    costly_flood,
+    declared_upload,
+    events,
+    heavy_png,
+    join,
+    number_4821,
+    padded_drawing,
+    peak_memory,
+    re_saved_example,
+    rotated,
+    rss_mb,
+    settled_rss_mb,
+    sketch_bomb,
+    slow_connections,
+    truncated_jpeg,
+    upload,
+)
+from tests.bad_inputs import encode
 
 ROOT = Path(__file__).resolve().parent.parent
 

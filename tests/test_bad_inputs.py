@@ -8,8 +8,8 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from bad_inputs import corpus, encode, noise, png_bomb
 from digit_core import InvalidImageError, NoDigitError, predict
+from tests.bad_inputs import corpus, encode, noise, png_bomb
 
 CASES = corpus()
 

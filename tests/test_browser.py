@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
-from drawings import compose_number, mnist_fixture
-from non_digits import non_digit
+from training.drawings import compose_number, mnist_fixture
+from training.non_digits import non_digit
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS, LABELS = mnist_fixture()

@@ -8,7 +8,7 @@ from digit_core.explain import explain
 from digit_core.model import logits_model
 from digit_core.pictures import attribution_picture
 from digit_core.predict import default_model
-from drawings import mnist_fixture
+from training.drawings import mnist_fixture
 
 DIGITS, LABELS = mnist_fixture()
 X = DIGITS[:60].astype(np.float32) / 255

@@ -1,4 +1,5 @@
-"""Corrections: stored only when sent, read back for training, pushed to a (loopback) Hub dataset."""
+"""Corrections: stored only when sent, reviewed, read back for training, pushed to a (loopback)
+Hub dataset."""
 
 import io
 import json
@@ -9,11 +10,19 @@ import pytest
 from PIL import Image
 
 from digit_core import read_digit
-from digit_core.feedback import (FeedbackRefused, file_sha256, load_feedback, read_records,
-                                 record_review, same_input, save_feedback, start_hub_upload)
-from drawings import black_on_white, ink_strokes, mnist_fixture
-from attacks import re_saved_example
-from fake_hub import FakeHub
+from digit_core.feedback import (
+    FeedbackRefused,
+    file_sha256,
+    load_feedback,
+    read_records,
+    record_review,
+    same_input,
+    save_feedback,
+    start_hub_upload,
+)
+from tests.attacks import re_saved_example
+from tests.fake_hub import FakeHub
+from training.drawings import black_on_white, ink_strokes, mnist_fixture
 
 DIGITS, LABELS = mnist_fixture()
 ROOT = Path(__file__).resolve().parent.parent

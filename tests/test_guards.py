@@ -11,8 +11,15 @@ import pytest
 
 from digit_core import InvalidImageError
 from digit_core.decode import UNREADABLE
-from guards import (MAX_FILES_PER_EVENT, UNIDENTIFIED, RateLimit, checked_path, event_problem,
-                    remove_loose_files, visitor)
+from studio.guards import (
+    MAX_FILES_PER_EVENT,
+    UNIDENTIFIED,
+    RateLimit,
+    checked_path,
+    event_problem,
+    remove_loose_files,
+    visitor,
+)
 
 
 @pytest.fixture

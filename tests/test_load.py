@@ -1,6 +1,6 @@
 """A short burst of concurrent clients: every request answered, right, or refused as expected."""
 
-from load import fire, workload
+from benchmarks.load import fire, workload
 
 
 def test_concurrent_burst(app_url, tmp_path):

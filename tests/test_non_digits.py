@@ -1,6 +1,7 @@
 import numpy as np
 
-from non_digits import HAND_FONTS, KINDS, font_families, non_digit
+from training.lettering import HAND_FONTS, font_families
+from training.non_digits import KINDS, non_digit
 
 
 def test_the_check_is_measured_on_fonts_and_hands_it_never_learnt_from():

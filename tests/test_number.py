@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from benchmarks.read_numbers import digits_matched
 from digit_core import NoDigitError, read_number
-from drawings import black_on_white, compose_number, ink_strokes, mnist_fixture
-from read_numbers import digits_matched
+from training.drawings import black_on_white, compose_number, ink_strokes, mnist_fixture
 
 DIGITS, LABELS = mnist_fixture()
 
@@ -33,7 +33,7 @@ def test_boxes_are_left_to_right_in_image_coordinates():
     lefts = [x for x, _, _, _ in reading.boxes]
     assert lefts == sorted(lefts)
     for x, y, w, h in reading.boxes:  # every box holds ink and lies inside the picture
-        assert 0 <= x and 0 <= y and x + w <= picture.shape[1] and y + h <= picture.shape[0]
+        assert x >= 0 and y >= 0 and x + w <= picture.shape[1] and y + h <= picture.shape[0]
         assert (picture[y:y + h, x:x + w] < 128).any()
     for probabilities in reading.digits:
         assert sum(probabilities.values()) == pytest.approx(1, abs=1e-5)

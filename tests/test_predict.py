@@ -5,9 +5,16 @@ import pytest
 
 from digit_core import NoDigitError, predict, predict_proba, preprocess, read_digit
 from digit_core.predict import default_model, run_model
-from non_digits import KINDS, lettered_digit, non_digit
-from drawings import (black_on_white, enlarged, ink_strokes, mnist_fixture, rgba_layer,
-                      white_on_black)
+from training.drawings import (
+    black_on_white,
+    enlarged,
+    ink_strokes,
+    mnist_fixture,
+    rgba_layer,
+    white_on_black,
+)
+from training.lettering import lettered_digit
+from training.non_digits import KINDS, non_digit
 
 DIGITS, LABELS = mnist_fixture()
 STYLES = {"black on white": black_on_white, "white on black": white_on_black,

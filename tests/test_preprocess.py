@@ -5,15 +5,34 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digit_core import InvalidImageError, NoDigitError, preprocess, preprocess_stages
-from digit_core import decode
-from digit_core.preprocess import (BLURRY, HALO, STROKE, WORK_SIDE, centre_by_mass, crop_to_ink,
-                                   edge_softness, find_ink, fit_box, flatten_background,
-                                   ink_mask, light_ink_on_dark, normalise_stroke, shrink,
-                                   stroke_width, to_grayscale)
-from bad_inputs import encode, png_bomb
-from drawings import (black_on_white, enlarged, ink_strokes, mnist_fixture, rgba_layer,
-                      white_on_black)
+from digit_core import InvalidImageError, NoDigitError, decode, preprocess, preprocess_stages
+from digit_core.preprocess import (
+    BLURRY,
+    HALO,
+    STROKE,
+    WORK_SIDE,
+    centre_by_mass,
+    crop_to_ink,
+    edge_softness,
+    find_ink,
+    fit_box,
+    flatten_background,
+    ink_mask,
+    light_ink_on_dark,
+    normalise_stroke,
+    shrink,
+    stroke_width,
+    to_grayscale,
+)
+from tests.bad_inputs import encode, png_bomb
+from training.drawings import (
+    black_on_white,
+    enlarged,
+    ink_strokes,
+    mnist_fixture,
+    rgba_layer,
+    white_on_black,
+)
 
 DIGITS, LABELS = mnist_fixture()
 
@@ -113,7 +132,7 @@ def test_flatten_background_leaves_clean_canvas_untouched(ink):
 def test_flatten_background_takes_no_thick_pen_for_lighting(label):
     """A marker 3.5x MNIST's pen on a flat canvas is wider than the lighting estimate's opening;
     the paper is flat, so the strokes must stay as drawn."""
-    thick = ink_strokes(DIGITS[int(np.flatnonzero(LABELS == label)[0])], canvas=128,
+    thick = ink_strokes(DIGITS[int(np.flatnonzero(label == LABELS)[0])], canvas=128,
                         height=0.85, stroke=3.5)
     np.testing.assert_array_equal(flatten_background(thick), thick)
 

@@ -17,8 +17,9 @@ import pytest
 from huggingface_hub import ModelCard, SpaceCard
 
 from digit_core.weights import PIN
-from fake_hub import BINARY_REFUSED, FakeHub
 from publish import model_files, space_files
+from tests.fake_hub import BINARY_REFUSED, FakeHub
+from tests.layout import import_graph, modules
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL, SPACE = "team/digit-cnn", "team/digit-studio"
@@ -146,3 +147,19 @@ def test_model_card_carries_the_test_result_the_hub_shows():
     assert metrics["data_source"] in card.text
     for reading in metrics["test_split_readings"]:
         assert reading["candidate"] in card.text
+
+
+def test_the_space_gets_every_module_the_app_imports_and_no_more_code():
+    """The allow-list follows the layout: app.py's imports, followed to the end, all travel;
+    training, tests and benchmarks stay home."""
+    graph, files = import_graph(), modules()
+    needed, todo = set(), ["app"]
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo.extend(graph[name])
+    sent = {str(p) for p in space_files(ROOT) if p.suffix == ".py"}
+    assert {str(files[name].relative_to(ROOT)) for name in needed} <= sent
+    assert not [p for p in sent if p.split("/")[0] in ("training", "tests", "benchmarks")]
+    assert (ROOT / "studio" / "studio.css").relative_to(ROOT) in space_files(ROOT)

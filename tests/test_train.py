@@ -1,6 +1,7 @@
 """train.py end to end on a few hundred digits: every file it promises, resume, both loaders."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from drawings import mnist_fixture
-from test_preprocess import centre_of_mass
+from tests.test_preprocess import centre_of_mass
+from training.drawings import mnist_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,9 +102,9 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     assert json.loads((tmp_path / "runs/seed-4/network.json").read_text())["started_from"] == (
         "the network of seed 1")
     # candidates are judged side by side on validation before any is finished
-    table = subprocess.run([sys.executable, str(ROOT / "benchmarks/candidates.py"), "runs/seed-1",
+    table = subprocess.run([sys.executable, "-m", "benchmarks.candidates", "runs/seed-1",
                             "runs/seed-4", "--data", tiny_npz], cwd=tmp_path, capture_output=True,
-                           text=True, timeout=300)
+                           text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert table.returncode == 0, table.stderr[-3000:]
     lines = table.stdout.splitlines()
     assert lines[0].split()[-2:] == ["seed-1", "seed-4"] and len(lines) == 9
@@ -133,31 +134,29 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
 
 
 def test_distillation_loss_is_the_label_loss_when_the_student_matches_the_teacher():
-    sys.path.insert(0, str(ROOT))
-    import train
+    from training import calibrate, fit
 
     logits = np.array([[4.0, 1.0, -2.0, 0, 0, 0, 0, 0, 0, 0]], np.float32)
     hot = np.eye(10, dtype=np.float32)[[0]]
-    label_loss = -np.log(train.softmax(logits)[0, 0])
-    same = float(train.distillation_loss(hot, np.concatenate([logits, logits], 1))[0])
-    assert same == pytest.approx((1 - train.DISTILL_WEIGHT) * label_loss, rel=1e-4)
+    label_loss = -np.log(calibrate.softmax(logits)[0, 0])
+    same = float(fit.distillation_loss(hot, np.concatenate([logits, logits], 1))[0])
+    assert same == pytest.approx((1 - fit.DISTILL_WEIGHT) * label_loss, rel=1e-4)
     other = np.concatenate([logits, logits[:, ::-1]], 1)
-    assert float(train.distillation_loss(hot, other)[0]) > same + 1
+    assert float(fit.distillation_loss(hot, other)[0]) > same + 1
 
 
 def test_distortion_is_one_random_warp_per_digit_within_its_ranges():
     """Off outside training; in training every digit gets its own warp: the shift alone moves
     it by at most 10 % of 28 px, and the whole warp keeps its ink within the zoom's range."""
-    sys.path.insert(0, str(ROOT))
-    import train
+    from training import augment
 
     x = mnist_fixture()[0][:64, ..., None].astype(np.float32) / 255
-    layer = train.RandomDistortion(seed=0)
+    layer = augment.RandomDistortion(seed=0)
     np.testing.assert_array_equal(layer(x, training=False), x)
-    still = train.RandomDistortion(0, rotation=0, shear=0, zoom=0, shift=0)
+    still = augment.RandomDistortion(0, rotation=0, shear=0, zoom=0, shift=0)
     np.testing.assert_allclose(still(x, training=True), x, atol=1e-5)
 
-    shifted = np.asarray(train.RandomDistortion(0, rotation=0, shear=0, zoom=0)(x, training=True))
+    shifted = np.asarray(augment.RandomDistortion(0, rotation=0, shear=0, zoom=0)(x, training=True))
     moves = np.array([np.subtract(centre_of_mass(after[..., 0]), centre_of_mass(before[..., 0]))
                       for after, before in zip(shifted, x)])
     assert np.abs(moves).max() <= 0.1 * 28 + 0.05 and moves.std(0).min() > 1.0
@@ -171,21 +170,21 @@ def test_distortion_is_one_random_warp_per_digit_within_its_ranges():
 def test_the_teacher_answers_in_inference_mode_and_never_learns():
     """Keras passes training=True down to nested models: dropout in the teacher would blur
     its answers, and its batch-norm statistics would drift, unless it is frozen."""
-    sys.path.insert(0, str(ROOT))
     import keras
-    import train
+
     from digit_core.model import build_model, logits_model
+    from training import augment, fit
 
     teacher = logits_model(keras.saving.load_model(ROOT / "model/digit_cnn.keras"))
     x = np.random.default_rng(0).random((64, 28, 28, 1)).astype("float32")
     expected = teacher.predict(x, verbose=0)
     inputs = keras.Input((28, 28, 1))
-    in_training = keras.Model(inputs, train.Frozen(teacher)(inputs))(x, training=True)
+    in_training = keras.Model(inputs, augment.Frozen(teacher)(inputs))(x, training=True)
     np.testing.assert_allclose(in_training, expected, atol=1e-5)
 
-    trainer = train.with_augmentation(logits_model(build_model()), 0, teacher)
+    trainer = augment.with_augmentation(logits_model(build_model()), 0, teacher)
     before = [w.numpy().copy() for w in teacher.weights]
-    trainer.compile(optimizer="adam", loss=train.distillation_loss, metrics=[train.accuracy])
+    trainer.compile(optimizer="adam", loss=fit.distillation_loss, metrics=[fit.accuracy])
     trainer.fit(x, np.eye(10)[np.arange(64) % 10], epochs=1, verbose=0)
     assert all(np.array_equal(w.numpy(), b) for w, b in zip(teacher.weights, before))
     assert len(trainer.trainable_weights) == len(build_model().trainable_weights)
@@ -205,8 +204,7 @@ def test_datasets_loader_reads_the_hub_layout(tmp_path):
     import datasets
     from PIL import Image
 
-    sys.path.insert(0, str(ROOT))
-    from train import load_mnist
+    from training.data import load_mnist
 
     x, y = mnist_fixture()
     features = datasets.Features({"image": datasets.Image(),
@@ -238,9 +236,8 @@ def test_accepted_corrections_from_the_app_join_the_training_split(tiny_npz, tmp
 
 def test_the_fitted_digit_check_is_the_same_every_run():
     """Several networks get one check fitted on their features; from the same seed, the same."""
-    sys.path.insert(0, str(ROOT))
-    from train import fit_digit_check
     from digit_core.model import build_model
+    from training.check import fit_digit_check
 
     x, _ = mnist_fixture()
     serving = build_model(members=2, digit_check=True)

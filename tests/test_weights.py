@@ -16,8 +16,8 @@ import pytest
 
 from digit_core import load_model
 from digit_core.weights import BUNDLED, PIN, served_sha256
-from app_server import free_port
-from fake_hub import FakeHub
+from tests.app_server import free_port
+from tests.fake_hub import FakeHub
 
 REPO, COMMIT = "team/digit-cnn", "4b1f0c2d" * 5
 LOADER = ("import digit_core.weights as w; print('USED', w.load_model().source); "

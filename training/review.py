@@ -32,14 +32,20 @@ def contact_sheet(folder: Path, records: list[dict], columns: int = 6) -> Image.
     draw = ImageDraw.Draw(sheet)
     for n, record in enumerate(records):
         x, y = n % columns * 2 * TILE, n // columns * (TILE + CAPTION)
-        seen = Image.open(folder / record["input"]).convert("L").resize((TILE, TILE),
-                                                                         Image.Resampling.NEAREST)
+        seen = (
+            Image.open(folder / record["input"])
+            .convert("L")
+            .resize((TILE, TILE), Image.Resampling.NEAREST)
+        )
         sheet.paste(ImageOps.invert(seen), (x, y))  # dark ink on white, like the picture sent
         sent = Image.open(folder / record["original"]).convert("RGB")
         sent.thumbnail((TILE, TILE))
         sheet.paste(sent, (x + TILE, y))
-        draw.text((x + 2, y + TILE + 2), f"{record['id'][:8]} said {record['predicted']} "
-                  f"-> {record['correction']}", fill="black")
+        draw.text(
+            (x + 2, y + TILE + 2),
+            f"{record['id'][:8]} said {record['predicted']} -> {record['correction']}",
+            fill="black",
+        )
     return sheet
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-FIXTURE = Path(__file__).parent / "tests" / "fixtures" / "mnist_test_300.npz"
+FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "mnist_test_300.npz"
 
 
 def mnist_fixture() -> tuple[np.ndarray, np.ndarray]:

@@ -1,20 +1,26 @@
-"""Regenerate the bundled examples from MNIST *test* digits (tests/fixtures): python examples/make_examples.py
+"""Regenerate the bundled examples in examples/ from MNIST *test* digits (tests/fixtures):
+
+    python -m training.examples
 
 Four looks people bring: a black-on-white drawing, a white-on-dark canvas, dark ink photographed
 on paper, and a transparent PNG (a sketch layer). Every digit appears at least once.
 """
 
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE.parent))
-from drawings import (black_on_white, ink_strokes, mnist_fixture, paper_photo,  # noqa: E402
-                      rgba_layer, white_on_black)
+from training.drawings import (
+    black_on_white,
+    ink_strokes,
+    mnist_fixture,
+    paper_photo,
+    rgba_layer,
+    white_on_black,
+)
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 LOOKS = ["drawing", "dark-canvas", "paper-photo", "transparent"]
 
 
@@ -27,7 +33,7 @@ def main() -> None:
         i = int(np.flatnonzero(labels == digit)[n // 10 * 3])  # the first (or fourth) test digit
         ink = ink_strokes(digits[i], canvas=400, height=rng.uniform(0.45, 0.7),
                           offset=tuple(rng.uniform(0.4, 0.6, 2)), stroke=rng.uniform(0.9, 1.6))
-        name = HERE / f"{digit}-{look}"
+        name = EXAMPLES / f"{digit}-{look}"
         if look == "drawing":
             Image.fromarray(black_on_white(ink)).save(f"{name}.png")
         elif look == "dark-canvas":

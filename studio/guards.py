@@ -127,7 +127,8 @@ class RateLimit:
         now = time.monotonic()
         with self.lock:
             if len(self.spent) >= self.max_visitors:  # memory stays bounded under a swarm
-                recent = [(k, q) for k, q in self.spent.items() if q and q[-1][0] > now - self.seconds]
+                recent = [(k, q) for k, q in self.spent.items()
+                          if q and q[-1][0] > now - self.seconds]
                 self.spent = dict(recent[-self.max_visitors // 2:])  # the newest half at most
             spent = self.spent.setdefault(key, deque())
             while spent and spent[0][0] <= now - self.seconds:
@@ -185,7 +186,8 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
         if multipart:
             who = scope_visitor(scope)
             if cache_bytes(upload_folder) > UPLOAD_CACHE_BYTES:
-                return await refuse(send, 503, "Too many uploads right now: try again in a few minutes.")
+                return await refuse(send, 503, "Too many uploads right now: "
+                                               "try again in a few minutes.")
             if not upload_budget.allow(who, int(declared) if declared.isdigit() else limit):
                 return await refuse(send, 429, "You have uploaded a lot in a short time: "
                                                "try again in a few minutes.")
@@ -195,7 +197,7 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
         async def receive_in_time():
             try:
                 return await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise TooSlow from None
 
         if multipart:
@@ -245,8 +247,9 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
             nonlocal size, cut
             if not cut:
                 try:
-                    message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
-                except asyncio.TimeoutError:
+                    message = await asyncio.wait_for(receive(),
+                                                     max(0.0, deadline - time.monotonic()))
+                except TimeoutError:
                     cut = 408
                 else:
                     size += len(message.get("body", b""))
