@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Collection
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -80,8 +81,8 @@ def save_feedback(folder: Path, model_input: np.ndarray, original: ImageInput,
                               "tested on: corrections on it can't be used.")
     model_input = to_uint8(model_input)
     key = uuid.uuid4().hex
-    predicted = max(probabilities, key=probabilities.get)
-    record = {"id": key, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    predicted = max(probabilities, key=probabilities.__getitem__)
+    record: dict[str, Any] = {"id": key, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "predicted": int(predicted), "confidence": round(probabilities[predicted], 5),
               "is_digit": bool(is_digit), "correction": int(correction),
               "input_sha256": hashlib.sha256(model_input.tobytes()).hexdigest(),

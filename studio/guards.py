@@ -324,7 +324,7 @@ def cache_bytes(folder: Path) -> int:
     """The upload cache's size, measured at most once per sweep interval."""
     if time.monotonic() - _cache_size["when"] > SWEEP_SECONDS:
         _cache_size.update(bytes=folder_bytes(folder), when=time.monotonic())
-    return _cache_size["bytes"]
+    return int(_cache_size["bytes"])
 
 
 def remove_loose_files(folder: Path, older_than: float = LOOSE_FILE_SECONDS) -> int:
