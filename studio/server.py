@@ -161,6 +161,7 @@ def serve(app: FastAPI) -> None:
             port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
             http=StalledRequestsClosed,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            timeout_graceful_shutdown=3,  # open event streams would hold a stop forever
             log_level="warning",
         )
     ).run()
