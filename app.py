@@ -25,7 +25,7 @@ from digit_core.pictures import (
     stage_pictures,
     to_uint8,
 )
-from studio import guards, inkpad, server
+from studio import guards, inkpad, server, visitors
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -33,9 +33,9 @@ METRICS = json.loads((HERE / "model" / "metrics.json").read_text())
 UPLOADS = Path(get_upload_folder()).resolve()
 READABLE = (UPLOADS, (HERE / "examples").resolve())  # the only places a handler opens files
 # Per visitor: the explanation, numbers and API calls cost ~10x a prediction; corrections are rare.
-COSTLY = guards.RateLimit(60, 60)
-CORRECTIONS = guards.RateLimit(5, 60)
-UPLOAD_BUDGET = guards.RateLimit(*guards.UPLOAD_BYTES_PER_VISITOR)
+COSTLY = visitors.RateLimit(60, 60)
+CORRECTIONS = visitors.RateLimit(5, 60)
+UPLOAD_BUDGET = visitors.RateLimit(*guards.UPLOAD_BYTES_PER_VISITOR)
 
 PIPELINE = digit_core.read_digit(EXAMPLES[0]).stages  # loads and warms up the model now
 # MNIST test digits: no corrections on them, however they are re-saved
@@ -81,8 +81,8 @@ def composite(sketch) -> str | None:
     return uploaded(sketch.get("composite")) if isinstance(sketch, dict) else None
 
 
-def limit(rate: guards.RateLimit, request: gr.Request, what: str) -> None:
-    if not rate.allow(guards.request_visitor(request)):
+def limit(rate: visitors.RateLimit, request: gr.Request, what: str) -> None:
+    if not rate.allow(visitors.request_visitor(request)):
         raise gr.Error(f"Too many {what} from you in a minute: wait a moment and try again.",
                        title="Slow down", print_exception=False)
 

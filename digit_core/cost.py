@@ -30,7 +30,7 @@ def decode_seconds(image: Image.Image) -> float:
 
 
 def file_bytes(image: Image.Image) -> int:
-    fp = image.fp
+    fp = getattr(image, "fp", None)  # the open file Pillow reads from
     if fp is None:
         return 0
     here = fp.tell()

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from studio import guards
+from studio import guards, visitors
 
 # Sessions a browser has open at once. Gradio keeps each one's component values and State (its
 # default, 10,000, is ~0.1-2 MB each: up to 20 GB); ours end with their visitor (below), so
@@ -94,7 +94,7 @@ def queued_by(demo: gr.Blocks) -> Callable[[str], int]:
 
     def queued(who: str) -> int:
         events = list(demo._queue.event_ids_to_events.values())
-        return sum(guards.request_visitor(event.request) == who for event in events)
+        return sum(visitors.request_visitor(event.request) == who for event in events)
 
     return queued
 
@@ -103,7 +103,7 @@ def guarded_app(
     demo: gr.Blocks,
     upload_folder: Path,
     readable: Iterable[Path],
-    upload_budget: guards.RateLimit,
+    upload_budget: visitors.RateLimit,
     path: str = "",
     **mount_options,
 ) -> FastAPI:
@@ -119,7 +119,7 @@ def guarded_app(
         upload_budget=upload_budget,
         readable=readable,
         queued=queued_by(demo),
-        joins=guards.RateLimit(*guards.JOINS_PER_VISITOR),
+        joins=visitors.RateLimit(*guards.JOINS_PER_VISITOR),
     )
     app = FastAPI(
         middleware=[limits, Middleware(sessions.watch)], lifespan=lambda _: sessions.sweeping(demo)

@@ -13,13 +13,11 @@ from digit_core import InvalidImageError
 from digit_core.decode import UNREADABLE
 from studio.guards import (
     MAX_FILES_PER_EVENT,
-    UNIDENTIFIED,
-    RateLimit,
     checked_path,
     event_problem,
     remove_loose_files,
-    visitor,
 )
+from studio.visitors import UNIDENTIFIED, RateLimit, visitor
 
 
 @pytest.fixture
