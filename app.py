@@ -14,6 +14,7 @@ import gradio as gr
 import numpy as np
 from gradio import FileData
 from gradio.utils import get_upload_folder
+from starlette.middleware import Middleware
 
 import digit_core
 from digit_core.decode import as_float, to_array
@@ -25,7 +26,7 @@ from digit_core.pictures import (
     stage_pictures,
     to_uint8,
 )
-from studio import guards, inkpad, server, visitors
+from studio import guards, inkpad, live, server, visitors
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -43,6 +44,11 @@ EXAMPLE_INPUTS = [digit_core.read_digit(p).stages["centred 28x28"] for p in EXAM
 FEEDBACK_DIR = Path(os.environ.get("FEEDBACK_DIR", HERE / "feedback"))
 UPLOADER = start_hub_upload(FEEDBACK_DIR)  # None unless HF_TOKEN and FEEDBACK_DATASET are set
 NOT_A_DIGIT = "Not a digit?"
+# The browser runs the served network converted by training/convert.py (checked in metrics.json).
+LIVE_READER = live.LiveReader(
+    revision=f"seed {METRICS['seeds'][-1]}, {METRICS['browser_model_sha256'][:8]}",
+    not_a_digit=NOT_A_DIGIT)
+gr.set_static_paths(LIVE_READER.folders)
 DIGITS = [str(d) for d in range(10)]
 
 
@@ -109,6 +115,14 @@ def predict_drawing(drawing: str | None):
         return read(drawn(drawing))
     except gr.Error:  # a blank canvas or a first dot: show nothing yet, no popup
         return {}, None
+
+
+def details_drawing(drawing: str | None, request: gr.Request):
+    """The drawing pad reading in the browser, as the pen lifts: the Label already shows the
+    browser's reading; the server keeps its own (for a correction) and adds what only it makes
+    (the explanation map and the stages)."""
+    _, kept = predict_drawing(drawing)
+    return (kept, *show_details(kept, request))
 
 
 def drawn(drawing: str | None) -> bytes | None:
@@ -225,10 +239,11 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             with gr.Tab("Draw") as draw_tab:
-                # 280 px is 10x MNIST's 28; the pad sends one PNG of it as the pen lifts, and
-                # the answer shows ~0.1 s later (README "Speed").
+                # 280 px is 10x MNIST's 28. The pad reads in the browser as the pen moves
+                # (docs/in-browser.md); until its reader has loaded, or where it cannot run,
+                # it sends one PNG as the pen lifts and the answer shows ~0.1 s later.
                 sketch = inkpad.inkpad("sketch", "Draw one digit", 280, 280, pen=14,
-                                       shown_height=460)
+                                       shown_height=460, reader=LIVE_READER)
             with gr.Tab("Upload") as upload_tab:
                 upload = gr.Image(elem_id="upload", label="A picture of one digit",
                                   type="filepath", image_mode=None, height=360,
@@ -275,10 +290,18 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
                                   preprocess=False, show_progress="hidden", **predicting)):
         reading.failure(lambda: ({}, "", None, None, []), None,
                         [label, warning, seen, why, gallery], api_visibility="private")
-    # The details follow the Label rather than the prediction event, so that the next stroke
-    # (or Clear) never waits behind an explanation; only the newest reading is explained.
-    label.change(show_details, kept, [warning, seen, why, gallery], api_visibility="private",
-                 trigger_mode="always_last", show_progress="hidden", **costly)
+        # The details are a separate event in their own group, so that the next stroke (or
+        # Clear) never waits behind an explanation; only the newest reading is explained.
+        reading.success(show_details, kept, [warning, seen, why, gallery],
+                        api_visibility="private", trigger_mode="always_last",
+                        show_progress="hidden", **costly)
+    # Reading in the browser: each reading goes to the Label with no request (a js-only event);
+    # as the pen lifts the server is asked only for what it alone makes.
+    sketch.input(None, None, label, js=live.live_label("sketch"), api_visibility="private",
+                 queue=False, show_progress="hidden")
+    sketch.release(details_drawing, sketch, [kept, warning, seen, why, gallery],
+                   api_visibility="private", trigger_mode="always_last", show_progress="hidden",
+                   concurrency_id="costly", concurrency_limit=1)
     number_sketch.submit(show_number_drawing, number_sketch, [number, number_boxes],
                          trigger_mode="always_last", api_visibility="private", **costly)
     number_upload.change(show_number_upload, number_upload, [number, number_boxes],
@@ -307,10 +330,12 @@ with demo.route("How it works", "/about"):
 demo.queue(default_concurrency_limit=1, max_size=256)
 
 if __name__ == "__main__":
-    served = server.guarded_app(demo, UPLOADS, READABLE, UPLOAD_BUDGET,
-                                theme=gr.themes.Soft(primary_hue="indigo"),
-                                css_paths=[HERE / "studio" / "studio.css"],
-                                # no copy of anyone's drawings, not even in their browser
-                                run_history=False)
+    served = server.guarded_app(
+        demo, UPLOADS, READABLE, UPLOAD_BUDGET,
+        middleware=[Middleware(live.LongCache, folders=LIVE_READER.folders)],
+        theme=gr.themes.Soft(primary_hue="indigo"),
+        css_paths=[HERE / "studio" / "studio.css"],
+        run_history=False,  # no copy of anyone's drawings, not even in their browser
+    )
     warm_up_explanations()
     server.serve(served)

@@ -24,11 +24,14 @@ ROOT = Path(__file__).resolve().parent
 # What the Space runs: nothing else (no tests, benchmarks, training, runs or feedback).
 SPACE_FILES = ["app.py", "studio/*.py", "studio/*.css", "requirements.txt", "README.md",
                ".gitattributes",
-               "digit_core/*.py", "model/*", "examples/*.png", "examples/*.jpg", "docs/*"]
+               "digit_core/*.py", "model/*", "examples/*.png", "examples/*.jpg", "docs/*",
+               # what the Draw tab runs in the visitor's browser (docs/in-browser.md)
+               "model/web/*", "studio/browser/dist/*"]
 
 
 def model_files(root: Path) -> list[Path]:
-    return sorted(p for p in (root / "model").iterdir() if p.is_file() and p.name != PIN)
+    """model/, its browser copy (model/web/) included."""
+    return sorted(p for p in (root / "model").rglob("*") if p.is_file() and p.name != PIN)
 
 
 def space_files(root: Path) -> list[Path]:
@@ -76,7 +79,7 @@ def main() -> None:
             raise SystemExit(f"model/{name} is missing: train first (train.py finish).")
     if args.dry_run:
         print(f"model repo {args.model}:")
-        print("".join(f"  model/{p.name}\n" for p in model_files(root)), end="")
+        print("".join(f"  {p.relative_to(root)}\n" for p in model_files(root)), end="")
         print(f"Space {args.space} (README's models: [{args.model}], plus model/{PIN}):")
         print("".join(f"  {p}\n" for p in space_files(root)), end="")
         return

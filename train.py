@@ -4,6 +4,7 @@
     python train.py --data ../shared/data/mnist.npz --resume
     python train.py evaluate --data ../shared/data/mnist.npz   # test accuracy of model/
     python train.py card              # model/README.md, and the README's model figures
+    python train.py convert           # model/web: the browser's TF.js model (training/convert.py)
     python publish.py --model you/digit-cnn --space you/digit-studio  # after training
 
     # the shipped model: three networks joined into a teacher (an ensemble), then one network
@@ -45,6 +46,7 @@ import argparse
 import json
 from pathlib import Path
 
+from training import convert
 from training.data import HUB_DATASET, limited, load_mnist
 from training.finish import evaluate_on_test, finish
 from training.fit import train
@@ -64,6 +66,19 @@ def evaluate(args) -> None:
 def finish_command(args) -> None:
     finish([Path(run) for run in args.networks], limited(load_mnist(args.data), args.limit),
            args.data, Path(args.out), args.note)
+    if Path(convert.CONVERTER).exists():
+        convert_command(args)
+    else:
+        print(f"model/web not made: no converter at {convert.CONVERTER}; install it as "
+              "training/convert.py says, then run `python train.py convert`")
+
+
+def convert_command(args) -> None:
+    """The browser's model from the served weights, checked against Keras on validation."""
+    out = Path(args.out)
+    found = convert.browser_model(out / "digit_cnn.keras", out / "web", args.data,
+                                  out / "metrics.json")
+    print(json.dumps(found, indent=2))
 
 
 def card(args) -> None:
@@ -79,7 +94,7 @@ def card(args) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("command", nargs="?", choices=["train", "evaluate", "finish", "card"],
+    p.add_argument("command", nargs="?", choices=["train", "evaluate", "finish", "card", "convert"],
                    default="train")
     p.add_argument("--data", default=HUB_DATASET,
                    help="a `datasets` name or folder (default ylecun/mnist), or a Keras .npz")
@@ -105,7 +120,8 @@ def main() -> None:
     p.add_argument("--extra-data", metavar="FOLDER",
                    help="also train on the corrections the app saved in this folder")
     args = p.parse_args()
-    commands = {"train": train, "evaluate": evaluate, "finish": finish_command, "card": card}
+    commands = {"train": train, "evaluate": evaluate, "finish": finish_command, "card": card,
+                "convert": convert_command}
     commands[args.command](args)
 
 

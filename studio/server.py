@@ -8,7 +8,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -105,11 +105,12 @@ def guarded_app(
     readable: Iterable[Path],
     upload_budget: visitors.RateLimit,
     path: str = "",
+    middleware: Sequence[Middleware] = (),
     **mount_options,
 ) -> FastAPI:
     """A FastAPI app serving `demo` at `path` with every guard: request limits and per-visitor
-    shares (guards.request_limits), sessions that end, the upload cache's sweeper. Serve it
-    with `serve`, or mount it in another app."""
+    shares (guards.request_limits), sessions that end, the upload cache's sweeper; then
+    `middleware` of the app's own. Serve it with `serve`, or mount it in another app."""
     demo.state_session_capacity = SESSION_CAPACITY  # read when Gradio's app is created
     sessions = Sessions()
     limits = Middleware(
@@ -122,7 +123,8 @@ def guarded_app(
         joins=visitors.RateLimit(*guards.JOINS_PER_VISITOR),
     )
     app = FastAPI(
-        middleware=[limits, Middleware(sessions.watch)], lifespan=lambda _: sessions.sweeping(demo)
+        middleware=[limits, Middleware(sessions.watch), *middleware],
+        lifespan=lambda _: sessions.sweeping(demo),
     )
     gr.mount_gradio_app(app, demo, path=path, max_file_size=guards.MAX_FILE_BYTES, **mount_options)
     guards.start_cache_sweeper(upload_folder)

@@ -21,6 +21,10 @@ BINARY_REFUSED = ("Your push was rejected because it contains binary files.\n"
                   "Please use https://huggingface.co/docs/hub/xet to store binary files.\n"
                   "Offending files:\n")
 REGULAR_MAX_BYTES = 10_000_000  # larger text files go through LFS too
+# Suffixes a new repo's default .gitattributes sends through LFS/Xet whatever the sample shows
+# (a few of the Hub's list: TF.js weight shards are .bin, and their first 512 bytes, the sample
+# preupload sees, can hold no NUL byte).
+LFS_SUFFIXES = (".bin", ".h5", ".keras", ".tflite", ".npz", ".onnx", ".safetensors")
 
 
 def is_binary(data: bytes) -> bool:
@@ -77,7 +81,8 @@ class FakeHub:
                 if "/preupload/" in path:
                     files = [{"path": f["path"], "shouldIgnore": False,
                               "uploadMode": "lfs" if is_binary(base64.b64decode(f["sample"]))
-                              or f["size"] > REGULAR_MAX_BYTES else "regular"}
+                              or f["size"] > REGULAR_MAX_BYTES
+                              or f["path"].endswith(LFS_SUFFIXES) else "regular"}
                              for f in json.loads(data)["files"]]
                     return self.json(200, {"files": files})
                 if "/commit/" in path:

@@ -52,7 +52,7 @@ def test_dry_run_lists_the_allow_list_and_sends_nothing(project, tmp_path):
         hub.close()
     assert done.returncode == 0, done.stderr[-3000:]
     listed = re.findall(r"^  (\S+)$", done.stdout, re.M)
-    assert listed == [f"model/{p.name}" for p in model_files(project)] + \
+    assert listed == [str(p.relative_to(project)) for p in model_files(project)] + \
         [str(p) for p in space_files(project)]
     assert not [r for r in hub.requests if not r.startswith("GET /api/agent-harnesses")]
 
@@ -71,7 +71,8 @@ def test_publish_then_a_fresh_process_loads_exactly_that_model(project, tmp_path
 
         # The model repo at that commit: model/ byte for byte, binaries sent through LFS
         published = hub.files(MODEL, pin["revision"])
-        assert published == {p.name: p.read_bytes() for p in model_files(project)}
+        assert published == {str(p.relative_to(project / "model")): p.read_bytes()
+                             for p in model_files(project)}
         binaries = [p for p in model_files(project) if b"\0" in p.read_bytes()[:8000]]
         assert {"digit_cnn.keras", "digit_cnn.tflite"} <= {p.name for p in binaries}
         assert all(f"PUT /lfs/{hashlib.sha256(p.read_bytes()).hexdigest()}" in hub.requests
@@ -81,6 +82,11 @@ def test_publish_then_a_fresh_process_loads_exactly_that_model(project, tmp_path
         space = hub.files(SPACE)
         assert sorted(space) == sorted(str(p) for p in space_files(project))
         assert f"model/{PIN}" in space and "tests/conftest.py" not in space
+        # the browser's network and runtime, in the model repo and the Space alike
+        assert {"web/model.json", "web/group1-shard1of1.bin"} <= set(published)
+        assert {"model/web/model.json", "model/web/group1-shard1of1.bin",
+                "studio/browser/dist/live.mjs", "studio/browser/dist/tfjs-backend-wasm-simd.wasm",
+                "studio/browser/dist/tfjs-backend-wasm.wasm"} <= set(space)
         readme = tmp_path / "space-README.md"
         readme.write_bytes(space["README.md"])
         assert SpaceCard.load(readme).data.models == [MODEL]
