@@ -17,16 +17,15 @@ from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
 import digit_core
-from digit_core.decode import as_float, to_array
+from digit_core.decode import to_array
 from digit_core.feedback import FeedbackRefused, save_feedback, start_hub_upload
 from digit_core.pictures import (
     attribution_picture,
-    boxes_picture,
     enlarge,
     stage_pictures,
-    to_uint8,
 )
 from studio import guards, inkpad, live, server, visitors
+from studio.number_view import number_view
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -193,16 +192,16 @@ def explain_api(image: FileData, request: gr.Request) -> dict:
             "attribution": explain(x, int(digit)).round(5).tolist()}
 
 
-def show_number(image, request: gr.Request) -> tuple[str, np.ndarray | None]:
-    """A whole number: the digits as text, and the picture with a box round each digit."""
+def show_number(image, request: gr.Request) -> tuple[str, str, np.ndarray | None]:
+    """A whole number: the digits as text, how sure the reader is, and the picture with a box
+    round each digit (unsure ones in amber, with a question mark)."""
     if image is None:
-        return "", None
+        return "", "", None
     limit(COSTLY, request, "numbers")
     with human_errors():
         pixels = to_array(image)  # decoded once, for the reading and the picture
         reading = digit_core.read_number(pixels)
-    return f"## {reading.text}", boxes_picture(to_uint8(as_float(pixels)), reading.boxes,
-                                               reading.text)
+    return number_view(pixels, reading)
 
 
 def show_number_upload(file: dict | None, request: gr.Request):
@@ -213,13 +212,16 @@ def show_number_drawing(drawing: str | None, request: gr.Request):
     try:
         return show_number(drawn(drawing), request)
     except gr.Error:  # a blank canvas: nothing to say yet
-        return "", None
+        return "", "", None
 
 
 def read_number_api(image: FileData, request: gr.Request) -> dict:
-    """`/read_number`: the number as text, each digit's probabilities and box (x, y, w, h)."""
+    """`/read_number`: the number as text, each digit's probabilities and box (x, y, w, h), and
+    the confidence that the whole number is right."""
     limit(COSTLY, request, "numbers")
     path = uploaded(image)
+    if path is None:
+        raise gr.Error("Send a picture of a number.", print_exception=False)
     with human_errors():
         return asdict(digit_core.read_number(path))
 
@@ -256,6 +258,7 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
                                          type="filepath", image_mode=None, height=160,
                                          sources=["upload", "clipboard"])
                 number = gr.Markdown(elem_id="number")
+                number_doubts = gr.Markdown(elem_id="number-confidence")
                 number_boxes = gr.Image(label="The digits it found", interactive=False, height=260,
                                         buttons=[])
         with gr.Column(scale=2, min_width=260) as results:  # one digit's results
@@ -302,9 +305,10 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
     sketch.release(details_drawing, sketch, [kept, warning, seen, why, gallery],
                    api_visibility="private", trigger_mode="always_last", show_progress="hidden",
                    concurrency_id="costly", concurrency_limit=1)
-    number_sketch.submit(show_number_drawing, number_sketch, [number, number_boxes],
+    number_outputs = [number, number_doubts, number_boxes]
+    number_sketch.submit(show_number_drawing, number_sketch, number_outputs,
                          trigger_mode="always_last", api_visibility="private", **costly)
-    number_upload.change(show_number_upload, number_upload, [number, number_boxes],
+    number_upload.change(show_number_upload, number_upload, number_outputs,
                          preprocess=False, api_visibility="private", **costly)
     send.click(send_feedback, [correction, kept], thanks, api_visibility="private", **costly)
     gr.api(predict_sketch_api, api_name="predict_sketch", **predicting)

@@ -19,8 +19,8 @@ from playwright.sync_api import sync_playwright
 
 from studio.live import LiveReader
 from tests.app_server import running_app
+from tests.browser import SEVEN, browser_args, canvas_points
 from tests.pad_canvases import browser_readings, mnist_canvases, scribbles, server_reading
-from tests.test_browser import SEVEN, browser_args, canvas_points
 
 LIVE = "#sketch .inkpad[data-live]"
 READER = LiveReader(revision="", not_a_digit="")  # its files and their URLs

@@ -21,7 +21,7 @@ from PIL import Image
 
 import digit_core
 from tests.app_server import free_port, running_app
-from tests.test_browser import SEVEN, browser_args, canvas_points
+from tests.browser import SEVEN, browser_args, canvas_points
 from training.drawings import black_on_white, ink_strokes, mnist_fixture
 
 ROOT = Path(__file__).resolve().parent.parent

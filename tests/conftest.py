@@ -1,9 +1,13 @@
 """The app, started once per test session on a free loopback port, as `python app.py` runs it."""
 
+from pathlib import Path
+
 import pytest
 from gradio_client import Client
+from playwright.sync_api import sync_playwright
 
 from tests.app_server import running_app
+from tests.browser import ARTIFACTS, CHROMIUM, browser_args
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +34,15 @@ def app_url(app):
 @pytest.fixture(scope="session")
 def client(app_url):
     return Client(app_url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for the browser tests; never skipped (they fail without it)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**browser_args())
+        yield browser
+        browser.close()

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("digit_core", "studio", "training", "bulk", "benchmarks", "tests")
+PACKAGES = ("digit_core", "studio", "training", "digit_bulk", "benchmarks", "tests")
 SCRIPTS = ("app", "train", "publish")  # run, never imported by another module
 SKIP = {".venv", "venv", "node_modules", ".git", "runs", "test-artifacts"}
 

@@ -8,11 +8,8 @@ import numpy as np
 from playwright.sync_api import expect
 
 from studio.live import LiveReader
-from tests import test_browser
+from tests.browser import ARTIFACTS, CANVAS, ONE, SEVEN, TOP_LABEL, canvas_points, open_studio
 from tests.pad_canvases import browser_readings, mnist_canvases, scribbles, server_reading
-from tests.test_browser import ARTIFACTS, CANVAS, ONE, SEVEN, TOP_LABEL, canvas_points, open_studio
-
-browser = test_browser.browser  # the module's Chromium (a fixture)
 
 LIVE = "#sketch .inkpad[data-live]"
 READER = LiveReader(revision="", not_a_digit="")  # its files and their URLs
