@@ -9,6 +9,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import numpy as np
@@ -284,8 +285,8 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
     # as the PNG bytes the pad sent: Gradio decodes no picture. Predictions have two workers;
     # everything that costs more (explanations, numbers, corrections, API reads) shares one, so
     # a flood of it never delays a prediction.
-    predicting = dict(concurrency_id="predict", concurrency_limit=2)
-    costly = dict(concurrency_id="costly", concurrency_limit=1)
+    predicting: dict[str, Any] = dict(concurrency_id="predict", concurrency_limit=2)
+    costly: dict[str, Any] = dict(concurrency_id="costly", concurrency_limit=1)
     for reading in (sketch.submit(predict_drawing, sketch, [label, kept], api_visibility="private",
                                   trigger_mode="always_last", show_progress="hidden",
                                   **predicting),
