@@ -9,6 +9,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import numpy as np
@@ -18,13 +19,13 @@ from starlette.middleware import Middleware
 
 import digit_core
 from digit_core.decode import to_array
-from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
+from digit_core.feedback import FeedbackRefused, save_feedback, start_hub_upload
 from digit_core.pictures import (
     attribution_picture,
     enlarge,
     stage_pictures,
 )
-from studio import guards, inkpad, live
+from studio import guards, inkpad, live, server, visitors
 from studio.number_view import number_view
 
 HERE = Path(__file__).parent
@@ -32,13 +33,14 @@ EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (
 METRICS = json.loads((HERE / "model" / "metrics.json").read_text())
 UPLOADS = Path(get_upload_folder()).resolve()
 READABLE = (UPLOADS, (HERE / "examples").resolve())  # the only places a handler opens files
-EXAMPLE_PICTURES = {file_sha256(p) for p in EXAMPLES}  # MNIST test digits: no corrections
 # Per visitor: the explanation, numbers and API calls cost ~10x a prediction; corrections are rare.
-COSTLY = guards.RateLimit(60, 60)
-CORRECTIONS = guards.RateLimit(5, 60)
-UPLOAD_BUDGET = guards.RateLimit(*guards.UPLOAD_BYTES_PER_VISITOR)
+COSTLY = visitors.RateLimit(60, 60)
+CORRECTIONS = visitors.RateLimit(5, 60)
+UPLOAD_BUDGET = visitors.RateLimit(*guards.UPLOAD_BYTES_PER_VISITOR)
 
 PIPELINE = digit_core.read_digit(EXAMPLES[0]).stages  # loads and warms up the model now
+# MNIST test digits: no corrections on them, however they are re-saved
+EXAMPLE_INPUTS = [digit_core.read_digit(p).stages["centred 28x28"] for p in EXAMPLES]
 FEEDBACK_DIR = Path(os.environ.get("FEEDBACK_DIR", HERE / "feedback"))
 UPLOADER = start_hub_upload(FEEDBACK_DIR)  # None unless HF_TOKEN and FEEDBACK_DATASET are set
 NOT_A_DIGIT = "Not a digit?"
@@ -85,9 +87,8 @@ def composite(sketch) -> str | None:
     return uploaded(sketch.get("composite")) if isinstance(sketch, dict) else None
 
 
-def limit(rate: guards.RateLimit, request: gr.Request, what: str) -> None:
-    if not rate.allow(guards.visitor(request.client.host if request.client else None,
-                                     request.headers)):
+def limit(rate: visitors.RateLimit, request: gr.Request, what: str) -> None:
+    if not rate.allow(visitors.request_visitor(request)):
         raise gr.Error(f"Too many {what} from you in a minute: wait a moment and try again.",
                        title="Slow down", print_exception=False)
 
@@ -164,7 +165,7 @@ def send_feedback(correction: str | None, kept: dict | None, request: gr.Request
     try:
         save_feedback(FEEDBACK_DIR, reading.stages["centred 28x28"], kept["original"],
                       reading.probabilities, int(correction), reading.is_digit,
-                      UPLOADER and UPLOADER.lock, EXAMPLE_PICTURES)
+                      UPLOADER and UPLOADER.lock, EXAMPLE_INPUTS)
     except (FeedbackRefused, OSError) as e:  # OSError: the upload was swept from the cache
         raise gr.Error(str(e) if isinstance(e, FeedbackRefused) else
                        "Your picture is gone from the server: upload it again.",
@@ -284,8 +285,8 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
     # as the PNG bytes the pad sent: Gradio decodes no picture. Predictions have two workers;
     # everything that costs more (explanations, numbers, corrections, API reads) shares one, so
     # a flood of it never delays a prediction.
-    predicting = dict(concurrency_id="predict", concurrency_limit=2)
-    costly = dict(concurrency_id="costly", concurrency_limit=1)
+    predicting: dict[str, Any] = dict(concurrency_id="predict", concurrency_limit=2)
+    costly: dict[str, Any] = dict(concurrency_id="costly", concurrency_limit=1)
     for reading in (sketch.submit(predict_drawing, sketch, [label, kept], api_visibility="private",
                                   trigger_mode="always_last", show_progress="hidden",
                                   **predicting),
@@ -334,13 +335,12 @@ with demo.route("How it works", "/about"):
 demo.queue(default_concurrency_limit=1, max_size=256)
 
 if __name__ == "__main__":
-    guards.start_cache_sweeper(UPLOADS)
-    limits = Middleware(guards.request_limits, known_event=lambda i: i in demo.fns,
-                        upload_folder=UPLOADS, upload_budget=UPLOAD_BUDGET, readable=READABLE)
-    demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=guards.MAX_FILE_BYTES,
-                app_kwargs={"middleware": [limits, Middleware(live.LongCache,
-                                                              folders=LIVE_READER.folders)]}, css_paths=[HERE / "studio" / "studio.css"],
-                prevent_thread_lock=True,
-                run_history=False)  # no copy of anyone's drawings, not even in their browser
+    served = server.guarded_app(
+        demo, UPLOADS, READABLE, UPLOAD_BUDGET,
+        middleware=[Middleware(live.LongCache, folders=LIVE_READER.folders)],
+        theme=gr.themes.Soft(primary_hue="indigo"),
+        css_paths=[HERE / "studio" / "studio.css"],
+        run_history=False,  # no copy of anyone's drawings, not even in their browser
+    )
     warm_up_explanations()
-    demo.block_thread()
+    server.serve(served)

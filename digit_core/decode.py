@@ -13,6 +13,7 @@ from typing import cast
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from digit_core.cost import check_decode_work
 from digit_core.errors import InvalidImageError
 
 FORMATS = {"PNG", "JPEG", "MPO", "BMP", "GIF", "WEBP", "TIFF"}  # MPO: JPEGs from some phones
@@ -74,6 +75,8 @@ def pil_to_array(image: Image.Image) -> np.ndarray:
             plain = plain.reduce(min(max(plain.size) // DECODE_SIDE, min(plain.size) // MIN_SIDE))
         plain.info.update(image.info)  # the EXIF orientation, read by exif_transpose
         return np.asarray(ImageOps.exif_transpose(plain))
+    except InvalidImageError:  # too large to decode: says so (it is a ValueError too)
+        raise
     except (OSError, SyntaxError, ValueError, EOFError):
         raise InvalidImageError("The image file is damaged or incomplete.") from None
 
@@ -85,6 +88,7 @@ def plan_decode(image: Image.Image) -> None:
     if image.format in ("JPEG", "MPO"):
         image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
     check_decode_bytes(image)
+    check_decode_work(image)
 
 
 def pixel_bytes(mode: str) -> int:
