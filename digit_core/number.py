@@ -19,7 +19,17 @@ from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
 from digit_core.number_line import line_ink
 from digit_core.predict import predict_proba, run_model
-from digit_core.preprocess import BLANK, centre_by_mass, crop_digit, fit_box, shrink, to_grayscale
+from digit_core.preprocess import (
+    BLANK,
+    NOISE,
+    centre_by_mass,
+    crop_digit,
+    fit_box,
+    ink_mask,
+    light_ink_on_dark,
+    shrink,
+    to_grayscale,
+)
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
@@ -175,6 +185,17 @@ def joined(
     return [pieces[run] for run in best[-1][1]]
 
 
+def too_many_marks(grey: np.ndarray, count: int) -> NoDigitError:
+    """The refusal for more marks than a number has: a texture or noise is called that, by the
+    single-digit path's own test, and anything else is told to write fewer digits."""
+    try:
+        ink_mask(light_ink_on_dark(grey))
+    except NoDigitError as refused:
+        if str(refused) == NOISE:
+            return refused
+    return NoDigitError(f"Found {count} separate marks: write at most {MAX_DIGITS} digits.")
+
+
 def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberReading:
     pixels = to_array(image)
     grey = shrink(to_grayscale(pixels), NUMBER_SIDE)
@@ -183,18 +204,14 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
-        raise NoDigitError(
-            f"Found {len(groups)} separate marks: write at most {MAX_DIGITS} digits."
-        )
+        raise too_many_marks(grey, len(groups))
     pieces = [
         part
         for piece in joined(groups, stats, labels, ink, model)
         for part in split_touching(ink, piece, model)
     ]
     if len(pieces) > MAX_DIGITS:
-        raise NoDigitError(
-            f"Found {len(pieces)} separate marks: write at most {MAX_DIGITS} digits."
-        )
+        raise too_many_marks(grey, len(pieces))
     proba = predict_proba(np.stack([as_input(ink, p) for p in pieces]), model).astype(np.float64)
     proba /= proba.sum(axis=1, keepdims=True)
     return NumberReading(
