@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 from gradio import FileData
+from gradio.components.label import LabelData
 from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
@@ -137,7 +138,7 @@ def predict_sketch_api(sketch: dict) -> dict:
     except gr.Error:  # a blank canvas: no answer yet
         value = {}
     answer = label.postprocess(value)  # what the Label sends for the same value
-    return answer.model_dump() if answer else {}
+    return answer.model_dump() if isinstance(answer, LabelData) else {}
 
 
 def show_details(kept: dict | None, request: gr.Request):
@@ -173,11 +174,19 @@ def send_feedback(correction: str | None, kept: dict | None, request: gr.Request
     return f"Thank you: saved as a **{correction}** (the model said {reading.digit})."
 
 
+def api_reading(image: FileData | None) -> digit_core.DigitReading:
+    """What an API client's picture reads as; sending none gets a clear message."""
+    _, kept = read(uploaded(image))
+    if kept is None:
+        raise gr.Error("Send a picture: this endpoint reads one image file.",
+                       title="Can't read a digit here", print_exception=False)
+    return kept["reading"]
+
+
 def read_digit_api(image: FileData, request: gr.Request) -> dict:
     """`/read_digit`: probabilities, whether it is a digit at all (and why not), the digit score."""
     limit(COSTLY, request, "requests")
-    _, kept = read(uploaded(image))
-    reading = kept["reading"]
+    reading = api_reading(image)
     return {"digit": reading.digit, "probabilities": reading.probabilities,
             "is_digit": reading.is_digit, "reason": reading.reason,
             "digit_score": reading.digit_score}
@@ -186,8 +195,7 @@ def read_digit_api(image: FileData, request: gr.Request) -> dict:
 def explain_api(image: FileData, request: gr.Request) -> dict:
     """`/explain`: the 28x28 input and the integrated-gradients map for the top digit."""
     limit(COSTLY, request, "explanations")
-    _, kept = read(uploaded(image))
-    reading = kept["reading"]
+    reading = api_reading(image)
     x, digit = reading.stages["centred 28x28"], reading.digit
     return {"digit": digit, "input": x.round(4).tolist(),
             "attribution": explain(x, int(digit)).round(5).tolist()}

@@ -255,17 +255,17 @@ def normalise_stroke(crop: np.ndarray) -> np.ndarray:
     if low * target <= width <= high * target or not mask.any():
         return crop
     pad = int(np.ceil(target))
-    mask = np.pad(mask, pad).astype(np.uint8)
+    pen_mask: np.ndarray = np.pad(mask, pad).astype(np.uint8)
     size = int(round(abs(target - width))) | 1
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     if width < target:
-        mask = cv2.dilate(mask, pen)
+        pen_mask = cv2.dilate(pen_mask, pen)
     else:
-        thinner = cv2.erode(mask, pen)
-        if thinner.sum() >= 0.25 * mask.sum():  # never erase whole parts of the digit
-            mask = thinner
-    ys, xs = np.nonzero(mask)
-    redrawn = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), max(0.5, target / 6))
+        thinner = cv2.erode(pen_mask, pen)
+        if thinner.sum() >= 0.25 * pen_mask.sum():  # never erase whole parts of the digit
+            pen_mask = thinner
+    ys, xs = np.nonzero(pen_mask)
+    redrawn = cv2.GaussianBlur(pen_mask.astype(np.float32), (0, 0), max(0.5, target / 6))
     return redrawn[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
 
@@ -295,7 +295,7 @@ def centre_by_mass(digit: np.ndarray, size: int = SIZE) -> np.ndarray:
     rows, cols = np.indices(digit.shape)
     shift_x = round(CENTRE - (cols * digit).sum() / mass)
     shift_y = round(CENTRE - (rows * digit).sum() / mass)
-    move = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
+    move = np.array([[1, 0, shift_x], [0, 1, shift_y]], np.float32)
     return cv2.warpAffine(digit, move, (size, size), flags=cv2.INTER_NEAREST)
 
 
