@@ -9,37 +9,39 @@ import threading
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import numpy as np
 from gradio import FileData
+from gradio.components.label import LabelData
 from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
 import digit_core
-from digit_core.decode import as_float, to_array
-from digit_core.feedback import FeedbackRefused, file_sha256, save_feedback, start_hub_upload
+from digit_core.decode import to_array
+from digit_core.feedback import FeedbackRefused, save_feedback, start_hub_upload
 from digit_core.pictures import (
     attribution_picture,
-    boxes_picture,
     enlarge,
     stage_pictures,
-    to_uint8,
 )
-from studio import guards, inkpad, live
+from studio import guards, inkpad, live, server, visitors
+from studio.number_view import number_view
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").iterdir() if p.suffix in (".png", ".jpg"))
 METRICS = json.loads((HERE / "model" / "metrics.json").read_text())
 UPLOADS = Path(get_upload_folder()).resolve()
 READABLE = (UPLOADS, (HERE / "examples").resolve())  # the only places a handler opens files
-EXAMPLE_PICTURES = {file_sha256(p) for p in EXAMPLES}  # MNIST test digits: no corrections
 # Per visitor: the explanation, numbers and API calls cost ~10x a prediction; corrections are rare.
-COSTLY = guards.RateLimit(60, 60)
-CORRECTIONS = guards.RateLimit(5, 60)
-UPLOAD_BUDGET = guards.RateLimit(*guards.UPLOAD_BYTES_PER_VISITOR)
+COSTLY = visitors.RateLimit(60, 60)
+CORRECTIONS = visitors.RateLimit(5, 60)
+UPLOAD_BUDGET = visitors.RateLimit(*guards.UPLOAD_BYTES_PER_VISITOR)
 
 PIPELINE = digit_core.read_digit(EXAMPLES[0]).stages  # loads and warms up the model now
+# MNIST test digits: no corrections on them, however they are re-saved
+EXAMPLE_INPUTS = [digit_core.read_digit(p).stages["centred 28x28"] for p in EXAMPLES]
 FEEDBACK_DIR = Path(os.environ.get("FEEDBACK_DIR", HERE / "feedback"))
 UPLOADER = start_hub_upload(FEEDBACK_DIR)  # None unless HF_TOKEN and FEEDBACK_DATASET are set
 NOT_A_DIGIT = "Not a digit?"
@@ -86,9 +88,8 @@ def composite(sketch) -> str | None:
     return uploaded(sketch.get("composite")) if isinstance(sketch, dict) else None
 
 
-def limit(rate: guards.RateLimit, request: gr.Request, what: str) -> None:
-    if not rate.allow(guards.visitor(request.client.host if request.client else None,
-                                     request.headers)):
+def limit(rate: visitors.RateLimit, request: gr.Request, what: str) -> None:
+    if not rate.allow(visitors.request_visitor(request)):
         raise gr.Error(f"Too many {what} from you in a minute: wait a moment and try again.",
                        title="Slow down", print_exception=False)
 
@@ -137,7 +138,7 @@ def predict_sketch_api(sketch: dict) -> dict:
     except gr.Error:  # a blank canvas: no answer yet
         value = {}
     answer = label.postprocess(value)  # what the Label sends for the same value
-    return answer.model_dump() if answer else {}
+    return answer.model_dump() if isinstance(answer, LabelData) else {}
 
 
 def show_details(kept: dict | None, request: gr.Request):
@@ -165,7 +166,7 @@ def send_feedback(correction: str | None, kept: dict | None, request: gr.Request
     try:
         save_feedback(FEEDBACK_DIR, reading.stages["centred 28x28"], kept["original"],
                       reading.probabilities, int(correction), reading.is_digit,
-                      UPLOADER and UPLOADER.lock, EXAMPLE_PICTURES)
+                      UPLOADER and UPLOADER.lock, EXAMPLE_INPUTS)
     except (FeedbackRefused, OSError) as e:  # OSError: the upload was swept from the cache
         raise gr.Error(str(e) if isinstance(e, FeedbackRefused) else
                        "Your picture is gone from the server: upload it again.",
@@ -173,11 +174,19 @@ def send_feedback(correction: str | None, kept: dict | None, request: gr.Request
     return f"Thank you: saved as a **{correction}** (the model said {reading.digit})."
 
 
+def api_reading(image: FileData | None) -> digit_core.DigitReading:
+    """What an API client's picture reads as; sending none gets a clear message."""
+    _, kept = read(uploaded(image))
+    if kept is None:
+        raise gr.Error("Send a picture: this endpoint reads one image file.",
+                       title="Can't read a digit here", print_exception=False)
+    return kept["reading"]
+
+
 def read_digit_api(image: FileData, request: gr.Request) -> dict:
     """`/read_digit`: probabilities, whether it is a digit at all (and why not), the digit score."""
     limit(COSTLY, request, "requests")
-    _, kept = read(uploaded(image))
-    reading = kept["reading"]
+    reading = api_reading(image)
     return {"digit": reading.digit, "probabilities": reading.probabilities,
             "is_digit": reading.is_digit, "reason": reading.reason,
             "digit_score": reading.digit_score}
@@ -186,23 +195,22 @@ def read_digit_api(image: FileData, request: gr.Request) -> dict:
 def explain_api(image: FileData, request: gr.Request) -> dict:
     """`/explain`: the 28x28 input and the integrated-gradients map for the top digit."""
     limit(COSTLY, request, "explanations")
-    _, kept = read(uploaded(image))
-    reading = kept["reading"]
+    reading = api_reading(image)
     x, digit = reading.stages["centred 28x28"], reading.digit
     return {"digit": digit, "input": x.round(4).tolist(),
             "attribution": explain(x, int(digit)).round(5).tolist()}
 
 
-def show_number(image, request: gr.Request) -> tuple[str, np.ndarray | None]:
-    """A whole number: the digits as text, and the picture with a box round each digit."""
+def show_number(image, request: gr.Request) -> tuple[str, str, np.ndarray | None]:
+    """A whole number: the digits as text, how sure the reader is, and the picture with a box
+    round each digit (unsure ones in amber, with a question mark)."""
     if image is None:
-        return "", None
+        return "", "", None
     limit(COSTLY, request, "numbers")
     with human_errors():
         pixels = to_array(image)  # decoded once, for the reading and the picture
         reading = digit_core.read_number(pixels)
-    return f"## {reading.text}", boxes_picture(to_uint8(as_float(pixels)), reading.boxes,
-                                               reading.text)
+    return number_view(pixels, reading)
 
 
 def show_number_upload(file: dict | None, request: gr.Request):
@@ -213,13 +221,16 @@ def show_number_drawing(drawing: str | None, request: gr.Request):
     try:
         return show_number(drawn(drawing), request)
     except gr.Error:  # a blank canvas: nothing to say yet
-        return "", None
+        return "", "", None
 
 
 def read_number_api(image: FileData, request: gr.Request) -> dict:
-    """`/read_number`: the number as text, each digit's probabilities and box (x, y, w, h)."""
+    """`/read_number`: the number as text, each digit's probabilities and box (x, y, w, h), and
+    the confidence that the whole number is right."""
     limit(COSTLY, request, "numbers")
     path = uploaded(image)
+    if path is None:
+        raise gr.Error("Send a picture of a number.", print_exception=False)
     with human_errors():
         return asdict(digit_core.read_number(path))
 
@@ -256,6 +267,7 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
                                          type="filepath", image_mode=None, height=160,
                                          sources=["upload", "clipboard"])
                 number = gr.Markdown(elem_id="number")
+                number_doubts = gr.Markdown(elem_id="number-confidence")
                 number_boxes = gr.Image(label="The digits it found", interactive=False, height=260,
                                         buttons=[])
         with gr.Column(scale=2, min_width=260) as results:  # one digit's results
@@ -281,8 +293,8 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
     # as the PNG bytes the pad sent: Gradio decodes no picture. Predictions have two workers;
     # everything that costs more (explanations, numbers, corrections, API reads) shares one, so
     # a flood of it never delays a prediction.
-    predicting = dict(concurrency_id="predict", concurrency_limit=2)
-    costly = dict(concurrency_id="costly", concurrency_limit=1)
+    predicting: dict[str, Any] = dict(concurrency_id="predict", concurrency_limit=2)
+    costly: dict[str, Any] = dict(concurrency_id="costly", concurrency_limit=1)
     for reading in (sketch.submit(predict_drawing, sketch, [label, kept], api_visibility="private",
                                   trigger_mode="always_last", show_progress="hidden",
                                   **predicting),
@@ -302,9 +314,10 @@ with gr.Blocks(title="Digit Studio", delete_cache=(600, 1800)) as demo:
     sketch.release(details_drawing, sketch, [kept, warning, seen, why, gallery],
                    api_visibility="private", trigger_mode="always_last", show_progress="hidden",
                    concurrency_id="costly", concurrency_limit=1)
-    number_sketch.submit(show_number_drawing, number_sketch, [number, number_boxes],
+    number_outputs = [number, number_doubts, number_boxes]
+    number_sketch.submit(show_number_drawing, number_sketch, number_outputs,
                          trigger_mode="always_last", api_visibility="private", **costly)
-    number_upload.change(show_number_upload, number_upload, [number, number_boxes],
+    number_upload.change(show_number_upload, number_upload, number_outputs,
                          preprocess=False, api_visibility="private", **costly)
     send.click(send_feedback, [correction, kept], thanks, api_visibility="private", **costly)
     gr.api(predict_sketch_api, api_name="predict_sketch", **predicting)
@@ -330,13 +343,12 @@ with demo.route("How it works", "/about"):
 demo.queue(default_concurrency_limit=1, max_size=256)
 
 if __name__ == "__main__":
-    guards.start_cache_sweeper(UPLOADS)
-    limits = Middleware(guards.request_limits, known_event=lambda i: i in demo.fns,
-                        upload_folder=UPLOADS, upload_budget=UPLOAD_BUDGET, readable=READABLE)
-    demo.launch(theme=gr.themes.Soft(primary_hue="indigo"), max_file_size=guards.MAX_FILE_BYTES,
-                app_kwargs={"middleware": [limits, Middleware(live.LongCache,
-                                                              folders=LIVE_READER.folders)]}, css_paths=[HERE / "studio" / "studio.css"],
-                prevent_thread_lock=True,
-                run_history=False)  # no copy of anyone's drawings, not even in their browser
+    served = server.guarded_app(
+        demo, UPLOADS, READABLE, UPLOAD_BUDGET,
+        middleware=[Middleware(live.LongCache, folders=LIVE_READER.folders)],
+        theme=gr.themes.Soft(primary_hue="indigo"),
+        css_paths=[HERE / "studio" / "studio.css"],
+        run_history=False,  # no copy of anyone's drawings, not even in their browser
+    )
     warm_up_explanations()
-    demo.block_thread()
+    server.serve(served)

@@ -1,52 +1,159 @@
-"""Reading whole numbers: digit_core.read_number on numbers composed from MNIST test digits.
+"""Reading whole numbers: digit_core.read_number on real pictures first, then generated ones.
 
-    python -m benchmarks.read_numbers [--numbers 500]
+    python -m benchmarks.read_numbers [--numbers 500] [--paper 60] [--real DIR]
 
-2-6 digits each, with random sizes, baselines and gaps, about one gap in six lightly touching
-(drawings.compose_number). Prints the share of whole numbers read exactly, and of digits read
-right (digits of the truth matched in order by the reading, so one missed digit costs one).
+1. The real dev set (`../shared/data/real-numbers-dev`, files named `<digits>-<source>-<n>.<ext>`):
+   whole numbers read exactly, digits read right (digits of the truth matched in order by the
+   reading, so one missed digit costs one), how the wrong ones went wrong, per source, and the
+   time per picture (p50, p90).
+2. GENERATED numbers of 2-6 MNIST test digits composed on a white canvas (drawings.compose_number:
+   random sizes, baselines and gaps, about one gap in six lightly touching): the no-regression
+   figure.
+3. GENERATED numbers of 2-8 MNIST validation digits (the training split's last 6,000) on
+   generated paper (training/number_paper.py), each kind of paper apart.
+Each wrong reading is one of: a digit misread (length right), extra digits, missing digits, or
+no reading at all (the reader refused the picture).
 """
 
 import argparse
 import difflib
+import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from digit_core import read_number
+from digit_core import InvalidImageError, NoDigitError, read_number
 from training.drawings import compose_number
+from training.number_paper import PAPERS, number_on_paper, validation_digits
 
 ROOT = Path(__file__).resolve().parent.parent
-
+DATA = ROOT.parent / "shared" / "data"
 
 
 def digits_matched(text: str, truth: str) -> int:
     return sum(b.size for b in difflib.SequenceMatcher(None, text, truth).get_matching_blocks())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mnist.npz"))
-    parser.add_argument("--numbers", type=int, default=500)
-    args = parser.parse_args()
-    with np.load(args.data) as f:
+def failure(text: str | None, truth: str) -> str:
+    """How a reading went wrong ("" when it is right)."""
+    if text is None:
+        return "no reading (refused)"
+    if text == truth:
+        return ""
+    if len(text) == len(truth):
+        return "a digit misread"
+    return "extra digits" if len(text) > len(truth) else "missing digits"
+
+
+class Tally:
+    """Whole numbers and digits right, and the kinds of failure."""
+
+    def __init__(self) -> None:
+        self.numbers = self.right = self.digits = self.digits_right = 0
+        self.failures: Counter[str] = Counter()
+
+    def add(self, text: str | None, truth: str) -> None:
+        self.numbers += 1
+        self.right += text == truth
+        self.digits += len(truth)
+        self.digits_right += digits_matched(text or "", truth)
+        self.failures[failure(text, truth)] += 1
+
+    def row(self, what: str) -> str:
+        return (
+            f"| {what:34} | {self.numbers:6d} | {self.right / self.numbers:7.1%} "
+            f"| {self.digits_right / self.digits:7.1%} |"
+        )
+
+
+HEADER = (
+    f"| {'pictures':34} | {'count':>6} | {'whole':>7} | {'digits':>7} |\n"
+    f"|{'-' * 36}|{'-' * 8}|{'-' * 9}|{'-' * 9}|"
+)
+
+
+def reading(picture) -> str | None:
+    try:
+        return read_number(picture).text
+    except (NoDigitError, InvalidImageError):
+        return None
+
+
+def real_set(folder: Path) -> None:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
+    everything, by_source = Tally(), {}
+    seconds = []
+    for path in files:
+        truth, source = path.name.split("-")[:2]
+        start = time.perf_counter()
+        text = reading(str(path))
+        seconds.append(time.perf_counter() - start)
+        everything.add(text, truth)
+        by_source.setdefault(source, Tally()).add(text, truth)
+    print(f"## Real pictures: {folder.name}\n\n{HEADER}\n{everything.row('all')}")
+    for source, tally in sorted(by_source.items(), key=lambda s: -s[1].numbers):
+        print(tally.row(source[:34]))
+    print("\n| failure | count |\n|---|---|")
+    for kind, count in everything.failures.most_common():
+        if kind:
+            print(f"| {kind} | {count} |")
+    p50, p90 = np.percentile(seconds, [50, 90]) * 1000
+    slowest = max(seconds) * 1000
+    print(
+        f"\nTime per picture (decoding included): p50 {p50:.0f} ms, p90 {p90:.0f} ms, "
+        f"max {slowest:.0f} ms\n"
+    )
+
+
+def composed(mnist: Path, numbers: int) -> None:
+    with np.load(mnist) as f:
         x_test, y_test = f["x_test"], f["y_test"]
     rng = np.random.default_rng(7)
-    digits_right = digits_total = numbers_right = 0
-    by_length: dict[int, list[bool]] = {}
-    for _ in range(args.numbers):
+    tally, by_length = Tally(), {}
+    for _ in range(numbers):
         index = rng.choice(len(x_test), int(rng.integers(2, 7)), replace=False)
         truth = "".join(str(y_test[i]) for i in index)
-        text = read_number(compose_number([x_test[i] for i in index], rng)).text
-        numbers_right += text == truth
-        by_length.setdefault(len(truth), []).append(text == truth)
-        digits_total += len(truth)
-        digits_right += digits_matched(text, truth)
-    print(f"| {'what':24} | {'count':>6} | {'right':>7} |\n|{'-' * 26}|{'-' * 8}|{'-' * 9}|")
-    print(f"| {'whole numbers':24} | {args.numbers:6d} | {numbers_right / args.numbers:7.2%} |")
-    print(f"| {'digits':24} | {digits_total:6d} | {digits_right / digits_total:7.2%} |")
-    for length, right in sorted(by_length.items()):
-        print(f"| {f'numbers of {length} digits':24} | {len(right):6d} | {np.mean(right):7.2%} |")
+        text = reading(compose_number([x_test[i] for i in index], rng))
+        tally.add(text, truth)
+        by_length.setdefault(len(truth), Tally()).add(text, truth)
+    print(f"## GENERATED: MNIST test digits composed on a white canvas\n\n{HEADER}")
+    print(tally.row("all"))
+    for length, t in sorted(by_length.items()):
+        print(t.row(f"numbers of {length} digits"))
+    print()
+
+
+def on_paper(mnist: Path, numbers: int) -> None:
+    x, y = validation_digits(str(mnist))
+    print(f"## GENERATED: MNIST validation digits on generated paper\n\n{HEADER}")
+    total = Tally()
+    suites = [(paper, False) for paper in PAPERS] + [("plain", True)]
+    for paper, skipping in suites:
+        rng = np.random.default_rng(11)
+        tally = Tally()
+        for _ in range(numbers):
+            index = rng.choice(len(x), int(rng.integers(2, 9)), replace=False)
+            truth = "".join(str(y[i]) for i in index)
+            picture = number_on_paper([x[i] for i in index], rng, paper, skipping=skipping)
+            text = reading(picture)
+            tally.add(text, truth)
+            total.add(text, truth)
+        print(tally.row("skipping pen" if skipping else paper))
+    print(total.row("all"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=str(DATA / "mnist.npz"))
+    parser.add_argument("--real", default=str(DATA / "real-numbers-dev"))
+    parser.add_argument("--numbers", type=int, default=500, help="composed MNIST test numbers")
+    parser.add_argument("--paper", type=int, default=60, help="numbers per kind of paper")
+    args = parser.parse_args()
+    if Path(args.real).is_dir():
+        real_set(Path(args.real))
+    composed(Path(args.data), args.numbers)
+    on_paper(Path(args.data), args.paper)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@ than DECODE_BYTES while it is decoded and converted.
 """
 
 import io
+import math
 import os
+from typing import cast
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from digit_core.cost import check_decode_work
 from digit_core.errors import InvalidImageError
 
 FORMATS = {"PNG", "JPEG", "MPO", "BMP", "GIF", "WEBP", "TIFF"}  # MPO: JPEGs from some phones
@@ -55,8 +58,8 @@ def check_size(width: int, height: int) -> None:
     if width * height > MAX_PIXELS:
         raise InvalidImageError(too_large_message(f" ({width}x{height} pixels)"))
     if min(width, height) < MIN_SIDE:
-        raise InvalidImageError(
-            f"The image is too small ({width}x{height}); it needs at least {MIN_SIDE} pixels a side.")
+        raise InvalidImageError(f"The image is too small ({width}x{height}); "
+                                f"it needs at least {MIN_SIDE} pixels a side.")
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise InvalidImageError(
             f"The image is too long and thin ({width}x{height}) to hold a single digit.")
@@ -67,11 +70,13 @@ def pil_to_array(image: Image.Image) -> np.ndarray:
     try:
         plan_decode(image)
         image.load()
-        plain = to_plain_mode(image)
+        plain = file_tones(to_plain_mode(image))
         if max(plain.size) > 2 * DECODE_SIDE:
             plain = plain.reduce(min(max(plain.size) // DECODE_SIDE, min(plain.size) // MIN_SIDE))
         plain.info.update(image.info)  # the EXIF orientation, read by exif_transpose
         return np.asarray(ImageOps.exif_transpose(plain))
+    except InvalidImageError:  # too large to decode: says so (it is a ValueError too)
+        raise
     except (OSError, SyntaxError, ValueError, EOFError):
         raise InvalidImageError("The image file is damaged or incomplete.") from None
 
@@ -83,6 +88,7 @@ def plan_decode(image: Image.Image) -> None:
     if image.format in ("JPEG", "MPO"):
         image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
     check_decode_bytes(image)
+    check_decode_work(image)
 
 
 def pixel_bytes(mode: str) -> int:
@@ -95,8 +101,8 @@ def check_decode_bytes(image: Image.Image) -> None:
     width, height = image.size
     per_pixel = pixel_bytes(image.mode) + (0 if image.mode in PLAIN_MODES else 4)
     if width * height * per_pixel > DECODE_BYTES:
-        raise InvalidImageError(too_large_message(
-            f" to decode ({width}x{height} pixels, {image.mode})", DECODE_BYTES // per_pixel // 10**6))
+        size = f" to decode ({width}x{height} pixels, {image.mode})"
+        raise InvalidImageError(too_large_message(size, DECODE_BYTES // per_pixel // 10**6))
 
 
 PLAIN_MODES = ("L", "RGB", "RGBA", "I", "F")
@@ -109,9 +115,24 @@ def to_plain_mode(image: Image.Image) -> Image.Image:
         return image
     if image.mode.startswith("I;16"):
         return image.convert("I")
+    if image.mode == "La":  # premultiplied alpha: Pillow converts it to RGBA only through LA
+        image = image.convert("LA")
     if image.has_transparency_data:
         return image.convert("RGBA")
     return image.convert("L" if image.mode == "1" else "RGB")
+
+
+def file_tones(image: Image.Image) -> Image.Image:
+    """A float or 32-bit file holds tones in whatever range its maker chose (Pillow's own float
+    pictures run 0-255): stretched to the range arrays are held to, 0-1 or 0-65535. Tones
+    already inside it, and NaN or infinity (refused later), are left as they are."""
+    if image.mode not in ("F", "I"):
+        return image
+    low, high = cast(tuple[float, float], image.getextrema())  # one band: (lowest, highest)
+    top = 1.0 if image.mode == "F" else 65535
+    if not (math.isfinite(low) and math.isfinite(high)) or (low >= 0 and high <= top):
+        return image
+    return image.point(lambda v: (v - low) * (top / max(high - low, 1e-9)))
 
 
 def too_large_message(size: str = "", megapixels: int = MAX_PIXELS // 1_000_000) -> str:

@@ -2,7 +2,8 @@
 
 
 class InvalidImageError(ValueError):
-    """The input is not a usable image (unreadable file, unsupported format, wrong values, too big)."""
+    """The input is not a usable image (unreadable file, unsupported format, wrong values, too
+    big)."""
 
 
 class NoDigitError(ValueError):

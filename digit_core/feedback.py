@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Collection
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -24,10 +25,15 @@ from digit_core.decode import ImageInput, as_float, to_array
 from digit_core.pictures import to_uint8
 
 LOG = "feedback.jsonl"
+REVIEWS = "reviews.jsonl"  # a person's accept/reject of each correction (training/review.py)
 IMAGES = "images"
 UPLOAD_MINUTES = 5  # how often the scheduler commits new corrections
 ORIGINAL_SIDE = 512  # enough to see what was drawn; tens of KB as WebP
 MAX_FOLDER_BYTES = 200_000_000  # thousands of corrections; beyond it Send is refused politely
+# Two 28x28 inputs (0-1) closer than this mean absolute difference show one picture: the 12
+# examples re-saved as PNG, JPEG (quality 30-95) or WebP, or resized 0.7-1.5x, came within
+# 0.0042 of their own input; the nearest of 300 other MNIST digits was 0.0108 away.
+SAME_INPUT = 0.006
 _local_lock = threading.Lock()
 
 
@@ -60,28 +66,27 @@ def start_hub_upload(folder: Path, repo_id: str | None = None, token: str | None
 def save_feedback(folder: Path, model_input: np.ndarray, original: ImageInput,
                   probabilities: dict[str, float], correction: int, is_digit: bool = True,
                   lock: AbstractContextManager | None = None,
-                  test_pictures: Collection[str] = (),
+                  test_inputs: Collection[np.ndarray] = (),
                   max_bytes: int = MAX_FOLDER_BYTES) -> dict:
     """Store one correction; `lock` is the scheduler's, so a push never sees half a record.
-    `test_pictures`: sha256 of files made from MNIST test digits (the bundled examples), whose
-    corrections must never reach training. Raises FeedbackRefused for a picture already stored,
-    a test picture or a full folder."""
+    `test_inputs`: the 28x28 inputs of pictures made from MNIST test digits (the bundled
+    examples), whose corrections must never reach training, however the file was re-saved.
+    Raises FeedbackRefused for a picture already stored, a test picture or a full folder."""
     if not (isinstance(correction, (int, np.integer)) and 0 <= correction <= 9):
         raise ValueError(f"The right digit must be one of 0-9, not {correction!r}.")
     if model_input.shape != (28, 28):
         raise ValueError(f"Expected the 28x28 model input, got {model_input.shape}.")
-    original_sha256 = file_sha256(original)
-    if original_sha256 in test_pictures:
+    if any(same_input(model_input, test_input) for test_input in test_inputs):
         raise FeedbackRefused("This is one of our examples, made from the digits the model is "
                               "tested on: corrections on it can't be used.")
     model_input = to_uint8(model_input)
     key = uuid.uuid4().hex
-    predicted = max(probabilities, key=probabilities.get)
-    record = {"id": key, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    predicted = max(probabilities, key=probabilities.__getitem__)
+    record: dict[str, Any] = {"id": key, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "predicted": int(predicted), "confidence": round(probabilities[predicted], 5),
               "is_digit": bool(is_digit), "correction": int(correction),
               "input_sha256": hashlib.sha256(model_input.tobytes()).hexdigest(),
-              "original_sha256": original_sha256,
+              "original_sha256": file_sha256(original),
               "input": f"{IMAGES}/{key}-input.png", "original": f"{IMAGES}/{key}-original.webp"}
     # Re-encoded from pixels, shrunk: no EXIF (location, camera) from an uploaded file is kept.
     small = Image.fromarray(to_uint8(as_float(to_array(original))).squeeze())
@@ -98,6 +103,11 @@ def save_feedback(folder: Path, model_input: np.ndarray, original: ImageInput,
         with open(folder / LOG, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
     return record
+
+
+def same_input(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two 28x28 model inputs (0-1) show the same picture (see SAME_INPUT)."""
+    return float(np.abs(np.asarray(a, np.float32) - np.asarray(b, np.float32)).mean()) < SAME_INPUT
 
 
 def read_records(folder: Path) -> list[dict]:
@@ -118,14 +128,30 @@ def folder_bytes(folder: Path) -> int:
     return total
 
 
+def record_review(folder: Path, record_id: str, accepted: bool) -> None:
+    """A person's decision on one correction; a later decision on the same one replaces it."""
+    with open(folder / REVIEWS, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": record_id, "accepted": accepted,
+                            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}) + "\n")
+
+
+def reviews(folder: Path) -> dict[str, bool]:
+    """Each reviewed correction's id -> whether it was accepted (the latest decision)."""
+    log = folder / REVIEWS
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return {r["id"]: r["accepted"] for r in map(json.loads, filter(str.strip, lines))}
+
+
 def load_feedback(folder: Path, test_pictures: Collection[str] = ()
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """The stored corrections as training data: (N, 28, 28) uint8 inputs and their labels.
-    Left out: pictures the model called "not a digit" (kept for a person to review), any record
-    of a picture in `test_pictures` (sha256 of files made from test digits) and repeats."""
-    x, y, seen = [], [], set()
+    """The corrections a person accepted (training/review.py) as training data: (N, 28, 28)
+    uint8 inputs and their labels; an anonymous label alone never reaches training. Left out
+    too: pictures the model called "not a digit", any record of a picture in `test_pictures`
+    (sha256 of files made from test digits) and repeats."""
+    x, y, seen, accepted = [], [], set(), reviews(folder)
     for r in read_records(folder):
-        if not r.get("is_digit", True) or r.get("original_sha256") in test_pictures:
+        if not accepted.get(r["id"]) or not r.get("is_digit", True) or \
+                r.get("original_sha256") in test_pictures:
             continue
         pixels = np.asarray(Image.open(folder / r["input"]).convert("L"))
         fingerprint = hashlib.sha256(pixels.tobytes()).hexdigest()  # older records have none

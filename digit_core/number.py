@@ -1,11 +1,15 @@
-"""A whole number ("2026") -> its digits: segment the ink, then read each piece as one digit.
+"""A whole number ("2026") -> its digits: find the line's ink, segment it, read each piece.
 
-Segmentation: connected ink blobs, grouped when they share columns (a two-stroke 4 or 7) or
-when one is a flat fragment of its neighbour (the bar of a 5 drawn apart); a group too wide for
-one digit is cut at its thinnest column when both halves read as digits more surely than the
-whole (two digits lightly touching). Each piece goes through the single-digit steps.
+The ink: digit_core.number_line (paper light, ruled/squared/form/frame lines, specks and marks off
+the row taken away). Segmentation: connected ink blobs, grouped when they share columns (a
+two-stroke 4 or 7) or when one is a flat fragment of its neighbour (the bar of a 5 drawn apart);
+neighbouring groups joined where the network reads them better as one digit (a stroke broken in
+two); a group too wide for one digit cut at its thinnest column when both halves read as digits
+more surely than the whole (two digits touching). Each piece goes through the single-digit steps;
+the number's confidence is the product of its digits' top probabilities.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -13,16 +17,31 @@ import numpy as np
 
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
-from digit_core.predict import predict_proba
-from digit_core.preprocess import (centre_by_mass, crop_digit, find_ink, fit_box, shrink,
-                                   to_grayscale)
+from digit_core.number_line import line_ink
+from digit_core.predict import predict_proba, run_model
+from digit_core.preprocess import (
+    BLANK,
+    NOISE,
+    centre_by_mass,
+    crop_digit,
+    fit_box,
+    ink_mask,
+    light_ink_on_dark,
+    shrink,
+    to_grayscale,
+)
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
 MAX_DIGITS = 12
+UNSURE = 0.8  # a digit read with a lower top probability is marked as unsure
+MARKS = 4 * MAX_DIGITS  # more separate marks than this: not a number, and not worth reading
 OVERLAP = 0.5  # blobs sharing this much of the narrower one's columns are one digit
 FRAGMENT = 0.45  # a group this much shorter than the median one belongs to a neighbour
 SPLIT_ASPECT = 0.9  # only groups wider than this times their height may be two digits
+JOIN = 3  # at most this many neighbouring groups may be one digit
+JOIN_GAP = 0.15  # ... when no gap between them is wider than this times the digits' height
+SHORT = 0.9  # pieces shorter than this times the digits' height are seldom whole digits
 
 
 @dataclass(frozen=True)
@@ -30,14 +49,25 @@ class NumberReading:
     text: str  # the digits, left to right
     digits: list[dict[str, float]]  # each digit's 10 probabilities
     boxes: list[tuple[int, int, int, int]]  # each digit's (x, y, width, height) in the image
+    confidence: (
+        float  # how likely the whole number is right: its digits' top probabilities, multiplied
+    )
+
+    @property
+    def unsure(self) -> list[int]:
+        """Where the digits the network is unsure of stand in the text."""
+        return [i for i, p in enumerate(self.digits) if max(p.values()) < UNSURE]
 
 
 def extent(stats: np.ndarray, labels: list[int]) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) around these blobs."""
     s = stats[labels]
-    return (s[:, cv2.CC_STAT_LEFT].min(), s[:, cv2.CC_STAT_TOP].min(),
-            (s[:, cv2.CC_STAT_LEFT] + s[:, cv2.CC_STAT_WIDTH]).max(),
-            (s[:, cv2.CC_STAT_TOP] + s[:, cv2.CC_STAT_HEIGHT]).max())
+    return (
+        s[:, cv2.CC_STAT_LEFT].min(),
+        s[:, cv2.CC_STAT_TOP].min(),
+        (s[:, cv2.CC_STAT_LEFT] + s[:, cv2.CC_STAT_WIDTH]).max(),
+        (s[:, cv2.CC_STAT_TOP] + s[:, cv2.CC_STAT_HEIGHT]).max(),
+    )
 
 
 def digit_groups(stats: np.ndarray) -> list[list[int]]:
@@ -47,8 +77,9 @@ def digit_groups(stats: np.ndarray) -> list[list[int]]:
         if groups:
             g_left, _, g_right, _ = extent(stats, groups[-1])
             left, _, right, _ = extent(stats, [label])
-            if min(right, g_right) - max(left, g_left) >= OVERLAP * min(right - left,
-                                                                      g_right - g_left):
+            if min(right, g_right) - max(left, g_left) >= OVERLAP * min(
+                right - left, g_right - g_left
+            ):
                 groups[-1].append(label)
                 continue
         groups.append([label])
@@ -58,10 +89,13 @@ def digit_groups(stats: np.ndarray) -> list[list[int]]:
         if heights[i] >= FRAGMENT * median:
             break
         left, _, right, _ = extent(stats, groups[i])
-        gaps = {j: max(extent(stats, groups[j])[0] - right, left - extent(stats, groups[j])[2])
-                for j in (i - 1, i + 1) if 0 <= j < len(groups) and groups[j]}
+        gaps = {
+            j: max(extent(stats, groups[j])[0] - right, left - extent(stats, groups[j])[2])
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(groups) and groups[j]
+        }
         if gaps:
-            groups[min(gaps, key=gaps.get)] += groups[i]
+            groups[min(gaps, key=lambda j: gaps[j])] += groups[i]
             groups[i] = []
     return [g for g in groups if g]
 
@@ -77,7 +111,7 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
     if width <= SPLIT_ASPECT * height or width < 8:
         return [piece]
-    columns = piece[y:y + height, x:x + width].sum(axis=0)
+    columns = piece[y : y + height, x : x + width].sum(axis=0)
     lo, hi = width // 4, 3 * width // 4
     cut = x + lo + int(np.argmin(columns[lo:hi]))
     left, right = piece.copy(), piece.copy()
@@ -85,27 +119,104 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     right[:, :cut] = False
     if not (left.any() and right.any()):
         return [piece]
-    whole, *halves = predict_proba(np.stack([as_input(ink, p) for p in (piece, left, right)]),
-                                   model).max(axis=1)
+    whole, *halves = predict_proba(
+        np.stack([as_input(ink, p) for p in (piece, left, right)]), model
+    ).max(axis=1)
     if min(halves) <= whole:
         return [piece]
     return split_touching(ink, left, model) + split_touching(ink, right, model)
+
+
+def scaled_box(box: Sequence[int], scale: float) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    return round(x * scale), round(y * scale), round(w * scale), round(h * scale)
+
+
+def has_ink(ink: np.ndarray, piece: np.ndarray) -> bool:
+    """False for a piece with no ink left once cropped (a hairline fainter than the paper)."""
+    try:
+        as_input(ink, piece)
+    except NoDigitError:
+        return False
+    return True
+
+
+def joined(
+    groups: list[list[int]], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray, model
+) -> list[np.ndarray]:
+    """Neighbouring groups joined where they read better as one digit: a faint stroke broken
+    in two, a 7's bar apart from its stem. Every run of up to JOIN groups close enough to be one
+    digit is read; the reading of the whole row that the network is surest of wins (dynamic
+    programming over the runs, each scored by its top probability, its digit check and how
+    tall it is)."""
+    groups = [g for g in groups if has_ink(ink, np.isin(labels, g))]
+    if not groups:
+        raise NoDigitError(BLANK)
+    height = float(np.median([extent(stats, g)[3] - extent(stats, g)[1] for g in groups]))
+    runs: dict[tuple[int, int], list[int]] = {}
+    for i in range(len(groups)):
+        for j in range(i + 1, min(i + JOIN, len(groups)) + 1):
+            members = [label for g in groups[i:j] for label in g]
+            left, _, right, _ = extent(stats, members)
+            gaps = [
+                extent(stats, groups[k + 1])[0] - extent(stats, groups[k])[2]
+                for k in range(i, j - 1)
+            ]
+            if j - i > 1 and (
+                right - left > SPLIT_ASPECT * height or max(gaps) > JOIN_GAP * height
+            ):
+                break
+            runs[i, j] = members
+    pieces = {run: np.isin(labels, members) for run, members in runs.items()}
+    proba, scores = run_model(np.stack([as_input(ink, p) for p in pieces.values()]), model)
+    tall = np.array([extent(stats, m)[3] - extent(stats, m)[1] for m in runs.values()])
+    # A piece much shorter than the digits is more likely part of one than a digit itself.
+    stature = np.minimum(1, tall / (SHORT * height)) ** 2
+    value = dict(zip(runs, np.log(proba.max(axis=1) * scores * stature + 1e-9)))
+    best: list[tuple[float, list[tuple[int, int]]]] = [(0.0, [])]
+    for j in range(1, len(groups) + 1):  # (i, i + 1) is always a run: every j is reachable
+        best.append(
+            max(
+                (best[i][0] + value[i, j], best[i][1] + [(i, j)])
+                for i in range(max(0, j - JOIN), j)
+                if (i, j) in value
+            )
+        )
+    return [pieces[run] for run in best[-1][1]]
+
+
+def too_many_marks(grey: np.ndarray, count: int) -> NoDigitError:
+    """The refusal for more marks than a number has: a texture or noise is called that, by the
+    single-digit path's own test, and anything else is told to write fewer digits."""
+    try:
+        ink_mask(light_ink_on_dark(grey))
+    except NoDigitError as refused:
+        if str(refused) == NOISE:
+            return refused
+    return NoDigitError(f"Found {count} separate marks: write at most {MAX_DIGITS} digits.")
 
 
 def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberReading:
     pixels = to_array(image)
     grey = shrink(to_grayscale(pixels), NUMBER_SIDE)
     scale = pixels.shape[1] / grey.shape[1]
-    ink, mask = find_ink(grey)
+    ink, mask = line_ink(grey)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    pieces = [part for group in digit_groups(stats)
-              for part in split_touching(ink, np.isin(labels, group), model)]
+    groups = digit_groups(stats)
+    if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
+        raise too_many_marks(grey, len(groups))
+    pieces = [
+        part
+        for piece in joined(groups, stats, labels, ink, model)
+        for part in split_touching(ink, piece, model)
+    ]
     if len(pieces) > MAX_DIGITS:
-        raise NoDigitError(f"Found {len(pieces)} separate marks: write at most {MAX_DIGITS} digits.")
+        raise too_many_marks(grey, len(pieces))
     proba = predict_proba(np.stack([as_input(ink, p) for p in pieces]), model).astype(np.float64)
     proba /= proba.sum(axis=1, keepdims=True)
     return NumberReading(
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
-        boxes=[tuple(int(round(v * scale)) for v in cv2.boundingRect(p.astype(np.uint8)))
-               for p in pieces])
+        boxes=[scaled_box(cv2.boundingRect(p.astype(np.uint8)), scale) for p in pieces],
+        confidence=float(np.prod(proba.max(axis=1))),
+    )

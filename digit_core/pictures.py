@@ -1,5 +1,7 @@
 """Preprocessing stages as pictures people can look at (uint8, small ones enlarged)."""
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
@@ -30,10 +32,10 @@ def attribution_picture(x: np.ndarray, attribution: np.ndarray, side: int = 168)
     return enlarge(grey * (1 - weight) + towards * weight * np.maximum(x[..., None], 0.35), side)
 
 
-def boxes_picture(image: np.ndarray, boxes: list[tuple[int, int, int, int]], text: str
-                  ) -> np.ndarray:
+def boxes_picture(image: np.ndarray, boxes: list[tuple[int, int, int, int]], text: str,
+                  unsure: Sequence[int] = ()) -> np.ndarray:
     """The picture (RGB uint8; transparent parts shown white, like the canvas) with each digit's
-    box and reading drawn over it."""
+    box and reading drawn over it; the digits at the `unsure` places in amber, with a "?"."""
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
     elif image.shape[2] == 4:
@@ -41,8 +43,10 @@ def boxes_picture(image: np.ndarray, boxes: list[tuple[int, int, int, int]], tex
         image = np.round(image[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
     picture = np.ascontiguousarray(image[..., :3])
     thick = max(2, round(max(picture.shape[:2]) / 300))
-    for (x, y, w, h), digit in zip(boxes, text):
-        cv2.rectangle(picture, (x, y), (x + w, y + h), (79, 70, 229), thick)
-        cv2.putText(picture, digit, (x, max(y - 2 * thick, 12 * thick)), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.4 * thick, (220, 38, 38), thick, cv2.LINE_AA)
+    for i, ((x, y, w, h), digit) in enumerate(zip(boxes, text)):
+        doubt = i in unsure
+        box, label = ((245, 158, 11), (180, 83, 9)) if doubt else ((79, 70, 229), (220, 38, 38))
+        cv2.rectangle(picture, (x, y), (x + w, y + h), box, thick)
+        cv2.putText(picture, digit + "?" * doubt, (x, max(y - 2 * thick, 12 * thick)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thick, label, thick, cv2.LINE_AA)
     return picture

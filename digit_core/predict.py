@@ -33,7 +33,8 @@ def run_model(batch: np.ndarray, model: LoadedModel | None = None
         raise ValueError(f"Expected a batch of shape (N, 28, 28), got {batch.shape}.")
     model = model or default_model()
     interpreter = model.interpreter
-    probabilities, scores = [], []
+    probabilities: list[np.ndarray] = []
+    scores: list[np.ndarray] = []
     with model.lock:
         for start in range(0, len(batch), CHUNK):
             chunk = batch[start:start + CHUNK, ..., None]
@@ -67,7 +68,7 @@ class DigitReading:
     @property
     def digit(self) -> str:
         """The most probable digit, "0".."9"."""
-        return max(self.probabilities, key=self.probabilities.get)
+        return max(self.probabilities, key=self.probabilities.__getitem__)
 
 
 def read_digit(image: ImageInput, model: LoadedModel | None = None) -> DigitReading:

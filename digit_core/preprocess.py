@@ -19,10 +19,14 @@ SIZE = 28
 CENTRE = 14.0  # where MNIST's centres of mass sit (measured on its test set: 13.99, 14.00)
 MIN_CONTRAST = 0.1  # darkest to lightest below this: a blank or uniform picture
 UNEVEN = 0.08  # a lighting estimate spread wider than this along the edge is uneven light
+INKED = 0.6  # of the way from the paper's tone to the ink's: surely ink
+EDGE_INK = 1 / 3  # surely-ink pixels along more of the edge than this: a region, not strokes
+REGION = 0.25  # surely-ink surviving an opening wider than a pen: a region (filling scans: <0.01)
 # An ink blob at least FRAME_LENGTH of a side long, at most FRAME_THICKNESS thick, within
 # FRAME_BAND of that side: a frame or the paper's edge, not the digit.
 FRAME_LENGTH, FRAME_THICKNESS, FRAME_BAND = 0.9, 0.1, 0.2
 SPECK_FRACTION = 0.06  # ink blobs smaller than this share of the largest one are dirt
+FINE = 0.04  # strokes narrower than this share of the picture's side: a texture's grain
 # Edge softness (see edge_softness) above which a digit is a blurry enlargement: pen strokes
 # stay below 0.055 (99 % of generated canvas drawings), digits enlarged from 8 px are above 0.08.
 BLURRY = 0.07
@@ -59,16 +63,19 @@ def to_grayscale(pixels: np.ndarray) -> np.ndarray:
 
 
 def backdrop(grey: np.ndarray, alpha: np.ndarray) -> float:
-    """What the transparent pixels become. Strokes on a transparent layer (the opaque pixels are
-    all ink, of one colour): a backdrop that contrasts with them, white under dark ink, black
-    under light. A picture with transparent margins (a letterbox: its opaque pixels hold both
-    a background and ink): its own background, read on the opaque area's outer edge."""
-    opaque = alpha > 0.5
-    tones = grey[opaque]
+    """What the transparent pixels become. Strokes on a transparent layer (the pixels with any
+    opacity are all ink, of one colour): a backdrop that contrasts with them, white under dark
+    ink, black under light. A picture with any opacity over more than its ink -- transparent
+    margins (a letterbox), holes, a fade, a background alpha of 159 -- shows its own colours
+    there: its own background, read on the outer edge of the part that is not clear."""
+    shown = alpha > 0
+    tones = grey[shown]
     if tones.size and quantile(tones, 0.99) - quantile(tones, 0.01) > MIN_CONTRAST:
-        solid = opaque.astype(np.uint8)
-        edge = opaque & ~cv2.erode(solid, np.ones((3, 3), np.uint8)).astype(bool)
-        return quantile(grey[edge], 0.5)
+        # Outside the picture counts as clear: a picture shown up to its border has its border
+        # as its edge, never an empty one.
+        inner = cv2.erode(shown.astype(np.uint8), np.ones((3, 3), np.uint8),
+                          borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        return quantile(grey[shown & ~inner.astype(bool)], 0.5)
     ink_lightness = float((grey * alpha).sum() / max(alpha.sum(), 1e-6))
     return 0.0 if ink_lightness > 0.5 else 1.0
 
@@ -110,12 +117,41 @@ def flatten_background(ink: np.ndarray) -> np.ndarray:
     background = cv2.blur(background, (side, side))
     # Flat already (canvas drawings): leave the strokes untouched. Judged along the picture's
     # edge, which shadows and gradients reach and a digit seldom does: a marker wider than the
-    # opening leaves a bump in the middle that is ink, not light.
-    edge = border(background)
-    if quantile(edge, 0.95) - quantile(edge, 0.05) < UNEVEN:
+    # opening leaves a bump in the middle that is ink, not light; a blurry digit filling its
+    # frame leaves bumps on the edge.
+    if not uneven(border(background)) or strokes_reach_the_edge(ink, small, background, side):
         return ink
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.clip(ink - background, 0, 1)
+
+
+def uneven(edge: np.ndarray) -> bool:
+    return edge.size > 0 and quantile(edge, 0.95) - quantile(edge, 0.05) >= UNEVEN
+
+
+def strokes_reach_the_edge(ink: np.ndarray, small: np.ndarray, background: np.ndarray,
+                           side: int) -> bool:
+    """A blurry digit filling its frame (a scan of a few pixels, enlarged): its strokes are as
+    wide as the lighting estimate's opening, so where they cross the edge the estimate is
+    raised by ink, not light, and flattening would erase them. Then the edge's paper, further
+    than the opening from surely-ink pixels, is flat, and the surely-ink pixels cover less
+    than EDGE_INK of the edge (strokes cross it; a lit or shadowed region runs along it) and
+    are strokes, not a region."""
+    paper, stroke = quantile(small, 0.05), quantile(small, 0.99)
+    inked = (small > paper + INKED * (stroke - paper)).astype(np.uint8)
+    # Strokes are narrower than the opening everywhere, outside the picture counting as paper;
+    # a shadow or a lit region is not.
+    kernel = np.ones((side, side), np.uint8)
+    opened = cv2.morphologyEx(inked, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_CONSTANT,
+                              borderValue=0)
+    if border(inked).mean() >= EDGE_INK or opened.sum() >= REGION * inked.sum():
+        return False
+    near = border(cv2.dilate(inked, kernel)).astype(bool)
+    if uneven(border(background)[~near]):
+        return False
+    ink8 = cv2.convertScaleAbs(ink, alpha=255)
+    _, mask = cv2.threshold(ink8, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return edge_softness(crop_to_ink(ink, mask.astype(bool))) > BLURRY
 
 
 def ink_mask(ink: np.ndarray) -> np.ndarray:
@@ -131,9 +167,13 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
     if len(areas) == 0:
         raise NoDigitError(BLANK)
     keep = areas >= max(SPECK_FRACTION * areas.max(), 1)
-    if areas[keep].sum() > 0.45 * mask.size or (len(areas) > 50 and areas.max() < 0.5 * areas.sum()):
+    kept = np.concatenate([[False], keep])[labels]
+    # Ink over half the picture is a texture when it is fine-grained; a digit filling its frame
+    # with thick strokes covers as much (measured: noise ~0.01 of the side wide, such digits 0.13).
+    if ((areas[keep].sum() > 0.45 * mask.size and stroke_width(kept) < FINE * max(mask.shape))
+            or (len(areas) > 50 and areas.max() < 0.5 * areas.sum())):
         raise NoDigitError(NOISE)
-    return np.concatenate([[False], keep])[labels]
+    return kept
 
 
 def frame_lines(stats: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -142,8 +182,9 @@ def frame_lines(stats: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     height, width = shape
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    near_top_or_bottom = (top <= FRAME_BAND * height) | (top + h >= (1 - FRAME_BAND) * height)
     along_top_or_bottom = ((w >= FRAME_LENGTH * width) & (h <= FRAME_THICKNESS * height)
-                           & ((top <= FRAME_BAND * height) | (top + h >= (1 - FRAME_BAND) * height)))
+                           & near_top_or_bottom)
     along_a_side = ((h >= FRAME_LENGTH * height) & (w <= FRAME_THICKNESS * width)
                     & ((left <= FRAME_BAND * width) | (left + w >= (1 - FRAME_BAND) * width)))
     return along_top_or_bottom | along_a_side
@@ -175,8 +216,8 @@ def crop_to_ink(ink: np.ndarray, mask: np.ndarray, blurry: bool = False) -> np.n
 
 def with_halo(stretched: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The mask and the blurred fringe joined to it: pixels of the stretched ink (paper 0,
-    stroke 1, not clipped) above FRINGE, 8-connected to the mask, at most HALO of the digit's size away (a
-    shadow's edge touching the halo is not the digit)."""
+    stroke 1, not clipped) above FRINGE, 8-connected to the mask, at most HALO of the digit's
+    size away (a shadow's edge touching the halo is not the digit)."""
     _, _, width, height = cv2.boundingRect(mask.astype(np.uint8))
     reach = max(1, round(HALO * max(width, height)))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
@@ -214,17 +255,17 @@ def normalise_stroke(crop: np.ndarray) -> np.ndarray:
     if low * target <= width <= high * target or not mask.any():
         return crop
     pad = int(np.ceil(target))
-    mask = np.pad(mask, pad).astype(np.uint8)
+    pen_mask: np.ndarray = np.pad(mask, pad).astype(np.uint8)
     size = int(round(abs(target - width))) | 1
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     if width < target:
-        mask = cv2.dilate(mask, pen)
+        pen_mask = cv2.dilate(pen_mask, pen)
     else:
-        thinner = cv2.erode(mask, pen)
-        if thinner.sum() >= 0.25 * mask.sum():  # never erase whole parts of the digit
-            mask = thinner
-    ys, xs = np.nonzero(mask)
-    redrawn = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), max(0.5, target / 6))
+        thinner = cv2.erode(pen_mask, pen)
+        if thinner.sum() >= 0.25 * pen_mask.sum():  # never erase whole parts of the digit
+            pen_mask = thinner
+    ys, xs = np.nonzero(pen_mask)
+    redrawn = cv2.GaussianBlur(pen_mask.astype(np.float32), (0, 0), max(0.5, target / 6))
     return redrawn[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
 
@@ -254,7 +295,7 @@ def centre_by_mass(digit: np.ndarray, size: int = SIZE) -> np.ndarray:
     rows, cols = np.indices(digit.shape)
     shift_x = round(CENTRE - (cols * digit).sum() / mass)
     shift_y = round(CENTRE - (rows * digit).sum() / mass)
-    move = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
+    move = np.array([[1, 0, shift_x], [0, 1, shift_y]], np.float32)
     return cv2.warpAffine(digit, move, (size, size), flags=cv2.INTER_NEAREST)
 
 

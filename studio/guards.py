@@ -1,33 +1,43 @@
 """What stands between an anonymous request and the app: which files a handler may open, how big a
-request may be, how often one visitor may call the costly events, and the upload cache's upkeep.
+request may be, how much of the queue one visitor may hold, and the upload cache's upkeep.
 
-Each guard is a plain function or a tiny object; app.py only wires them in. README "Limits and
-security" lists every number here.
+Each guard is a plain function or a tiny object; app.py and studio/server.py only wire them in.
+docs/security.md lists every number here.
 """
 
+import asyncio
 import ctypes
 import json
 import os
+import re
 import stat
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from digit_core.decode import UNREADABLE
 from digit_core.errors import InvalidImageError
 from digit_core.feedback import folder_bytes
+from studio.visitors import RateLimit, scope_visitor
 
 MAX_FILE_BYTES = 10_000_000  # one uploaded picture (Gradio's own max_file_size says the same)
 MAX_UPLOAD_BODY = MAX_FILE_BYTES + 1_000_000  # one upload request: the file and its framing
-MAX_JSON_BODY = 1_000_000  # an event's JSON: file references, small values, a drawing's PNG
+MAX_JSON_BODY = 300_000  # an event's JSON: file references, small values, a drawing's PNG
 MAX_FILES_PER_EVENT = 4  # an event takes one picture; a sketch for /predict_sketch names three
 UPLOAD_BYTES_PER_VISITOR = (200_000_000, 900)  # bytes a visitor may upload per 15 minutes
 UPLOAD_CACHE_BYTES = 2_000_000_000  # the whole upload cache; uploads wait when it is full
 LOOSE_FILE_SECONDS = 600  # a half-received upload's temp file is removed after this
 SWEEP_SECONDS = 60
 MAX_PATH = 4096  # Linux's PATH_MAX
+BODY_SECONDS = 10  # a request's body may take this long, plus a second per MIN_BODY_RATE bytes
+MIN_BODY_RATE = 50_000  # bytes a second: a 10 MB picture over a poor mobile line
+MAX_QUEUED_PER_VISITOR = 4  # events one visitor may have waiting or running at once
+# A refused join is answered after this, so a client looping on refusals is slowed to a crawl
+# (answered at once, 12 such loops cost a normal prediction p50 0.2 -> 1.5 s).
+REFUSAL_SECONDS = 1.0
+JOINS_PER_VISITOR = (300, 60)  # events one visitor may start per minute (a fast drawer: ~120)
+JOINS_QUEUE = re.compile(r"/(queue/join|call/(v2/)?[^/]+)/?$")  # the routes that queue an event
 
 
 # ----------------------------------------------------------------------------- files
@@ -68,56 +78,27 @@ def file_paths(data: object) -> Iterable[object]:
             yield from file_paths(value)
 
 
-# ----------------------------------------------------------------------------- visitors
-
-def visitor(client_host: str | None, headers: Mapping[str, str]) -> str:
-    """Who is asking. On a Space every request comes through Hugging Face's proxy, which names the
-    caller first in X-Forwarded-For; elsewhere the connection's own address."""
-    forwarded = headers.get("x-forwarded-for", "")
-    if os.environ.get("SPACE_ID") and forwarded:
-        return forwarded.split(",")[0].strip()
-    return client_host or "unknown"
-
-
-class RateLimit:
-    """At most `amount` per visitor in any `seconds`-long window (calls, or bytes with `cost`)."""
-
-    def __init__(self, amount: int, seconds: float, max_visitors: int = 100_000):
-        self.amount, self.seconds, self.max_visitors = amount, seconds, max_visitors
-        self.spent: dict[str, deque[tuple[float, int]]] = {}
-        self.lock = threading.Lock()
-
-    def allow(self, key: str, cost: int = 1) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            if len(self.spent) >= self.max_visitors:  # memory stays bounded under a swarm
-                recent = [(k, q) for k, q in self.spent.items() if q and q[-1][0] > now - self.seconds]
-                self.spent = dict(recent[-self.max_visitors // 2:])  # the newest half at most
-            spent = self.spent.setdefault(key, deque())
-            while spent and spent[0][0] <= now - self.seconds:
-                spent.popleft()
-            if sum(c for _, c in spent) + cost > self.amount:
-                return False
-            spent.append((now, cost))
-            return True
-
-
 # ----------------------------------------------------------------------------- requests
 
-class TooLarge(Exception):
-    """A streamed body went past its limit."""
+class TooSlow(Exception):
+    """A body did not arrive within BODY_SECONDS."""
 
 
 def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
-                   upload_budget: RateLimit, readable: Iterable[Path]):
+                   upload_budget: RateLimit, readable: Iterable[Path],
+                   queued: Callable[[str], int], joins: RateLimit):
     """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
     - a body larger than one upload (multipart) or than an event needs (anything else), counted
-      as the bytes arrive, so a huge field is never buffered whole;
+      as the bytes arrive, so a huge field is never buffered whole; a body that arrives slower
+      than BODY_SECONDS plus a second per MIN_BODY_RATE bytes;
     - uploads beyond a visitor's byte budget, or while the upload cache is full;
+    - a queue join from a visitor who has MAX_QUEUED_PER_VISITOR events waiting or running
+      (`queued` counts them) or went past `joins`, their rate for every event;
     - an event's JSON that names a file by URL (Gradio would download it, with no size cap),
       names one outside `readable` (Gradio refuses those with no message at all), more files
       than a sketch has, or an event number that does not exist (Gradio answers 500 with a
-      traceback)."""
+      traceback);
+    - a GET of `file=<a URL>`, which Gradio would fetch from anywhere for the caller."""
     readable = tuple(readable)
 
     async def refuse(send, status: int, message: str) -> None:
@@ -128,37 +109,65 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
         await send({"type": "http.response.body", "body": body})
 
     async def guarded(scope, receive, send):
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        if scope["method"] in ("GET", "HEAD") and "/file=" in scope["path"] and \
+                is_url_path(scope["path"].split("/file=", 1)[1]):
+            return await refuse(send, 400, "Files are served from this app only, not from URLs.")
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
             return await app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         multipart = headers.get("content-type", "").startswith("multipart/")
         limit = MAX_UPLOAD_BODY if multipart else MAX_JSON_BODY
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
+            return await refuse(send, 413, too_large(limit))
         if multipart:
-            who = visitor((scope.get("client") or (None,))[0], headers)
+            who = scope_visitor(scope)
             if cache_bytes(upload_folder) > UPLOAD_CACHE_BYTES:
-                return await refuse(send, 503, "Too many uploads right now: try again in a few minutes.")
+                return await refuse(send, 503, "Too many uploads right now: "
+                                               "try again in a few minutes.")
             if not upload_budget.allow(who, int(declared) if declared.isdigit() else limit):
                 return await refuse(send, 429, "You have uploaded a lot in a short time: "
                                                "try again in a few minutes.")
-        if multipart:  # streamed on to Gradio, counted as it goes
-            return await counted(scope, receive, send, limit)
-        chunks, size, more = [], 0, True
-        while more:  # an event's JSON is small: read it whole, then look inside
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > limit:
-                return await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
-            more = message.get("more_body", False)
+        seconds = BODY_SECONDS + (int(declared) if declared.isdigit() else limit) / MIN_BODY_RATE
+        deadline = time.monotonic() + seconds
+
+        async def receive_in_time():
+            try:
+                return await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise TooSlow from None
+
+        if multipart:
+            return await counted(scope, receive, send, limit, deadline, seconds)
+        try:
+            chunks, size, more = [], 0, True
+            while more:  # an event's JSON is small: read it whole, then look inside
+                message = await receive_in_time()
+                if message["type"] == "http.disconnect":
+                    return
+                chunks.append(message.get("body", b""))
+                size += len(chunks[-1])
+                if size > limit:
+                    return await refuse(send, 413, too_large(limit))
+                more = message.get("more_body", False)
+        except TooSlow:
+            return await refuse(send, 408, too_slow(seconds))
         data = b"".join(chunks)
         problem = event_problem(data, known_event, readable)
         if problem:
             return await refuse(send, 400, problem)
+        if JOINS_QUEUE.search(scope["path"]):
+            who = scope_visitor(scope)
+            if queued(who) >= MAX_QUEUED_PER_VISITOR:
+                await asyncio.sleep(REFUSAL_SECONDS)
+                return await refuse(send, 429, f"You already have {MAX_QUEUED_PER_VISITOR} "
+                                               "requests waiting: wait for their answers.")
+            if not joins.allow(who):
+                await asyncio.sleep(REFUSAL_SECONDS)
+                return await refuse(send, 429, "Too many requests from you in a minute: "
+                                               "wait a moment and try again.")
         replayed = False
 
         async def replay():
@@ -170,29 +179,49 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
 
         await app(scope, replay, send)
 
-    async def counted(scope, receive, send, limit: int):
-        size, started = 0, False
+    async def counted(scope, receive, send, limit: int, deadline: float, seconds: float):
+        """An upload streamed on to Gradio, counted as it goes. Past its size or its time,
+        Gradio is told the client left, and the caller gets our answer instead of Gradio's."""
+        size, cut, started = 0, 0, False
 
         async def receive_counted():
-            nonlocal size
-            message = await receive()
-            size += len(message.get("body", b""))
-            if size > limit:
-                raise TooLarge
-            return message
+            nonlocal size, cut
+            if not cut:
+                try:
+                    message = await asyncio.wait_for(receive(),
+                                                     max(0.0, deadline - time.monotonic()))
+                except TimeoutError:
+                    cut = 408
+                else:
+                    size += len(message.get("body", b""))
+                    if size <= limit:
+                        return message
+                    cut = 413
+            return {"type": "http.disconnect"}
 
-        async def send_tracked(message):
+        async def send_unless_cut(message):
             nonlocal started
-            started = True
-            await send(message)
+            if not cut:
+                started = True
+                await send(message)
 
         try:
-            await app(scope, receive_counted, send_tracked)
-        except TooLarge:
-            if not started:
-                await refuse(send, 413, f"The request is too large (limit {limit:,} bytes).")
+            await app(scope, receive_counted, send_unless_cut)
+        except Exception:  # what Gradio made of the client "leaving"
+            if not cut:
+                raise
+        if cut and not started:
+            await refuse(send, cut, too_large(limit) if cut == 413 else too_slow(seconds))
 
     return guarded
+
+
+def too_large(limit: int) -> str:
+    return f"The request is too large (limit {limit:,} bytes)."
+
+
+def too_slow(seconds: float) -> str:
+    return f"The request took longer than {seconds:.0f} s to arrive."
 
 
 def event_problem(data: bytes, known_event: Callable[[int], bool],
@@ -208,8 +237,9 @@ def event_problem(data: bytes, known_event: Callable[[int], bool],
     if not isinstance(request, dict):
         return ""
     fn_index = request.get("fn_index")
-    if isinstance(fn_index, int) and not known_event(fn_index):
-        return f"There is no event number {fn_index}."
+    if "fn_index" in request and fn_index is not None and not (
+            type(fn_index) is int and known_event(fn_index)):  # not 9999.0, "9999" or True
+        return f"There is no event number {str(fn_index)[:20]}."
     try:
         paths = list(file_paths(request.get("data")))
     except RecursionError:
@@ -235,7 +265,7 @@ def cache_bytes(folder: Path) -> int:
     """The upload cache's size, measured at most once per sweep interval."""
     if time.monotonic() - _cache_size["when"] > SWEEP_SECONDS:
         _cache_size.update(bytes=folder_bytes(folder), when=time.monotonic())
-    return _cache_size["bytes"]
+    return int(_cache_size["bytes"])
 
 
 def remove_loose_files(folder: Path, older_than: float = LOOSE_FILE_SECONDS) -> int:

@@ -23,10 +23,11 @@ import gradio as gr
 
 from digit_core.decode import UNREADABLE
 from digit_core.errors import InvalidImageError
+from studio.guards import MAX_JSON_BODY
 from studio.live import LiveReader
 
 PNG_DATA_URL = "data:image/png;base64,"
-MAX_DATA_URL = 1_000_000  # a 1200x400 drawing is ~30 KB; the request limit is the same
+MAX_DATA_URL = MAX_JSON_BODY  # a 1200x400 drawing is ~30 KB; no event's JSON may be larger
 
 HTML = """
 <div class="inkpad">

@@ -4,11 +4,13 @@
 Shared by tests/test_attacks.py (each attack refused) and benchmarks/abuse.py (the table).
 """
 
+import base64
 import json
 import socket
 import threading
 import time
 import uuid
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +27,7 @@ DIGITS, LABELS = mnist_fixture()
 def events(url: str) -> dict[int, dict]:
     """Every event of the app by number, public or private, as its config lists them."""
     config = httpx.get(url + "config", timeout=30).json()
-    return {d["id"] if "id" in d else i: d for i, d in enumerate(config["dependencies"])}
+    return {d.get("id", i): d for i, d in enumerate(config["dependencies"])}
 
 
 def call(url: str, fn_index: int, data: list, visitor: str = "203.0.113.1",
@@ -99,8 +101,8 @@ def peak_memory(pid: int):
 def number_4821() -> bytes:
     """A PNG of the number 4821 (MNIST test digits): the server file an attacker tries to read;
     an answer holding "4821" read it."""
-    return encode(compose_number([DIGITS[int(np.flatnonzero(d == LABELS)[0])] for d in (4, 8, 2, 1)],
-                                 np.random.default_rng(0)), "PNG")
+    digits = [DIGITS[int(np.flatnonzero(d == LABELS)[0])] for d in (4, 8, 2, 1)]
+    return encode(compose_number(digits, np.random.default_rng(0)), "PNG")
 
 
 @contextmanager
@@ -172,3 +174,81 @@ def declared_upload(url: str, length: int) -> int:
                            f"Content-Length: {length}\r\n\r\n".encode())
         return int(connection.recv(100).split()[1])
 
+
+
+def join(url: str, fn_index: int, data: list, forwarded: str) -> int:
+    """One event put in the queue and never read (a new session each time): the HTTP status."""
+    return httpx.post(url + "gradio_api/queue/join", headers={"X-Forwarded-For": forwarded},
+                      timeout=60, json={"data": data, "fn_index": fn_index,
+                                        "session_hash": uuid.uuid4().hex, "event_data": None,
+                                        "trigger_id": None}).status_code
+
+
+def rotated(real: str, n: int) -> str:
+    """X-Forwarded-For as a Space's proxy passes it on: a made-up first entry, then the caller's
+    real address, appended by the proxy."""
+    return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}, {real}"
+
+
+def heavy_png(side: int = 7000) -> bytes:
+    """A legal ~60 KB PNG of side x side pixels (a stroke on white) that takes a full decode."""
+    picture = np.full((side, side), 255, np.uint8)
+    picture[side // 4:-side // 4, side // 2 - side // 20:side // 2 + side // 20] = 0
+    return encode(picture, "PNG")
+
+
+def padded_drawing(data_url_bytes: int) -> str:
+    """A real drawing's PNG data URL, padded to about `data_url_bytes` with a private chunk
+    (as a caller may send to the drawing pad's event)."""
+    digit = DIGITS[int(np.flatnonzero(LABELS == 3)[0])]
+    png = encode(255 - digit, "PNG")
+    padding = b"x" * max(0, data_url_bytes * 3 // 4 - len(png) - 12)
+    chunk = (len(padding).to_bytes(4, "big") + b"prVt" + padding
+             + zlib.crc32(b"prVt" + padding).to_bytes(4, "big"))
+    png = png[:-12] + chunk + png[-12:]  # before IEND
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def slow_connections(url: str, count: int, body: bool) -> list[socket.socket]:
+    """`count` connections that send part of a request (its headers, or its headers and a
+    byte of a declared body) and then nothing: the sockets, for the caller to close."""
+    host, port = httpx.URL(url).host, httpx.URL(url).port
+    opened = []
+    for _ in range(count):
+        connection = socket.create_connection((host, port), timeout=30)
+        head = f"POST /gradio_api/queue/join HTTP/1.1\r\nHost: {host}\r\n"
+        connection.sendall((head + "Content-Type: application/json\r\nContent-Length: 100\r\n"
+                            "\r\n{" if body else head).encode())
+        opened.append(connection)
+    return opened
+
+
+def closed_by_server(connection: socket.socket, within: float) -> bool:
+    """Whether the server answered or closed a stalled connection within `within` seconds."""
+    connection.settimeout(within)
+    try:
+        return connection.recv(100) is not None
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
+
+
+def settled_rss_mb(url: str, pid: int) -> float:
+    """The server's RSS once everything it loads is loaded: the explanations' TensorFlow loads
+    in the background after start (~230 MB over ~20 s), or on the first explanation."""
+    named = {e.get("api_name"): i for i, e in events(url).items()}
+    picture = upload(url, encode(255 - DIGITS[299], "PNG"), "warm.png", visitor="203.0.113.250")
+    call(url, named["explain"], [picture], visitor="203.0.113.250")
+    time.sleep(2)
+    return rss_mb(pid)
+
+
+def re_saved_example(path: Path) -> bytes:
+    """A bundled example as a caller may re-save it: flattened on white, 1.5x larger, JPEG."""
+    from PIL import Image
+
+    picture = Image.open(path).convert("RGBA")
+    picture = Image.alpha_composite(Image.new("RGBA", picture.size, "white"), picture)
+    return encode(picture.convert("RGB").resize((picture.width * 3 // 2, picture.height * 3 // 2)),
+                  "JPEG", quality=60)

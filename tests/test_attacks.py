@@ -5,6 +5,8 @@ short message, and what a normal visitor does keeps working."""
 import base64
 import json
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -13,17 +15,27 @@ import numpy as np
 import pytest
 
 from digit_core.decode import UNREADABLE
+from tests.app_server import running_app
 from tests.attacks import (
     DIGITS,
     LABELS,
     call,
     chunked_field,
+    closed_by_server,
     costly_flood,
     declared_upload,
     events,
+    heavy_png,
+    join,
     number_4821,
+    padded_drawing,
     peak_memory,
+    re_saved_example,
+    rotated,
+    rss_mb,
+    settled_rss_mb,
     sketch_bomb,
+    slow_connections,
     truncated_jpeg,
     upload,
 )
@@ -202,3 +214,96 @@ def test_a_flood_of_costly_calls_never_refuses_a_prediction(app_url):
             ok, out = call(app_url, named["predict"], [example], visitor="198.51.100.200")
             assert ok is True and out[0]["label"] == "3", out
     assert len(flooded) > 80  # the flood really ran
+
+
+@pytest.fixture(scope="module")
+def space_url(tmp_path_factory):
+    """The app as on a Space (SPACE_ID set): a visitor is the address its proxy appended last to
+    X-Forwarded-For."""
+    folder = tmp_path_factory.mktemp("space")
+    with running_app(folder / "app.log", HF_HUB_OFFLINE="1", SPACE_ID="you/digit-studio",
+                     FEEDBACK_DIR=str(folder / "feedback")) as (url, _):
+        yield url
+
+
+def test_rotating_forwarded_for_is_still_one_visitor(space_url):
+    """A new made-up first entry each time, one real address appended by the proxy: the
+    corrections limit (5 a minute) holds."""
+    named = {e.get("api_name"): i for i, e in events(space_url).items()}
+    outcomes = []
+    for n in range(10):
+        forwarded = rotated("198.51.100.33", n)
+        picture = upload(space_url, encode(255 - DIGITS[280 + n], "PNG"), f"r{n}.png",
+                         visitor=forwarded)
+        outcomes.append(call(space_url, named["feedback"], [picture, 4], visitor=forwarded))
+    assert sum(ok is True for ok, _ in outcomes) <= 5
+    assert all(ok is True or "Too many corrections" in str(message) for ok, message in outcomes)
+
+
+def test_one_address_flooding_the_queue_leaves_room_for_others(space_url):
+    """100 queue joins of a legal 7000x7000 PNG, never read, from one address: it holds a few
+    places, and another visitor's prediction is answered (benchmarks/abuse.py times it, with
+    300 joins)."""
+    named = {e.get("api_name"): i for i, e in events(space_url).items()}
+    flooder = "192.0.2.150"
+    heavy = upload(space_url, heavy_png(), "heavy.png", visitor=flooder)
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda n: join(space_url, named["predict"], [heavy], flooder),
+                                 range(100)))
+    example = upload(space_url, (ROOT / "examples" / "3-transparent.png").read_bytes(), "3.png",
+                     visitor="198.51.100.201")
+    ok, out = call(space_url, named["predict"], [example], visitor="198.51.100.201")
+    assert ok is True and out[0]["label"] == "3", out
+    assert set(statuses) == {200, 429}  # some were turned away: the rest ran out of turn
+    ok, message = call(space_url, named["predict"], [heavy], visitor="198.51.100.202")
+    assert ok is False and "too large to read quickly" in message  # its cost, not only its size
+
+
+def test_many_padded_sessions_leave_little_memory_behind(app):
+    """150 one-call sessions of the drawing pad's event, each sending as much as an event may
+    (a drawing padded to ~290 KB, which Gradio keeps in the session, and its PNG in our State):
+    the server's memory ten seconds later. (benchmarks/abuse.py: 300 sessions, 0.75 MB each.)"""
+    url, server = app
+    pad = next(i for i, e in events(url).items() if e.get("api_name") == "predict_drawing")
+    drawing = padded_drawing(290_000)
+    before = settled_rss_mb(url, server.pid)
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(lambda n: call(url, pad, [drawing], visitor=f"198.18.1.{n}")[0],
+                                 range(150)))
+    assert outcomes == [True] * 150  # all read
+    time.sleep(10)
+    assert rss_mb(server.pid) - before <= 50, (before, rss_mb(server.pid))
+
+
+def test_a_file_url_is_never_fetched(app_url):
+    """Gradio's `file=` route fetches any public address for the caller (refused here before
+    it tries: a public IP literal, which it would try to reach)."""
+    for path in ("https://1.1.1.1/x.png", "http://example.com/a.png"):
+        answer = httpx.get(app_url + "gradio_api/file=" + path, timeout=30)
+        assert answer.status_code == 400 and "not from URLs" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("fn_index", [9999.0, "9999", "1"])
+def test_an_odd_event_number_is_a_400_not_a_500(app_url, fn_index):
+    status, message = call(app_url, fn_index, [])
+    assert status == 400 and "no event number" in message
+
+
+def test_stalled_connections_are_closed(app_url):
+    """Headers that never end, or a body that never comes: each connection is closed."""
+    stalled = slow_connections(app_url, 20, body=False) + slow_connections(app_url, 20, body=True)
+    try:
+        assert all(closed_by_server(c, within=60) for c in stalled)
+    finally:
+        for connection in stalled:
+            connection.close()
+    assert httpx.get(app_url + "config", timeout=30).status_code == 200
+
+
+def test_a_re_saved_example_is_no_correction(app_url, feedback_dir):
+    """A bundled example (an MNIST test digit) re-saved as a new file, sent with a chosen label."""
+    named = {e.get("api_name"): i for i, e in events(app_url).items()}
+    picture = upload(app_url, re_saved_example(ROOT / "examples" / "7-transparent.png"), "7.jpg",
+                     visitor="192.0.2.201")
+    ok, message = call(app_url, named["feedback"], [picture, 1], visitor="192.0.2.201")
+    assert ok is False and "one of our examples" in str(message), message

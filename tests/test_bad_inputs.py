@@ -93,4 +93,5 @@ def test_file_over_the_upload_limit_is_refused(client, tmp_path):
     assert big.stat().st_size > 10_000_000
     with pytest.raises(Exception, match="(?i)size"):
         client.predict(handle_file(str(big)), api_name="/predict")
-    assert client.predict(handle_file("examples/8-drawing.png"), api_name="/predict")["label"] == "8"
+    example = handle_file("examples/8-drawing.png")
+    assert client.predict(example, api_name="/predict")["label"] == "8"

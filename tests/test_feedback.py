@@ -1,24 +1,37 @@
-"""Corrections: stored only when sent, read back for training, pushed to a (loopback) Hub dataset."""
+"""Corrections: stored only when sent, reviewed, read back for training, pushed to a (loopback)
+Hub dataset."""
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from digit_core import read_digit
 from digit_core.feedback import (
     FeedbackRefused,
     file_sha256,
     load_feedback,
+    read_records,
+    record_review,
+    same_input,
     save_feedback,
     start_hub_upload,
 )
+from tests.attacks import re_saved_example
 from tests.fake_hub import FakeHub
 from training.drawings import black_on_white, ink_strokes, mnist_fixture
 
 DIGITS, LABELS = mnist_fixture()
+ROOT = Path(__file__).resolve().parent.parent
 PROBABILITIES = {str(d): 0.01 for d in range(10)} | {"7": 0.91}
+
+
+def accept_all(folder):
+    for record in read_records(folder):
+        record_review(folder, record["id"], accepted=True)
 
 
 def test_saved_corrections_come_back_as_training_data(tmp_path):
@@ -26,6 +39,8 @@ def test_saved_corrections_come_back_as_training_data(tmp_path):
         record = save_feedback(tmp_path, DIGITS[i] / 255, black_on_white(ink_strokes(DIGITS[i])),
                                PROBABILITIES, int(LABELS[i]))
         assert record["predicted"] == 7 and record["confidence"] == 0.91
+    assert load_feedback(tmp_path)[1].size == 0  # nobody accepted them yet
+    accept_all(tmp_path)
     lines = (tmp_path / "feedback.jsonl").read_text().splitlines()
     assert [json.loads(line)["correction"] for line in lines] == list(LABELS[:3])
     x, y = load_feedback(tmp_path)
@@ -77,7 +92,7 @@ def test_training_data_leaves_out_test_pictures_non_digits_and_repeats(tmp_path)
     example = black_on_white(ink_strokes(DIGITS[2]))
     with pytest.raises(FeedbackRefused, match="examples"):
         save_feedback(tmp_path, DIGITS[2] / 255, example, PROBABILITIES, 3,
-                      test_pictures={file_sha256(example)})
+                      test_inputs=[DIGITS[2] / 255])
     save_feedback(tmp_path, DIGITS[0] / 255, DIGITS[0], PROBABILITIES, 3)
     save_feedback(tmp_path, DIGITS[1] / 255, DIGITS[1], PROBABILITIES, 4, is_digit=False)
     save_feedback(tmp_path, DIGITS[3] / 255, DIGITS[3], PROBABILITIES, 5)
@@ -86,10 +101,44 @@ def test_training_data_leaves_out_test_pictures_non_digits_and_repeats(tmp_path)
     old = json.loads(records[0]) | {"id": "old", "original_sha256": None}
     del old["input_sha256"]
     (tmp_path / "feedback.jsonl").write_text("\n".join(records + [json.dumps(old)]) + "\n")
+    accept_all(tmp_path)
     x, y = load_feedback(tmp_path)
     assert list(y) == [3, 5]  # not the non-digit, not the repeat
     x, y = load_feedback(tmp_path, test_pictures={file_sha256(DIGITS[3])})
     assert list(y) == [3]
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.[pj][np]g")),
+                         ids=lambda p: p.name)
+def test_an_example_re_saved_is_still_an_example(tmp_path, example):
+    """Recognised by its 28x28 input, not by its file's bytes (which a re-save changes)."""
+    own_input = read_digit(str(example)).stages["centred 28x28"]
+    re_saved = re_saved_example(example)
+    assert file_sha256(re_saved) != file_sha256(example)
+    seen = read_digit(re_saved).stages["centred 28x28"]
+    with pytest.raises(FeedbackRefused, match="examples"):
+        save_feedback(tmp_path, seen, re_saved, PROBABILITIES, 3, test_inputs=[own_input])
+    other = [read_digit(255 - DIGITS[i]).stages["centred 28x28"] for i in range(20)]
+    assert not any(same_input(own_input, x) for x in other)  # other digits are not refused
+
+
+def test_only_corrections_a_person_accepted_reach_training(tmp_path, capsys):
+    from training.review import main
+
+    for i in range(4):
+        save_feedback(tmp_path, DIGITS[i] / 255, DIGITS[i], PROBABILITIES, int(LABELS[i]))
+    ids = [r["id"] for r in read_records(tmp_path)]
+    main([str(tmp_path)])
+    assert "4 pending" in capsys.readouterr().out
+    sheet = Image.open(tmp_path / "pending.png")
+    assert sheet.size == (6 * 2 * 112, 112 + 16)  # one row: the input and the picture sent
+    main([str(tmp_path), "--accept", ids[0][:8], ids[2], "--reject", ids[1]])
+    assert "1 pending" in capsys.readouterr().out
+    np.testing.assert_array_equal(load_feedback(tmp_path)[1], LABELS[[0, 2]])
+    main([str(tmp_path), "--reject", ids[0]])  # a later decision replaces the first
+    np.testing.assert_array_equal(load_feedback(tmp_path)[1], LABELS[[2]])
+    with pytest.raises(SystemExit, match="names 0 corrections"):
+        main([str(tmp_path), "--accept", "nosuchid"])
 
 
 @pytest.mark.parametrize("correction", [-1, 10, "3", 2.0, None])

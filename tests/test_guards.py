@@ -13,12 +13,11 @@ from digit_core import InvalidImageError
 from digit_core.decode import UNREADABLE
 from studio.guards import (
     MAX_FILES_PER_EVENT,
-    RateLimit,
     checked_path,
     event_problem,
     remove_loose_files,
-    visitor,
 )
+from studio.visitors import UNIDENTIFIED, RateLimit, visitor
 
 
 @pytest.fixture
@@ -100,6 +99,8 @@ def test_event_problems(tmp_path):
     assert event_problem(event(fn_index=1, data=[upload]), known, roots) == ""
     assert event_problem(event(fn_index=1, data=[None, 3]), known, roots) == ""
     assert "no event number 7" in event_problem(event(fn_index=7, data=[]), known, roots)
+    for odd in (1.0, 9999.0, "1", "9999", True, [1], {"a": 1}):  # Gradio answers these with a 500
+        assert "no event number" in event_problem(event(fn_index=odd, data=[]), known, roots)
     assert "URLs" in event_problem(event(fn_index=0, data=[{"a": [{"path": "https://x/y"}]}]),
                                    known, roots)
     many = [upload] * (MAX_FILES_PER_EVENT + 1)
@@ -112,12 +113,22 @@ def test_event_problems(tmp_path):
     assert "deeply" in event_problem(deep, known, roots)
 
 
-def test_visitor_is_the_connection_unless_on_a_space(monkeypatch):
-    headers = {"x-forwarded-for": "203.0.113.9, 10.0.0.1"}
-    monkeypatch.delenv("SPACE_ID", raising=False)
-    assert visitor("127.0.0.1", headers) == "127.0.0.1"
-    monkeypatch.setenv("SPACE_ID", "you/digit-studio")
-    assert visitor("10.16.3.80", headers) == "203.0.113.9"
+def test_a_visitor_is_the_address_the_trusted_proxies_saw():
+    """Counted from the right: what the caller wrote itself stands left of what proxies appended."""
+    assert visitor("127.0.0.1", "203.0.113.9", hops=0) == "127.0.0.1"
+    assert visitor("10.16.3.80", "1.2.3.4, 203.0.113.9", hops=1) == "203.0.113.9"
+    assert visitor("10.16.3.80", "1.2.3.4, 203.0.113.9, 10.0.0.7", hops=2) == "203.0.113.9"
+    assert visitor("10.16.3.80", "", hops=1) == "10.16.3.80"  # came round the proxy
+
+
+@pytest.mark.parametrize("forwarded", ["x" * 16_000, "1.2.3.4, evil", "203.0.113.9:80", "", " "])
+def test_anything_but_an_ip_address_is_no_id(forwarded):
+    assert visitor(None, forwarded, hops=1) == UNIDENTIFIED
+
+
+def test_an_ipv6_caller_is_their_network():
+    assert visitor(None, "2001:db8:1:2::1", hops=1) == visitor(None, "2001:db8:1:2:ffff::9", hops=1)
+    assert visitor(None, "2001:db8:1:2::1", hops=1) != visitor(None, "2001:db8:1:3::1", hops=1)
 
 
 def test_half_received_uploads_are_swept_once_old(tmp_path):

@@ -5,7 +5,9 @@ import pytest
 
 from benchmarks.read_numbers import digits_matched
 from digit_core import NoDigitError, read_number
+from digit_core.number_line import flatten_light, line_ink_mask
 from training.drawings import black_on_white, compose_number, ink_strokes, mnist_fixture
+from training.number_paper import number_on_paper
 
 DIGITS, LABELS = mnist_fixture()
 
@@ -21,8 +23,10 @@ def test_reads_composed_numbers():
         numbers, digits = numbers + 1, digits + len(truth)
         right_numbers += reading.text == truth
         right_digits += digits_matched(reading.text, truth)
-    assert right_digits / digits >= 0.97 and right_numbers / numbers >= 0.85, \
-        (right_digits / digits, right_numbers / numbers)
+    assert right_digits / digits >= 0.97 and right_numbers / numbers >= 0.85, (
+        right_digits / digits,
+        right_numbers / numbers,
+    )
 
 
 def test_boxes_are_left_to_right_in_image_coordinates():
@@ -34,7 +38,7 @@ def test_boxes_are_left_to_right_in_image_coordinates():
     assert lefts == sorted(lefts)
     for x, y, w, h in reading.boxes:  # every box holds ink and lies inside the picture
         assert x >= 0 and y >= 0 and x + w <= picture.shape[1] and y + h <= picture.shape[0]
-        assert (picture[y:y + h, x:x + w] < 128).any()
+        assert (picture[y : y + h, x : x + w] < 128).any()
     for probabilities in reading.digits:
         assert sum(probabilities.values()) == pytest.approx(1, abs=1e-5)
 
@@ -57,3 +61,91 @@ def test_the_number_picture_shows_a_transparent_background_as_white():
     picture = boxes_picture(layer, [(28, 18, 8, 24)], "1")
     assert picture.shape == (60, 90, 3)
     assert (picture[2, 2] == 255).all() and (picture[30, 31] == 0).all()
+
+
+def reads_on_paper(paper: str, count: int, seed: int, **kinds) -> int:
+    """How many of `count` GENERATED numbers on this paper read exactly."""
+    rng = np.random.default_rng(seed)
+    right = 0
+    for _ in range(count):
+        index = rng.choice(len(DIGITS), int(rng.integers(3, 7)), replace=False)
+        picture = number_on_paper([DIGITS[i] for i in index], rng, paper, **kinds)
+        try:
+            right += read_number(picture).text == "".join(str(LABELS[i]) for i in index)
+        except NoDigitError:
+            pass
+    return right
+
+
+@pytest.mark.parametrize("paper", ["ruled", "form box", "scan edge"])
+def test_lines_frames_and_scan_edges_do_not_join_the_digits(paper):
+    """The old reader read 2 of 30 such numbers on ruled paper, 0 of 30 in form boxes."""
+    assert reads_on_paper(paper, 8, seed=1) >= 5
+
+
+def test_dark_ink_on_a_vignetted_photo_is_the_ink():
+    """Dark corners made the picture's edge look like dark paper: the ink was taken for paper."""
+    ink = np.zeros((200, 300), np.float32)
+    ink[80:120, 100:104] = ink[80:120, 180:184] = 1  # two dark strokes
+    ys, xs = np.mgrid[0:200, 0:300]
+    light = 1 - 0.8 * np.hypot((xs - 150) / 150, (ys - 100) / 100) ** 2 / 2
+    grey = np.clip((0.9 - 0.8 * ink) * light, 0, 1).astype(np.float32)
+    flat = flatten_light(grey)
+    assert flat[80:120, 100:104].mean() > 0.8 and flat[5:20, 5:20].mean() < 0.2
+
+
+def test_box_sides_go_and_a_boxed_one_stays():
+    mask = np.zeros((60, 200), bool)
+    mask[10:12, 20:180] = mask[48:50, 20:180] = True  # a form box's top and bottom lines
+    mask[10:50, 20:22] = mask[10:50, 178:180] = True  # its sides, line to line
+    mask[14:48, 60:63] = True  # a 1 written inside, touching the bottom line only
+    kept = line_ink_mask(mask)
+    assert kept[14:46, 60:63].all()
+    assert not kept[:, 15:25].any() and not kept[:, 175:185].any()
+
+
+def test_a_digit_cut_in_two_is_read_as_one():
+    """0s, 2s and 8s with a 3-px gap down the middle: the old reader read 0 of 20 as one digit
+    (two pieces that share no column were two digits)."""
+    wide = [i for i in range(len(DIGITS)) if LABELS[i] in (0, 2, 8)][:20]
+    right = 0
+    for i in wide:
+        ink = ink_strokes(DIGITS[i], canvas=200, height=0.6)
+        columns = np.nonzero(ink.max(axis=0) > 0.5)[0]
+        middle = (columns[0] + columns[-1]) // 2
+        ink[:, middle - 1 : middle + 2] = 0
+        right += read_number(black_on_white(ink)).text == str(LABELS[i])
+    assert right >= 6
+
+
+def test_confidence_is_the_product_of_the_digits_and_doubts_are_marked():
+    rng = np.random.default_rng(8)
+    reading = read_number(compose_number([DIGITS[i] for i in range(5)], rng))
+    tops = [max(p.values()) for p in reading.digits]
+    assert reading.confidence == pytest.approx(float(np.prod(tops)), rel=1e-6)
+    assert 0 < reading.confidence <= 1
+    assert reading.unsure == [i for i, top in enumerate(tops) if top < 0.8]
+
+
+def test_thousands_of_specks_are_refused_quickly():
+    rng = np.random.default_rng(0)
+    picture = np.full((400, 1200), 255, np.uint8)
+    ys, xs = rng.integers(0, 396, 3000), rng.integers(0, 1196, 3000)
+    for y, x in zip(ys, xs):
+        picture[y : y + 4, x : x + 4] = 0
+    with pytest.raises(NoDigitError):
+        read_number(picture)
+
+
+def test_the_number_tab_names_and_marks_the_unsure_digit():
+    from digit_core import NumberReading
+    from studio.number_view import number_view
+
+    sure = {str(d): 0.0 for d in range(10)} | {"1": 1.0}
+    doubt = {str(d): 0.0 for d in range(10)} | {"3": 0.55, "8": 0.45}
+    reading = NumberReading("13", [sure, doubt], [(2, 2, 6, 16), (12, 2, 8, 16)], 0.55)
+    heading, doubts, picture = number_view(np.full((20, 24), 255, np.uint8), reading)
+    assert heading == "## 13"
+    assert "55%" in doubts and "digit 2 is unsure: 3 (55%), maybe 8 (45%)" in doubts
+    assert "digit 1" not in doubts
+    assert tuple(picture[2, 12]) == (245, 158, 11) and tuple(picture[2, 2]) == (79, 70, 229)

@@ -219,17 +219,19 @@ def test_datasets_loader_reads_the_hub_layout(tmp_path):
     np.testing.assert_array_equal(data["y_train"], y[:20])
 
 
-def test_corrections_from_the_app_join_the_training_split(tiny_npz, tmp_path):
-    from digit_core.feedback import save_feedback
+def test_accepted_corrections_from_the_app_join_the_training_split(tiny_npz, tmp_path):
+    from digit_core.feedback import record_review, save_feedback
 
     x, y = mnist_fixture()
     for i in range(7):
-        save_feedback(tmp_path / "feedback", x[i] / 255, x[i], {str(d): 0.1 for d in range(10)},
-                      int(y[i]))
+        record = save_feedback(tmp_path / "feedback", x[i] / 255, x[i],
+                               {str(d): 0.1 for d in range(10)}, int(y[i]))
+        if i < 5:  # two left unreviewed: they wait
+            record_review(tmp_path / "feedback", record["id"], accepted=True)
     log = run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--out", tmp_path / "model",
                     "--batch-size", 32, "--extra-data", tmp_path / "feedback")
-    assert "extra data: 7 corrections" in log
-    assert json.loads((tmp_path / "model" / "metrics.json").read_text())["train_size"] == 225 + 7
+    assert "extra data: 5 corrections" in log
+    assert json.loads((tmp_path / "model" / "metrics.json").read_text())["train_size"] == 225 + 5
 
 
 def test_the_fitted_digit_check_is_the_same_every_run():

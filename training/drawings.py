@@ -115,6 +115,23 @@ def enlarged(digit: np.ndarray, small: int, big: int = 96) -> np.ndarray:
     return cv2.resize(shrunk, (big, big), interpolation=cv2.INTER_CUBIC)
 
 
+def filling_scan(digit: np.ndarray, small: int = 8, big: int = 96) -> np.ndarray:
+    """An MNIST digit cropped to its ink and scaled (aspect kept, centred) to fill a 32x32 frame
+    edge to edge, shrunk to small x small (area), enlarged to big x big (cubic), dark on light:
+    an optical scan of a digit with no margin (like the 8x8 UCI scans). Returns grey uint8."""
+    ys, xs = np.nonzero(digit)
+    ink = digit[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
+    scale = 32 / max(ink.shape)
+    size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+    fit = cv2.resize(ink, size, interpolation=cv2.INTER_AREA)
+    frame = np.zeros((32, 32), np.float32)
+    top, left = (32 - fit.shape[0]) // 2, (32 - fit.shape[1]) // 2
+    frame[top:top + fit.shape[0], left:left + fit.shape[1]] = fit
+    shrunk = cv2.resize(frame, (small, small), interpolation=cv2.INTER_AREA)
+    enlarged = cv2.resize(shrunk, (big, big), interpolation=cv2.INTER_CUBIC)
+    return np.round(np.clip(255 - enlarged, 0, 255)).astype(np.uint8)
+
+
 def compose_number(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     """Several digits side by side on one wide canvas, black on white (RGB uint8): random sizes,
     a wandering baseline, random gaps, about one gap in six lightly touching."""

@@ -1,0 +1,167 @@
+"""The ink of one written line of digits in a real picture: paper, light and printed lines taken
+away, only the blobs of the row the digits form kept.
+
+Steps, each chosen on GENERATED numbers (training/number_paper.py), never on real pictures:
+subtract the paper's slowly varying light (a median far wider than a pen: shadows, vignettes);
+threshold; take away ruled, squared, form and frame lines (runs of ink longer than any stroke of
+a digit, found by morphological opening, the strokes they crossed closed again); keep the blobs
+near the row the biggest ones form, dropping specks.
+"""
+
+import cv2
+import numpy as np
+
+from digit_core.errors import NoDigitError
+from digit_core.preprocess import BLANK, MIN_CONTRAST, UNEVEN, border, quantile
+
+LIGHT_SIDE = 128  # the light is estimated on a thumbnail with this shorter side
+LIGHT_WINDOW = 0.4  # the median window, share of the shorter side (generated: 0.25 -> 0.4 +4)
+STRONG = 0.3  # ink fainter than this share of the darkest strokes is paper texture
+LONG = 1.3  # a straight run longer than this times the digits' height is a line, not a stroke
+# Before the digits' height is known: runs this share of the picture's width or height are lines
+WIDE_LINE, TALL_LINE = 1 / 3, 0.9
+SIDE = 0.7  # a box's side is at least this times the digits' height
+THIN = 0.2  # a blob this narrow for its height, on the left or right edge, is a frame
+SPECK = 0.3  # blobs this much smaller than the digits' height both ways are specks
+ROW = 0.75  # a digit's centre lies within this many digits' heights of the row's
+
+
+def paper_light(grey: np.ndarray) -> np.ndarray:
+    """The paper's brightness everywhere: a median far wider than any pen stroke, on a
+    thumbnail (light varies slowly) whose shorter side keeps LIGHT_SIDE pixels (fewer, and a
+    thin strip's strokes filled the window), enlarged back."""
+    height, width = grey.shape
+    scale = min(1.0, LIGHT_SIDE / min(height, width))
+    small = cv2.resize(
+        grey,
+        (max(1, round(width * scale)), max(1, round(height * scale))),
+        interpolation=cv2.INTER_AREA,
+    )
+    window = max(3, int(LIGHT_WINDOW * min(small.shape)) | 1)
+    paper = cv2.medianBlur(cv2.convertScaleAbs(small, alpha=255), min(window, 255))
+    return cv2.resize(
+        paper.astype(np.float32) / 255, (width, height), interpolation=cv2.INTER_LINEAR
+    )
+
+
+def flatten_light(grey: np.ndarray) -> np.ndarray:
+    """Light ink on dark paper with the paper's light taken away, scaled so strokes are ~1.
+    The ink is whichever side of the paper stands out more: darker (pen on paper) or lighter
+    (chalk, a dark canvas); a vignette's dark corners cannot decide it, as they would by the
+    picture's edge. Paper lit evenly along the picture's edge (a canvas, a scan) is one tone:
+    the median would hollow out strokes wider than a few of its windows' share."""
+    paper = paper_light(grey)
+    edge = border(paper)
+    if quantile(edge, 0.95) - quantile(edge, 0.05) < UNEVEN:
+        paper = np.full_like(paper, quantile(edge, 0.5))
+    darker, lighter = np.clip(paper - grey, 0, None), np.clip(grey - paper, 0, None)
+    flat = darker if quantile(darker, 0.999) >= quantile(lighter, 0.999) else lighter
+    top = quantile(flat, 0.999)
+    if top < MIN_CONTRAST:
+        raise NoDigitError(BLANK)
+    return np.clip(flat / top, 0, 1).astype(np.float32)
+
+
+def threshold(flat: np.ndarray) -> np.ndarray:
+    """Otsu's cut, never below STRONG of the strokes' level (a faint pattern is not ink)."""
+    flat8 = cv2.GaussianBlur(cv2.convertScaleAbs(flat, alpha=255), (3, 3), 0)
+    otsu, _ = cv2.threshold(flat8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return flat8 > max(otsu, STRONG * 255)
+
+
+def runs(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
+    """The pixels of straight runs of ink at least `length` long (morphological opening)."""
+    shape = (max(1, length), 1) if horizontal else (1, max(1, length))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, shape)
+    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel).astype(bool)
+
+
+def line_thickness(lines: np.ndarray) -> int:
+    """The thickest line's thickness: its area over its length."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(lines.astype(np.uint8), connectivity=8)
+    widths = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], 1)
+    return int(np.ceil((stats[1:, cv2.CC_STAT_AREA] / widths).max(initial=1)))
+
+
+def without_lines(
+    mask: np.ndarray, across_length: int, down_length: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The mask with horizontal and vertical runs at least this long taken away, and the
+    strokes that crossed them joined again across the gap; and the horizontal lines."""
+    across, down = runs(mask, across_length, True), runs(mask, down_length, False)
+    kept = mask & ~across & ~down
+    # A stroke crossing a ruled line was cut by the line's thickness: close the gap, but only
+    # inside the line (a bridge anywhere else would join neighbouring digits).
+    thickness = line_thickness(across) + 2
+    bridge = cv2.morphologyEx(
+        kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((thickness, 1), np.uint8)
+    ).astype(bool)
+    return kept | (bridge & across), across
+
+
+def blob_heights(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8), connectivity=8
+    )
+    return labels, stats[1:], centroids[1:]
+
+
+def digit_height(stats: np.ndarray) -> float:
+    """The digits' height: the median height of the blobs carrying most of the ink."""
+    if len(stats) == 0:
+        raise NoDigitError(BLANK)
+    areas = stats[:, cv2.CC_STAT_AREA]
+    big = areas >= 0.2 * areas.max()
+    return float(np.median(stats[big, cv2.CC_STAT_HEIGHT]))
+
+
+def row_mask(mask: np.ndarray) -> np.ndarray:
+    """Only the blobs of the row of digits: no specks, nothing far above or below, no thin
+    bar on the picture's left or right edge (a frame or the paper's edge cut by the crop)."""
+    labels, stats, centroids = blob_heights(mask)
+    height = digit_height(stats)
+    left, width = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
+    on_edge = (left == 0) | (left + width == mask.shape[1])
+    bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT])
+    size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
+    tall = (size >= SPECK * height) & ~bar  # a 5's flat bar drawn apart is no speck
+    if not tall.any():
+        raise NoDigitError(BLANK)
+    weights = stats[:, cv2.CC_STAT_AREA] * tall
+    order = np.argsort(centroids[:, 1])
+    cumulative = np.cumsum(weights[order])
+    middle = centroids[order[np.searchsorted(cumulative, cumulative[-1] / 2)], 1]
+    near = np.abs(centroids[:, 1] - middle) <= ROW * height
+    return np.concatenate([[False], tall & near])[labels]
+
+
+def line_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A picture of a number (grey, [0, 1]) -> light ink on flat dark paper, and the mask of the
+    digits' ink, lines, specks and stray marks taken away."""
+    flat = flatten_light(grey)
+    return flat, line_ink_mask(threshold(flat))
+
+
+def line_ink_mask(mask: np.ndarray) -> np.ndarray:
+    """The mask of a picture's ink -> the mask of the digits' ink: lines, box sides, specks and
+    marks off the row taken away."""
+    height, width = mask.shape
+    mask, ruled = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height))
+    _, stats, _ = blob_heights(mask)
+    digits = digit_height(stats)
+    mask, more_ruled = without_lines(mask, int(LONG * digits), int(LONG * digits))
+    return row_mask(mask & ~box_sides(mask, ruled | more_ruled, digits))
+
+
+def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
+    """Vertical bars as tall as a digit that run from one ruled line to another: the sides of
+    a form's boxes (a 1 written in a box touches at most one of its lines)."""
+    bars = runs(mask, int(SIDE * digits), horizontal=False)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bars.astype(np.uint8))
+    near_line = cv2.dilate(ruled.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    sides = np.zeros(count, bool)
+    for k in range(1, count):
+        left, top, width, height = stats[k, :4]
+        columns = slice(left, left + width)
+        sides[k] = near_line[top, columns].any() and near_line[top + height - 1, columns].any()
+    return sides[labels]

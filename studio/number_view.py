@@ -1,0 +1,23 @@
+"""What the Number tab shows for a reading: the number, how sure the reader is of it and of each
+digit it doubts, and the picture with every digit boxed (unsure ones in amber, with a "?")."""
+
+import numpy as np
+
+from digit_core import NumberReading
+from digit_core.decode import as_float
+from digit_core.pictures import boxes_picture, to_uint8
+
+
+def doubts_text(reading: NumberReading) -> str:
+    """How sure the reader is of the whole number, and each unsure digit with its runner-up."""
+    lines = [f"Sure of the whole number: {reading.confidence:.0%}"]
+    for i in reading.unsure:
+        (first, p1), (second, p2) = sorted(reading.digits[i].items(), key=lambda d: -d[1])[:2]
+        lines.append(f"- digit {i + 1} is unsure: {first} ({p1:.0%}), maybe {second} ({p2:.0%})")
+    return "\n".join(lines[:1] + [""] * (len(lines) > 1) + lines[1:])
+
+
+def number_view(pixels: np.ndarray, reading: NumberReading) -> tuple[str, str, np.ndarray]:
+    """(the number as a heading, the doubts, the boxed picture) for the tab's three outputs."""
+    picture = boxes_picture(to_uint8(as_float(pixels)), reading.boxes, reading.text, reading.unsure)
+    return f"## {reading.text}", doubts_text(reading), picture
