@@ -73,17 +73,30 @@ class DigitReading:
 
 def read_digit(image: ImageInput, model: LoadedModel | None = None) -> DigitReading:
     """Any picture -> the probabilities, the digit check and the stages that led to them."""
-    stages = preprocess_stages(image)
-    proba, score = run_model(stages["centred 28x28"][None], model)
-    proba = proba[0].astype(np.float64) / proba[0].sum()
-    is_digit = bool(score[0] >= 0.5)
+    return read_preprocessed([preprocess_stages(image)], model)[0]
+
+
+def read_preprocessed(stages: list[dict[str, np.ndarray]], model: LoadedModel | None = None
+                      ) -> list[DigitReading]:
+    """Several pictures' preprocessing stages -> their readings, from one interpreter run (the
+    bulk reader's batches). Each needs only its "crop" and "centred 28x28" stages."""
+    if not stages:
+        return []
+    probabilities, scores = run_model(np.stack([s["centred 28x28"] for s in stages]), model)
+    return [reading(p, float(score), s) for p, score, s in zip(probabilities, scores, stages)]
+
+
+def reading(probabilities: np.ndarray, score: float, stages: dict[str, np.ndarray]
+            ) -> DigitReading:
+    proba = probabilities.astype(np.float64) / probabilities.sum()
+    is_digit = score >= 0.5
     height, width = stages["crop"].shape
     reason = ("" if is_digit else
               "This looks like writing or several marks: draw a single digit."
               if width > WRITING_ASPECT * height else
               "This doesn't look like a digit 0-9 (a letter, a doodle or a shape?).")
     return DigitReading({str(d): float(p) for d, p in enumerate(proba)}, is_digit, reason,
-                        float(score[0]), stages)
+                        score, stages)
 
 
 def predict(image: ImageInput, model: LoadedModel | None = None) -> dict[str, float]:
