@@ -21,12 +21,27 @@ from huggingface_hub import CommitOperationAdd, HfApi, SpaceCard, constants
 from digit_core.weights import KERAS_FILE, LITERT_FILE, PIN, served_sha256
 
 ROOT = Path(__file__).resolve().parent
-# What the Space runs: nothing else (no tests, benchmarks, training, runs or feedback).
-SPACE_FILES = ["app.py", "studio/*.py", "studio/*.css", "requirements.txt", "README.md",
-               ".gitattributes",
-               "digit_core/*.py", "model/*", "examples/*.png", "examples/*.jpg", "docs/*",
-               # what the Draw tab runs in the visitor's browser (docs/in-browser.md)
-               "model/web/*", "studio/browser/dist/*"]
+# What the Space runs, and what installs it as a package: nothing else (no tests, benchmarks,
+# training, runs or feedback).
+SPACE_FILES = [
+    "app.py",
+    "studio/*.py",
+    "studio/*.css",
+    "requirements.txt",
+    "README.md",
+    ".gitattributes",
+    "digit_core/*.py",
+    "model/*",
+    "examples/*.png",
+    "examples/*.jpg",
+    "docs/*",
+    # what the Draw tab runs in the visitor's browser (docs/in-browser.md)
+    "model/web/*",
+    "studio/browser/dist/*",
+    # so that `pip install git+https://huggingface.co/spaces/...` installs the bulk reader
+    "pyproject.toml",
+    "digit_bulk/*.py",
+]
 
 
 def model_files(root: Path) -> list[Path]:
@@ -36,8 +51,9 @@ def model_files(root: Path) -> list[Path]:
 
 def space_files(root: Path) -> list[Path]:
     """Every file the Space receives, relative to `root`."""
-    return sorted({p.relative_to(root) for pattern in SPACE_FILES for p in root.glob(pattern)
-                   if p.is_file()})
+    return sorted(
+        {p.relative_to(root) for pattern in SPACE_FILES for p in root.glob(pattern) if p.is_file()}
+    )
 
 
 def space_readme(root: Path, model_repo: str) -> bytes:
@@ -49,8 +65,12 @@ def space_readme(root: Path, model_repo: str) -> bytes:
 
 def publish_model(api: HfApi, root: Path, repo: str) -> dict:
     api.create_repo(repo, exist_ok=True)
-    commit = api.upload_folder(repo_id=repo, folder_path=root / "model", ignore_patterns=[PIN],
-                               commit_message="Digit CNN: weights, metrics and card")
+    commit = api.upload_folder(
+        repo_id=repo,
+        folder_path=root / "model",
+        ignore_patterns=[PIN],
+        commit_message="Digit CNN: weights, metrics and card",
+    )
     pin = {"repo_id": repo, "revision": commit.oid, "sha256": served_sha256(root / "model")}
     (root / "model" / PIN).write_text(json.dumps(pin, indent=2) + "\n")
     return pin
@@ -58,11 +78,15 @@ def publish_model(api: HfApi, root: Path, repo: str) -> dict:
 
 def publish_space(api: HfApi, root: Path, space: str, model_repo: str) -> str:
     api.create_repo(space, repo_type="space", space_sdk="gradio", exist_ok=True)
-    operations = [CommitOperationAdd(str(path), space_readme(root, model_repo)
-                                     if str(path) == "README.md" else root / path)
-                  for path in space_files(root)]
-    commit = api.create_commit(space, operations, repo_type="space",
-                               commit_message=f"Digit Studio, serving {model_repo}")
+    operations = [
+        CommitOperationAdd(
+            str(path), space_readme(root, model_repo) if str(path) == "README.md" else root / path
+        )
+        for path in space_files(root)
+    ]
+    commit = api.create_commit(
+        space, operations, repo_type="space", commit_message=f"Digit Studio, serving {model_repo}"
+    )
     return commit.oid
 
 

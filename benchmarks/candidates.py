@@ -51,8 +51,9 @@ def as_inputs(pictures: Iterable, count: int) -> tuple[np.ndarray, np.ndarray]:
     return inputs, refused
 
 
-def read(model: keras.Model, inputs: tuple[np.ndarray, np.ndarray]
-         ) -> tuple[np.ndarray, np.ndarray]:
+def read(
+    model: keras.Model, inputs: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
     """The digit each picture reads as (-1: refused) and whether it is flagged "not a digit"
     (refused ones are)."""
     x, refused = inputs
@@ -67,8 +68,9 @@ def accuracy(predicted: np.ndarray, labels: np.ndarray) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("runs", nargs="+", type=Path, help="runs/seed-N folders, baseline first")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mnist.npz"))
     args = parser.parse_args()
@@ -82,15 +84,17 @@ def main() -> None:
     small = as_inputs((enlarged(d, 8) for d in digits), n_val)
     rng = np.random.default_rng(41)
     y_drawn = np.tile(labels, CANVASES_PER_DIGIT)
-    drawn = as_inputs((canvas_drawing(d, rng) for d in np.tile(digits, (CANVASES_PER_DIGIT, 1, 1))),
-                      len(y_drawn))
+    drawn = as_inputs(
+        (canvas_drawing(d, rng) for d in np.tile(digits, (CANVASES_PER_DIGIT, 1, 1))), len(y_drawn)
+    )
     rng = np.random.default_rng(34)
     y_lettered = np.arange(LETTERED) % 10
     lettered = as_inputs((lettered_digit(int(d), rng, "train") for d in y_lettered), LETTERED)
     rng = np.random.default_rng(33)
-    non_digits = as_inputs((non_digit(kind, rng, fonts="train")
-                            for kind in KINDS for _ in range(NON_DIGITS_PER_KIND)),
-                           len(KINDS) * NON_DIGITS_PER_KIND)
+    non_digits = as_inputs(
+        (non_digit(kind, rng, fonts="train") for kind in KINDS for _ in range(NON_DIGITS_PER_KIND)),
+        len(KINDS) * NON_DIGITS_PER_KIND,
+    )
 
     rows: dict[str, list[str]] = {}
     baseline_wrong = None
@@ -103,13 +107,15 @@ def main() -> None:
             f"clean digits ({n_val}), right": accuracy(read(model, clean)[0], labels),
             f"blurry scans ({len(y_scans)}), right": accuracy(read(model, scans)[0], y_scans),
             f"8x8 -> 96x96 ({n_val}), right": accuracy(read(model, small)[0], labels),
-            f"drawn canvases ({len(y_drawn)}), wrong":
+            f"drawn canvases ({len(y_drawn)}), wrong": (
                 f"{wrong.sum()} ({(wrong & ~baseline_wrong).sum()} / "
-                f"{(baseline_wrong & ~wrong).sum()})",
+                f"{(baseline_wrong & ~wrong).sum()})"
+            ),
             f"lettered digits ({LETTERED}), right": accuracy(lettered_read, y_lettered),
             "lettered digits, flagged": f"{lettered_flagged.mean():.1%}",
-            f"generated non-digits ({len(non_digits[1])}), flagged":
-                f"{read(model, non_digits)[1].mean():.2%}",
+            f"generated non-digits ({len(non_digits[1])}), flagged": (
+                f"{read(model, non_digits)[1].mean():.2%}"
+            ),
         }
         for measure, cell in cells.items():
             rows.setdefault(measure, []).append(cell)

@@ -44,23 +44,52 @@ def main() -> None:
     naive_calls = max(50, args.calls // 6)  # model.predict is slow: fewer calls
 
     rows = [
-        ("digit_core.predict (preprocess + LiteRT)", args.calls,
-         timings(lambda: digit_core.predict(drawing), args.calls)),
-        ("  of which preprocess", args.calls,
-         timings(lambda: digit_core.preprocess(drawing), args.calls)),
-        ("  of which predict_proba (LiteRT)", args.calls,
-         timings(lambda: digit_core.predict_proba(x), args.calls)),
-        ("blurry scan: digit_core.predict", args.calls,
-         timings(lambda: digit_core.predict(blurry), args.calls)),
-        ("extra: explain (integrated gradients)", naive_calls,
-         timings(lambda: explain(x[0], 3), naive_calls)),
-        ("read_number, 4 digits", naive_calls,
-         timings(lambda: digit_core.read_number(number), naive_calls)),
-        ("keras model(x) direct call", naive_calls,
-         timings(lambda: model.keras_model(x[..., None], training=False), naive_calls)),
-        ("naive: preprocess + keras model.predict", naive_calls,
-         timings(lambda: model.keras_model.predict(digit_core.preprocess(drawing)[None, ..., None],
-                                                   verbose=0), naive_calls, warmup=5)),
+        (
+            "digit_core.predict (preprocess + LiteRT)",
+            args.calls,
+            timings(lambda: digit_core.predict(drawing), args.calls),
+        ),
+        (
+            "  of which preprocess",
+            args.calls,
+            timings(lambda: digit_core.preprocess(drawing), args.calls),
+        ),
+        (
+            "  of which predict_proba (LiteRT)",
+            args.calls,
+            timings(lambda: digit_core.predict_proba(x), args.calls),
+        ),
+        (
+            "blurry scan: digit_core.predict",
+            args.calls,
+            timings(lambda: digit_core.predict(blurry), args.calls),
+        ),
+        (
+            "extra: explain (integrated gradients)",
+            naive_calls,
+            timings(lambda: explain(x[0], 3), naive_calls),
+        ),
+        (
+            "read_number, 4 digits",
+            naive_calls,
+            timings(lambda: digit_core.read_number(number), naive_calls),
+        ),
+        (
+            "keras model(x) direct call",
+            naive_calls,
+            timings(lambda: model.keras_model(x[..., None], training=False), naive_calls),
+        ),
+        (
+            "naive: preprocess + keras model.predict",
+            naive_calls,
+            timings(
+                lambda: model.keras_model.predict(
+                    digit_core.preprocess(drawing)[None, ..., None], verbose=0
+                ),
+                naive_calls,
+                warmup=5,
+            ),
+        ),
     ]
     naive_p50 = np.percentile(rows[-1][2], 50)
     print(f"512x512 drawing, {len(rows)} paths, model from {model.source}")

@@ -23,7 +23,6 @@ from training.drawings import black_on_white, ink_strokes, mnist_fixture, paper_
 ROOT = Path(__file__).resolve().parent.parent
 
 
-
 def workload(folder: Path, n: int, seed: int = 0) -> list[tuple[Path, object]]:
     """n requests: (file, expected), about two valid pictures for each bad file.
 
@@ -46,8 +45,13 @@ def workload(folder: Path, n: int, seed: int = 0) -> list[tuple[Path, object]]:
             items.append((path, expected if isinstance(expected, str) else ("error", expected[1])))
             continue
         j = int(rng.integers(len(digits)))
-        ink = ink_strokes(digits[j], canvas=int(rng.integers(200, 600)), height=rng.uniform(0.3, 0.8),
-                          offset=tuple(rng.uniform(0.3, 0.7, 2)), stroke=rng.uniform(0.6, 2.5))
+        ink = ink_strokes(
+            digits[j],
+            canvas=int(rng.integers(200, 600)),
+            height=rng.uniform(0.3, 0.8),
+            offset=tuple(rng.uniform(0.3, 0.7, 2)),
+            stroke=rng.uniform(0.6, 2.5),
+        )
         if i % 2:
             path = folder / f"{i}.png"
             path.write_bytes(encode(black_on_white(ink), "PNG"))
@@ -78,11 +82,19 @@ def fire(url: str, items, clients: int) -> dict:
             start = time.perf_counter()
             try:
                 label = client.predict(handle_file(str(path)), api_name="/predict")["label"]
-                outcome = "right" if label == expected else ("wrong" if isinstance(expected, str)
-                                                             else "unexpected: predicted " + label)
+                outcome = (
+                    "right"
+                    if label == expected
+                    else (
+                        "wrong" if isinstance(expected, str) else "unexpected: predicted " + label
+                    )
+                )
             except AppError as e:
-                outcome = ("expected error" if isinstance(expected, tuple)
-                           and re.search(expected[1], str(e)) else f"unexpected: {e}")
+                outcome = (
+                    "expected error"
+                    if isinstance(expected, tuple) and re.search(expected[1], str(e))
+                    else f"unexpected: {e}"
+                )
             except Exception as e:  # noqa: BLE001  (anything else is a failure to count)
                 outcome = f"unexpected: {type(e).__name__}: {e}"
             with lock:
@@ -95,8 +107,11 @@ def fire(url: str, items, clients: int) -> dict:
         t.start()
     for t in threads:
         t.join()
-    return {"outcomes": outcomes, "latencies": np.array(latencies),
-            "seconds": time.perf_counter() - start}
+    return {
+        "outcomes": outcomes,
+        "latencies": np.array(latencies),
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-""""That's not a digit": how often the digit check flags non-digits and real digits, and the
+""" "That's not a digit": how often the digit check flags non-digits and real digits, and the
 calibration of the probabilities before/after temperature scaling.
 
     python -m benchmarks.ood [--digits 2000] [--per-kind 300]
@@ -20,7 +20,6 @@ from training.drawings import canvas_drawing
 from training.non_digits import KINDS, non_digit
 
 ROOT = Path(__file__).resolve().parent.parent
-
 
 
 def flagged(image: np.ndarray) -> bool:
@@ -55,7 +54,7 @@ def main() -> None:
 
     temperature = json.loads((ROOT / "model" / "metrics.json").read_text())["temperature"]
     after = predict_proba(x_test.astype(np.float32) / 255).astype(np.float64)
-    before = after ** temperature  # undo the scaling: softmax(T * log p) = softmax(logits)
+    before = after**temperature  # undo the scaling: softmax(T * log p) = softmax(logits)
     before /= before.sum(1, keepdims=True)
     print(f"\n| calibration on the MNIST test split (T = {temperature}) | ECE |\n|---|---|")
     print(f"| before temperature scaling | {expected_calibration_error(before, y_test):.4f} |")

@@ -30,12 +30,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # The Sketchpad as the Studio had it, brush picked at load (it opens with no tool selected).
 PICK_BRUSH = """() => { const t = setInterval(() => {
   const brush = document.querySelector('#sketch button[aria-label="Brush"]');
-  if (brush && document.querySelector('#sketch .pixi-target canvas')) { brush.click(); clearInterval(t); }
+  if (brush && document.querySelector('#sketch .pixi-target canvas')) {
+    brush.click(); clearInterval(t);
+  }
 }, 100); }"""
 
 
 def sketchpad_app() -> str:
     """A gr.Sketchpad (280 px canvas, as the Studio had) and a Label, on a free port."""
+
     def predict(sketch):
         try:
             return digit_core.predict(sketch["composite"])
@@ -44,9 +47,13 @@ def sketchpad_app() -> str:
 
     with gr.Blocks() as demo, gr.Row():  # the Studio's columns, so the 7 lands on the canvas
         with gr.Column(scale=3):
-            sketch = gr.Sketchpad(elem_id="sketch", canvas_size=(280, 280), height=460,
-                                  layers=False, brush=gr.Brush(default_size=7, colors=["#000000"],
-                                                               color_mode="fixed"))
+            sketch = gr.Sketchpad(
+                elem_id="sketch",
+                canvas_size=(280, 280),
+                height=460,
+                layers=False,
+                brush=gr.Brush(default_size=7, colors=["#000000"], color_mode="fixed"),
+            )
         with gr.Column(scale=2):
             label = gr.Label(num_top_classes=10, elem_id="prediction")
         sketch.change(predict, sketch, label, trigger_mode="always_last", show_progress="hidden")
@@ -80,9 +87,11 @@ def pen_up_to_answer(browser, url: str, canvas: str) -> dict[str, float]:
     page.wait_for_function("document.querySelector('#prediction').innerText.includes('%')")
     shown = time.perf_counter()
     page.context.close()
-    return {"-> first request": marks["first request"] - start,
-            "-> event joins the queue": marks["join"] - start,
-            "-> answer shown": shown - start}
+    return {
+        "-> first request": marks["first request"] - start,
+        "-> event joins the queue": marks["join"] - start,
+        "-> answer shown": shown - start,
+    }
 
 
 def server_round_trip(url: str, drawing: Path, calls: int) -> list[float]:
@@ -114,17 +123,19 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(**browser_args())
             for name, page_url, canvas in (
-                    ("Studio's drawing pad", url, "#sketch canvas"),
-                    ("gr.Sketchpad (baseline)", sketchpad_app(), "#sketch .pixi-target canvas")):
-                strokes = [pen_up_to_answer(browser, page_url, canvas)
-                           for _ in range(args.strokes)]
+                ("Studio's drawing pad", url, "#sketch canvas"),
+                ("gr.Sketchpad (baseline)", sketchpad_app(), "#sketch .pixi-target canvas"),
+            ):
+                strokes = [pen_up_to_answer(browser, page_url, canvas) for _ in range(args.strokes)]
                 for step in strokes[0]:
                     rows[f"{name}: pen up {step}"] = [s[step] for s in strokes]
             browser.close()
-        rows["/predict_sketch round trip (gradio_client)"] = server_round_trip(url, drawing,
-                                                                           args.strokes)
-    print(f"{'what (headless Chromium, software rendering)':60} {'runs':>5} {'p50 s':>7} "
-          f"{'max s':>7}")
+        rows["/predict_sketch round trip (gradio_client)"] = server_round_trip(
+            url, drawing, args.strokes
+        )
+    print(
+        f"{'what (headless Chromium, software rendering)':60} {'runs':>5} {'p50 s':>7} {'max s':>7}"
+    )
     for name, seconds in rows.items():
         print(f"{name:60} {len(seconds):5d} {np.median(seconds):7.2f} {max(seconds):7.2f}")
 

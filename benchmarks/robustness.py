@@ -44,13 +44,18 @@ from training.lettering import lettered_digit
 ROOT = Path(__file__).resolve().parent.parent
 
 
-
 # ----------------------------------------------------------------------------- the suites
+
 
 def paper(digit, rng):
     canvas = int(rng.integers(300, 700))
-    ink = ink_strokes(digit, canvas, height=rng.uniform(0.3, 0.7),
-                      offset=tuple(rng.uniform(0.3, 0.7, 2)), stroke=rng.uniform(0.8, 2.0))
+    ink = ink_strokes(
+        digit,
+        canvas,
+        height=rng.uniform(0.3, 0.7),
+        offset=tuple(rng.uniform(0.3, 0.7, 2)),
+        stroke=rng.uniform(0.8, 2.0),
+    )
     return paper_photo(ink, rng, jpeg_quality=int(rng.integers(40, 90)))
 
 
@@ -62,8 +67,14 @@ def slanted(digit, rng):
 
 def tiny(digit, rng):
     canvas = int(rng.integers(150, 400))
-    return black_on_white(ink_strokes(digit, canvas, height=rng.uniform(12, 20) / canvas,
-                                      offset=tuple(rng.uniform(0.2, 0.8, 2))))
+    return black_on_white(
+        ink_strokes(
+            digit,
+            canvas,
+            height=rng.uniform(12, 20) / canvas,
+            offset=tuple(rng.uniform(0.2, 0.8, 2)),
+        )
+    )
 
 
 def at_the_edge(digit, rng):
@@ -72,7 +83,9 @@ def at_the_edge(digit, rng):
 
 
 def specks(digit, rng):
-    ink = ink_strokes(digit, 400, height=rng.uniform(0.4, 0.7), offset=tuple(rng.uniform(0.3, 0.7, 2)))
+    ink = ink_strokes(
+        digit, 400, height=rng.uniform(0.4, 0.7), offset=tuple(rng.uniform(0.3, 0.7, 2))
+    )
     for _ in range(int(rng.integers(3, 9))):
         centre = tuple(int(v) for v in rng.integers(5, 395, 2))
         cv2.circle(ink, centre, int(rng.integers(1, 4)), 1.0, -1, lineType=cv2.LINE_AA)
@@ -80,7 +93,9 @@ def specks(digit, rng):
 
 
 def lined_paper(digit, rng):
-    ink = ink_strokes(digit, 400, height=rng.uniform(0.4, 0.7), offset=tuple(rng.uniform(0.35, 0.65, 2)))
+    ink = ink_strokes(
+        digit, 400, height=rng.uniform(0.4, 0.7), offset=tuple(rng.uniform(0.35, 0.65, 2))
+    )
     lines = np.zeros_like(ink)
     gap = int(rng.integers(18, 40))
     lines[::gap, :] = 1
@@ -118,6 +133,7 @@ SUITES = {  # each suite's random draw depends on its position: add new ones at 
 
 # ----------------------------------------------------------------------------- the baseline
 
+
 def flat_grey(image: np.ndarray) -> np.ndarray:
     """Grey uint8, transparency composited onto white."""
     if image.ndim == 3 and image.shape[-1] == 4:
@@ -137,7 +153,9 @@ def naive_preprocess(image: np.ndarray) -> np.ndarray:
         return np.zeros((28, 28), np.float32)
     side = int(max(w, h) * 1.4)  # MNIST-like margin: a 20-px digit in 28 px
     square = np.zeros((side, side), np.uint8)
-    square[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = mask[y:y + h, x:x + w]
+    square[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = mask[
+        y : y + h, x : x + w
+    ]
     return cv2.resize(square, (28, 28), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
 
 
@@ -152,7 +170,7 @@ def mnist_recipe(image: np.ndarray) -> np.ndarray:
     x, y, w, h = cv2.boundingRect(mask)
     if w == 0 or h == 0:
         return np.zeros((28, 28), np.float32)
-    return STEPS.centre_by_mass(STEPS.fit_box(ink[y:y + h, x:x + w]))
+    return STEPS.centre_by_mass(STEPS.fit_box(ink[y : y + h, x : x + w]))
 
 
 # ----------------------------------------------------------------------------- ablations
@@ -209,26 +227,37 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mnist.npz"))
     parser.add_argument("--per-suite", type=int, default=1000)
-    parser.add_argument("--ablations", action="store_true",
-                        help="also run digit_core without each of: " + ", ".join(ABLATIONS))
+    parser.add_argument(
+        "--ablations",
+        action="store_true",
+        help="also run digit_core without each of: " + ", ".join(ABLATIONS),
+    )
     args = parser.parse_args()
     ablations = ABLATIONS if args.ablations else []
     with np.load(args.data) as f:
         x_test, y_test = f["x_test"], f["y_test"]
 
     extra = "".join(f" {'no ' + a.split('_')[-1]:>12}" for a in ablations)
-    print(f"{'suite':24} {'images':>7} {'digit_core':>11} {'naive':>8} {'MNIST':>8}{extra} "
-          f"{'seconds':>8}")
+    print(
+        f"{'suite':24} {'images':>7} {'digit_core':>11} {'naive':>8} {'MNIST':>8}{extra} "
+        f"{'seconds':>8}"
+    )
     digits, labels, others = real_pictures(Path(args.data).parent)
-    results = [right(digits, labels, prepare)
-               for prepare in (preprocess, naive_preprocess, mnist_recipe)]
-    print(f"{'real digits (real-dev)':24} {len(labels):7d} "
-          + " ".join(f"{r.mean():{11 if i == 0 else 8}.2%}" for i, r in enumerate(results)))
+    results = [
+        right(digits, labels, prepare) for prepare in (preprocess, naive_preprocess, mnist_recipe)
+    ]
+    print(
+        f"{'real digits (real-dev)':24} {len(labels):7d} "
+        + " ".join(f"{r.mean():{11 if i == 0 else 8}.2%}" for i, r in enumerate(results))
+    )
     print(f"{'  flagged not a digit':24} {len(labels):7d} {caught(digits).mean():11.2%}")
     print(f"{'real non-digits caught':24} {len(others):7d} {caught(others).mean():11.2%}")
     raw = float((predict_proba(x_test.astype(np.float32) / 255).argmax(1) == y_test).mean())
-    print(f"{'raw MNIST test':24} {len(x_test):7d} {raw:11.2%} {raw:8.2%} {raw:8.2%}"
-          + " " * 13 * len(ablations) + f" {'-':>8}")
+    print(
+        f"{'raw MNIST test':24} {len(x_test):7d} {raw:11.2%} {raw:8.2%} {raw:8.2%}"
+        + " " * 13 * len(ablations)
+        + f" {'-':>8}"
+    )
     print("generated from MNIST test digits:")
     for s, (name, makers) in enumerate(SUITES.items()):
         rng = np.random.default_rng(1000 + s)
@@ -239,9 +268,13 @@ def main() -> None:
         results, _ = suite_row(name, images, y_test[index], ablations, start)
         for k, maker in enumerate(makers if len(makers) > 1 else []):
             part = kinds == k
-            print(f"    {maker.__name__:20} {part.sum():7d} {results[0][part].mean():11.2%} "
-                  + " ".join(f"{r[part].mean():{12 if i > 2 else 8}.2%}"
-                             for i, r in enumerate(results[1:], 1)))
+            print(
+                f"    {maker.__name__:20} {part.sum():7d} {results[0][part].mean():11.2%} "
+                + " ".join(
+                    f"{r[part].mean():{12 if i > 2 else 8}.2%}"
+                    for i, r in enumerate(results[1:], 1)
+                )
+            )
     print("generated, not from MNIST:")
     rng, start = np.random.default_rng(2000), time.time()
     labels = np.arange(args.per_suite) % 10
@@ -250,16 +283,24 @@ def main() -> None:
     print(f"{'    flagged not a digit':24} {len(labels):7d} {flags.mean():11.2%}")
 
 
-def suite_row(name: str, images: Iterator, labels: np.ndarray, ablations: list[str],
-              start: float, check: bool = False) -> tuple[list[np.ndarray], np.ndarray | None]:
+def suite_row(
+    name: str,
+    images: Iterator,
+    labels: np.ndarray,
+    ablations: list[str],
+    start: float,
+    check: bool = False,
+) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Each pipeline's right answers on one suite, printed as a row, and with `check` which
     pictures were called "not a digit". The pictures are made and read CHUNK at a time, so
     memory stays bounded at any --per-suite (10,000 canvases would take ~9 GB at once)."""
     parts, flags = [], []
     for first in range(0, len(labels), CHUNK):
-        chunk, chunk_labels = list(islice(images, CHUNK)), labels[first:first + CHUNK]
-        part = [right(chunk, chunk_labels, prepare)
-                for prepare in (preprocess, naive_preprocess, mnist_recipe)]
+        chunk, chunk_labels = list(islice(images, CHUNK)), labels[first : first + CHUNK]
+        part = [
+            right(chunk, chunk_labels, prepare)
+            for prepare in (preprocess, naive_preprocess, mnist_recipe)
+        ]
         for step in ablations:
             with without(step):
                 part.append(right(chunk, chunk_labels, preprocess))
@@ -267,9 +308,11 @@ def suite_row(name: str, images: Iterator, labels: np.ndarray, ablations: list[s
         if check:
             flags.append(caught(chunk))
     results = [np.concatenate(column) for column in zip(*parts)]
-    print(f"  {name:22} {len(labels):7d} {results[0].mean():11.2%} "
-          + " ".join(f"{r.mean():{12 if i > 2 else 8}.2%}" for i, r in enumerate(results[1:], 1))
-          + f" {time.time() - start:8.0f}")
+    print(
+        f"  {name:22} {len(labels):7d} {results[0].mean():11.2%} "
+        + " ".join(f"{r.mean():{12 if i > 2 else 8}.2%}" for i, r in enumerate(results[1:], 1))
+        + f" {time.time() - start:8.0f}"
+    )
     return results, np.concatenate(flags) if check else None
 
 

@@ -16,7 +16,6 @@ from tests.app_server import running_app
 ROOT = Path(__file__).resolve().parent.parent
 
 
-
 def app_to_first_answer(offline: bool) -> float:
     from gradio_client import Client, handle_file
 
@@ -24,7 +23,8 @@ def app_to_first_answer(offline: bool) -> float:
     start = time.monotonic()
     with running_app(**env) as (url, _):
         Client(url, verbose=False).predict(
-            handle_file(str(ROOT / "examples" / "3-transparent.png")), api_name="/predict")
+            handle_file(str(ROOT / "examples" / "3-transparent.png")), api_name="/predict"
+        )
         return time.monotonic() - start
 
 
@@ -38,9 +38,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    rows = [("python -c 'import gradio' (baseline)", bare_import),
-            ("python app.py -> first /predict", lambda: app_to_first_answer(False)),
-            ("python app.py -> first /predict (HF_HUB_OFFLINE=1)", lambda: app_to_first_answer(True))]
+    rows = [
+        ("python -c 'import gradio' (baseline)", bare_import),
+        ("python app.py -> first /predict", lambda: app_to_first_answer(False)),
+        ("python app.py -> first /predict (HF_HUB_OFFLINE=1)", lambda: app_to_first_answer(True)),
+    ]
     print(f"{'what':52} {'runs':>5} {'best s':>7} {'median s':>9}")
     for name, measure in rows:
         seconds = sorted(measure() for _ in range(args.runs))

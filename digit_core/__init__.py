@@ -10,7 +10,16 @@ from digit_core.preprocess import preprocess, preprocess_stages
 from digit_core.weights import LoadedModel, load_model
 
 __all__ = [
-    "InvalidImageError", "NoDigitError", "LoadedModel", "load_model",
-    "DigitReading", "NumberReading", "predict", "predict_proba", "preprocess",
-    "preprocess_stages", "read_digit", "read_number",
+    "InvalidImageError",
+    "NoDigitError",
+    "LoadedModel",
+    "load_model",
+    "DigitReading",
+    "NumberReading",
+    "predict",
+    "predict_proba",
+    "preprocess",
+    "preprocess_stages",
+    "read_digit",
+    "read_number",
 ]

@@ -58,11 +58,14 @@ def check_size(width: int, height: int) -> None:
     if width * height > MAX_PIXELS:
         raise InvalidImageError(too_large_message(f" ({width}x{height} pixels)"))
     if min(width, height) < MIN_SIDE:
-        raise InvalidImageError(f"The image is too small ({width}x{height}); "
-                                f"it needs at least {MIN_SIDE} pixels a side.")
+        raise InvalidImageError(
+            f"The image is too small ({width}x{height}); "
+            f"it needs at least {MIN_SIDE} pixels a side."
+        )
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise InvalidImageError(
-            f"The image is too long and thin ({width}x{height}) to hold a single digit.")
+            f"The image is too long and thin ({width}x{height}) to hold a single digit."
+        )
 
 
 def pil_to_array(image: Image.Image) -> np.ndarray:
@@ -145,7 +148,8 @@ def normalise_array(a: np.ndarray) -> np.ndarray:
         a = np.dstack([a[..., 0], a[..., 0], a[..., 0], a[..., 1]])
     if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (1, 3, 4))):
         raise InvalidImageError(
-            f"Expected a grey, RGB or RGBA image; got an array of shape {a.shape}.")
+            f"Expected a grey, RGB or RGBA image; got an array of shape {a.shape}."
+        )
     check_size(a.shape[1], a.shape[0])
     if a.dtype in (np.uint8, np.uint16):
         return a

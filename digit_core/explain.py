@@ -24,20 +24,25 @@ _functions: dict[int, tf.types.experimental.PolymorphicFunction] = {}
 def attribution_function(keras_model):
     """A compiled (28, 28) input, digit -> (28, 28) attribution, made once per model."""
     if id(keras_model) not in _functions:
-        networks = [keras.Model(keras_model.inputs, layer.output)
-                    for layer in logit_layers(keras_model)]
+        networks = [
+            keras.Model(keras_model.inputs, layer.output) for layer in logit_layers(keras_model)
+        ]
         points = STEPS // len(networks) * len(networks)
         alphas = tf.reshape((tf.range(points, dtype=tf.float32) + 0.5) / points, (-1, 1, 1, 1))
 
-        @tf.function(input_signature=[tf.TensorSpec((28, 28), tf.float32),
-                                      tf.TensorSpec((), tf.int32)])
+        @tf.function(
+            input_signature=[tf.TensorSpec((28, 28), tf.float32), tf.TensorSpec((), tf.int32)]
+        )
         def attribute(x, digit):
             path = alphas * x[None, :, :, None]  # midpoint rule from black to the input
             with tf.GradientTape() as tape:
                 tape.watch(path)
-                score = tf.add_n([tf.reduce_sum(network(path[i::len(networks)],
-                                                        training=False)[:, digit])
-                                  for i, network in enumerate(networks)])
+                score = tf.add_n(
+                    [
+                        tf.reduce_sum(network(path[i :: len(networks)], training=False)[:, digit])
+                        for i, network in enumerate(networks)
+                    ]
+                )
             # mean over all points = mean over networks of each network's own integral
             return x * tf.reduce_mean(tape.gradient(score, path), axis=0)[:, :, 0]
 

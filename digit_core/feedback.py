@@ -59,15 +59,28 @@ def start_hub_upload(folder: Path, repo_id: str | None = None, token: str | None
     from huggingface_hub import CommitScheduler
 
     folder.mkdir(parents=True, exist_ok=True)
-    return CommitScheduler(repo_id=repo_id, repo_type="dataset", folder_path=folder,
-                           path_in_repo="data", every=UPLOAD_MINUTES, token=token, private=True)
+    return CommitScheduler(
+        repo_id=repo_id,
+        repo_type="dataset",
+        folder_path=folder,
+        path_in_repo="data",
+        every=UPLOAD_MINUTES,
+        token=token,
+        private=True,
+    )
 
 
-def save_feedback(folder: Path, model_input: np.ndarray, original: ImageInput,
-                  probabilities: dict[str, float], correction: int, is_digit: bool = True,
-                  lock: AbstractContextManager | None = None,
-                  test_inputs: Collection[np.ndarray] = (),
-                  max_bytes: int = MAX_FOLDER_BYTES) -> dict:
+def save_feedback(
+    folder: Path,
+    model_input: np.ndarray,
+    original: ImageInput,
+    probabilities: dict[str, float],
+    correction: int,
+    is_digit: bool = True,
+    lock: AbstractContextManager | None = None,
+    test_inputs: Collection[np.ndarray] = (),
+    max_bytes: int = MAX_FOLDER_BYTES,
+) -> dict:
     """Store one correction; `lock` is the scheduler's, so a push never sees half a record.
     `test_inputs`: the 28x28 inputs of pictures made from MNIST test digits (the bundled
     examples), whose corrections must never reach training, however the file was re-saved.
@@ -77,17 +90,25 @@ def save_feedback(folder: Path, model_input: np.ndarray, original: ImageInput,
     if model_input.shape != (28, 28):
         raise ValueError(f"Expected the 28x28 model input, got {model_input.shape}.")
     if any(same_input(model_input, test_input) for test_input in test_inputs):
-        raise FeedbackRefused("This is one of our examples, made from the digits the model is "
-                              "tested on: corrections on it can't be used.")
+        raise FeedbackRefused(
+            "This is one of our examples, made from the digits the model is "
+            "tested on: corrections on it can't be used."
+        )
     model_input = to_uint8(model_input)
     key = uuid.uuid4().hex
     predicted = max(probabilities, key=probabilities.__getitem__)
-    record: dict[str, Any] = {"id": key, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "predicted": int(predicted), "confidence": round(probabilities[predicted], 5),
-              "is_digit": bool(is_digit), "correction": int(correction),
-              "input_sha256": hashlib.sha256(model_input.tobytes()).hexdigest(),
-              "original_sha256": file_sha256(original),
-              "input": f"{IMAGES}/{key}-input.png", "original": f"{IMAGES}/{key}-original.webp"}
+    record: dict[str, Any] = {
+        "id": key,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "predicted": int(predicted),
+        "confidence": round(probabilities[predicted], 5),
+        "is_digit": bool(is_digit),
+        "correction": int(correction),
+        "input_sha256": hashlib.sha256(model_input.tobytes()).hexdigest(),
+        "original_sha256": file_sha256(original),
+        "input": f"{IMAGES}/{key}-input.png",
+        "original": f"{IMAGES}/{key}-original.webp",
+    }
     # Re-encoded from pixels, shrunk: no EXIF (location, camera) from an uploaded file is kept.
     small = Image.fromarray(to_uint8(as_float(to_array(original))).squeeze())
     small.thumbnail((ORIGINAL_SIDE, ORIGINAL_SIDE), Image.Resampling.LANCZOS)
@@ -131,8 +152,16 @@ def folder_bytes(folder: Path) -> int:
 def record_review(folder: Path, record_id: str, accepted: bool) -> None:
     """A person's decision on one correction; a later decision on the same one replaces it."""
     with open(folder / REVIEWS, "a", encoding="utf-8") as f:
-        f.write(json.dumps({"id": record_id, "accepted": accepted,
-                            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}) + "\n")
+        f.write(
+            json.dumps(
+                {
+                    "id": record_id,
+                    "accepted": accepted,
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                }
+            )
+            + "\n"
+        )
 
 
 def reviews(folder: Path) -> dict[str, bool]:
@@ -142,16 +171,20 @@ def reviews(folder: Path) -> dict[str, bool]:
     return {r["id"]: r["accepted"] for r in map(json.loads, filter(str.strip, lines))}
 
 
-def load_feedback(folder: Path, test_pictures: Collection[str] = ()
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def load_feedback(
+    folder: Path, test_pictures: Collection[str] = ()
+) -> tuple[np.ndarray, np.ndarray]:
     """The corrections a person accepted (training/review.py) as training data: (N, 28, 28)
     uint8 inputs and their labels; an anonymous label alone never reaches training. Left out
     too: pictures the model called "not a digit", any record of a picture in `test_pictures`
     (sha256 of files made from test digits) and repeats."""
     x, y, seen, accepted = [], [], set(), reviews(folder)
     for r in read_records(folder):
-        if not accepted.get(r["id"]) or not r.get("is_digit", True) or \
-                r.get("original_sha256") in test_pictures:
+        if (
+            not accepted.get(r["id"])
+            or not r.get("is_digit", True)
+            or r.get("original_sha256") in test_pictures
+        ):
             continue
         pixels = np.asarray(Image.open(folder / r["input"]).convert("L"))
         fingerprint = hashlib.sha256(pixels.tobytes()).hexdigest()  # older records have none

@@ -41,8 +41,7 @@ def build_features(dropout: float, name: str) -> keras.Model:
     return keras.Model(inputs, layers.Dropout(dropout)(x), name=name)
 
 
-def build_model(members: int = 1, digit_check: bool = False, dropout: float = 0.4
-                ) -> keras.Model:
+def build_model(members: int = 1, digit_check: bool = False, dropout: float = 0.4) -> keras.Model:
     """28x28x1 floats in [0, 1] (white digit on black) -> 10 softmax probabilities of the mean
     logits of `members` networks ("features_i" -> "logits_i"); with `digit_check`, a dict that
     also holds "is_digit", the sigmoid of a digit-or-not score read off all their features."""
@@ -56,8 +55,9 @@ def build_model(members: int = 1, digit_check: bool = False, dropout: float = 0.
     joined = features[0] if members == 1 else layers.Concatenate(name="joined")(features)
     hidden = layers.Dense(CHECK_HIDDEN, activation="relu", name="is_digit_hidden")(joined)
     is_digit = layers.Dense(1, activation="sigmoid", name="is_digit")(hidden)
-    return keras.Model(inputs, {"probabilities": probabilities, "is_digit": is_digit},
-                       name="digit_cnn")
+    return keras.Model(
+        inputs, {"probabilities": probabilities, "is_digit": is_digit}, name="digit_cnn"
+    )
 
 
 def logit_layers(model: keras.Model) -> list[layers.Dense]:

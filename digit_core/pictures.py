@@ -18,8 +18,10 @@ def enlarge(image: np.ndarray, side: int = 168) -> np.ndarray:
 
 def stage_pictures(stages: dict[str, np.ndarray]) -> list[tuple[np.ndarray, str]]:
     """(picture, caption) for a gallery, in pipeline order."""
-    return [(enlarge(image) if max(image.shape) < 100 else to_uint8(image), name)
-            for name, image in stages.items()]
+    return [
+        (enlarge(image) if max(image.shape) < 100 else to_uint8(image), name)
+        for name, image in stages.items()
+    ]
 
 
 def attribution_picture(x: np.ndarray, attribution: np.ndarray, side: int = 168) -> np.ndarray:
@@ -32,8 +34,9 @@ def attribution_picture(x: np.ndarray, attribution: np.ndarray, side: int = 168)
     return enlarge(grey * (1 - weight) + towards * weight * np.maximum(x[..., None], 0.35), side)
 
 
-def boxes_picture(image: np.ndarray, boxes: list[tuple[int, int, int, int]], text: str,
-                  unsure: Sequence[int] = ()) -> np.ndarray:
+def boxes_picture(
+    image: np.ndarray, boxes: list[tuple[int, int, int, int]], text: str, unsure: Sequence[int] = ()
+) -> np.ndarray:
     """The picture (RGB uint8; transparent parts shown white, like the canvas) with each digit's
     box and reading drawn over it; the digits at the `unsure` places in amber, with a "?"."""
     if image.ndim == 2:
@@ -47,6 +50,14 @@ def boxes_picture(image: np.ndarray, boxes: list[tuple[int, int, int, int]], tex
         doubt = i in unsure
         box, label = ((245, 158, 11), (180, 83, 9)) if doubt else ((79, 70, 229), (220, 38, 38))
         cv2.rectangle(picture, (x, y), (x + w, y + h), box, thick)
-        cv2.putText(picture, digit + "?" * doubt, (x, max(y - 2 * thick, 12 * thick)),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thick, label, thick, cv2.LINE_AA)
+        cv2.putText(
+            picture,
+            digit + "?" * doubt,
+            (x, max(y - 2 * thick, 12 * thick)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.4 * thick,
+            label,
+            thick,
+            cv2.LINE_AA,
+        )
     return picture

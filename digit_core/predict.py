@@ -24,8 +24,7 @@ def default_model() -> LoadedModel:
         return _default
 
 
-def run_model(batch: np.ndarray, model: LoadedModel | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+def run_model(batch: np.ndarray, model: LoadedModel | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(N, 28, 28) float32 in [0, 1], already preprocessed -> (N, 10) calibrated probabilities
     and (N,) digit scores (below 0.5: probably not a digit), from one interpreter run."""
     batch = np.asarray(batch, dtype=np.float32)
@@ -37,7 +36,7 @@ def run_model(batch: np.ndarray, model: LoadedModel | None = None
     scores: list[np.ndarray] = []
     with model.lock:
         for start in range(0, len(batch), CHUNK):
-            chunk = batch[start:start + CHUNK, ..., None]
+            chunk = batch[start : start + CHUNK, ..., None]
             (inp,) = interpreter.get_input_details()
             if tuple(inp["shape"]) != chunk.shape:  # resizing re-plans: only when it changes
                 interpreter.resize_tensor_input(inp["index"], chunk.shape)
@@ -76,8 +75,9 @@ def read_digit(image: ImageInput, model: LoadedModel | None = None) -> DigitRead
     return read_preprocessed([preprocess_stages(image)], model)[0]
 
 
-def read_preprocessed(stages: list[dict[str, np.ndarray]], model: LoadedModel | None = None
-                      ) -> list[DigitReading]:
+def read_preprocessed(
+    stages: list[dict[str, np.ndarray]], model: LoadedModel | None = None
+) -> list[DigitReading]:
     """Several pictures' preprocessing stages -> their readings, from one interpreter run (the
     bulk reader's batches). Each needs only its "crop" and "centred 28x28" stages."""
     if not stages:
@@ -86,17 +86,20 @@ def read_preprocessed(stages: list[dict[str, np.ndarray]], model: LoadedModel | 
     return [reading(p, float(score), s) for p, score, s in zip(probabilities, scores, stages)]
 
 
-def reading(probabilities: np.ndarray, score: float, stages: dict[str, np.ndarray]
-            ) -> DigitReading:
+def reading(probabilities: np.ndarray, score: float, stages: dict[str, np.ndarray]) -> DigitReading:
     proba = probabilities.astype(np.float64) / probabilities.sum()
     is_digit = score >= 0.5
     height, width = stages["crop"].shape
-    reason = ("" if is_digit else
-              "This looks like writing or several marks: draw a single digit."
-              if width > WRITING_ASPECT * height else
-              "This doesn't look like a digit 0-9 (a letter, a doodle or a shape?).")
-    return DigitReading({str(d): float(p) for d, p in enumerate(proba)}, is_digit, reason,
-                        score, stages)
+    reason = (
+        ""
+        if is_digit
+        else "This looks like writing or several marks: draw a single digit."
+        if width > WRITING_ASPECT * height
+        else "This doesn't look like a digit 0-9 (a letter, a doodle or a shape?)."
+    )
+    return DigitReading(
+        {str(d): float(p) for d, p in enumerate(proba)}, is_digit, reason, score, stages
+    )
 
 
 def predict(image: ImageInput, model: LoadedModel | None = None) -> dict[str, float]:

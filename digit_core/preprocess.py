@@ -11,6 +11,7 @@ import numpy as np
 
 from digit_core.decode import ImageInput, as_float, to_array
 from digit_core.errors import NoDigitError
+from digit_core.strokes import edge_softness, normalise_stroke, stroke_width
 
 WORK_SIDE = 128  # images are shrunk to this before any work: 6x the 20-px box, bounded cost
 ZOOM_BELOW = 48  # a digit smaller than this on the work image is looked at again, zoomed in
@@ -34,8 +35,6 @@ BLURRY = 0.07
 # reaches at most HALO of the digit's size past Otsu's cut: unlimited, it ran along shadow edges
 # (0.05-0.15 read 8x8 validation digits alike; see README, "How it was chosen").
 FRINGE, HALO = 0.1, 0.1
-STROKE = 2.2 / BOX  # MNIST's median pen width (measured: 2.2 px) over its 20-px box
-STROKE_RANGE = (0.7, 1.5)  # pens within this factor of MNIST's are left as drawn
 BLANK = "The image is blank: draw or upload a digit."
 NOISE = "This looks like noise or a texture, not a handwritten digit."
 
@@ -73,8 +72,12 @@ def backdrop(grey: np.ndarray, alpha: np.ndarray) -> float:
     if tones.size and quantile(tones, 0.99) - quantile(tones, 0.01) > MIN_CONTRAST:
         # Outside the picture counts as clear: a picture shown up to its border has its border
         # as its edge, never an empty one.
-        inner = cv2.erode(shown.astype(np.uint8), np.ones((3, 3), np.uint8),
-                          borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        inner = cv2.erode(
+            shown.astype(np.uint8),
+            np.ones((3, 3), np.uint8),
+            borderType=cv2.BORDER_CONSTANT,
+            borderValue=0,
+        )
         return quantile(grey[shown & ~inner.astype(bool)], 0.5)
     ink_lightness = float((grey * alpha).sum() / max(alpha.sum(), 1e-6))
     return 0.0 if ink_lightness > 0.5 else 1.0
@@ -93,8 +96,14 @@ def shrink(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
 
 def border(image: np.ndarray, width: int = 1) -> np.ndarray:
     """The pixels of the picture's outer `width` rows and columns (corners counted twice)."""
-    return np.concatenate([image[:width].ravel(), image[-width:].ravel(),
-                           image[:, :width].ravel(), image[:, -width:].ravel()])
+    return np.concatenate(
+        [
+            image[:width].ravel(),
+            image[-width:].ravel(),
+            image[:, :width].ravel(),
+            image[:, -width:].ravel(),
+        ]
+    )
 
 
 def light_ink_on_dark(grey: np.ndarray) -> np.ndarray:
@@ -110,8 +119,11 @@ def flatten_background(ink: np.ndarray) -> np.ndarray:
     # Lighting varies slowly: estimate it on a 64-pixel thumbnail, where it is cheap.
     height, width = ink.shape
     scale = 64 / max(height, width)
-    small = cv2.resize(ink, (max(1, round(width * scale)), max(1, round(height * scale))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        ink,
+        (max(1, round(width * scale)), max(1, round(height * scale))),
+        interpolation=cv2.INTER_AREA,
+    )
     side = 17  # a quarter of the thumbnail: wider than a pen at MNIST's width
     background = cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
     background = cv2.blur(background, (side, side))
@@ -129,8 +141,9 @@ def uneven(edge: np.ndarray) -> bool:
     return edge.size > 0 and quantile(edge, 0.95) - quantile(edge, 0.05) >= UNEVEN
 
 
-def strokes_reach_the_edge(ink: np.ndarray, small: np.ndarray, background: np.ndarray,
-                           side: int) -> bool:
+def strokes_reach_the_edge(
+    ink: np.ndarray, small: np.ndarray, background: np.ndarray, side: int
+) -> bool:
     """A blurry digit filling its frame (a scan of a few pixels, enlarged): its strokes are as
     wide as the lighting estimate's opening, so where they cross the edge the estimate is
     raised by ink, not light, and flattening would erase them. Then the edge's paper, further
@@ -142,8 +155,9 @@ def strokes_reach_the_edge(ink: np.ndarray, small: np.ndarray, background: np.nd
     # Strokes are narrower than the opening everywhere, outside the picture counting as paper;
     # a shadow or a lit region is not.
     kernel = np.ones((side, side), np.uint8)
-    opened = cv2.morphologyEx(inked, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_CONSTANT,
-                              borderValue=0)
+    opened = cv2.morphologyEx(
+        inked, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0
+    )
     if border(inked).mean() >= EDGE_INK or opened.sum() >= REGION * inked.sum():
         return False
     near = border(cv2.dilate(inked, kernel)).astype(bool)
@@ -170,8 +184,9 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
     kept = np.concatenate([[False], keep])[labels]
     # Ink over half the picture is a texture when it is fine-grained; a digit filling its frame
     # with thick strokes covers as much (measured: noise ~0.01 of the side wide, such digits 0.13).
-    if ((areas[keep].sum() > 0.45 * mask.size and stroke_width(kept) < FINE * max(mask.shape))
-            or (len(areas) > 50 and areas.max() < 0.5 * areas.sum())):
+    if (areas[keep].sum() > 0.45 * mask.size and stroke_width(kept) < FINE * max(mask.shape)) or (
+        len(areas) > 50 and areas.max() < 0.5 * areas.sum()
+    ):
         raise NoDigitError(NOISE)
     return kept
 
@@ -183,10 +198,14 @@ def frame_lines(stats: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     near_top_or_bottom = (top <= FRAME_BAND * height) | (top + h >= (1 - FRAME_BAND) * height)
-    along_top_or_bottom = ((w >= FRAME_LENGTH * width) & (h <= FRAME_THICKNESS * height)
-                           & near_top_or_bottom)
-    along_a_side = ((h >= FRAME_LENGTH * height) & (w <= FRAME_THICKNESS * width)
-                    & ((left <= FRAME_BAND * width) | (left + w >= (1 - FRAME_BAND) * width)))
+    along_top_or_bottom = (
+        (w >= FRAME_LENGTH * width) & (h <= FRAME_THICKNESS * height) & near_top_or_bottom
+    )
+    along_a_side = (
+        (h >= FRAME_LENGTH * height)
+        & (w <= FRAME_THICKNESS * width)
+        & ((left <= FRAME_BAND * width) | (left + w >= (1 - FRAME_BAND) * width))
+    )
     return along_top_or_bottom | along_a_side
 
 
@@ -211,7 +230,7 @@ def crop_to_ink(ink: np.ndarray, mask: np.ndarray, blurry: bool = False) -> np.n
     else:
         crop *= cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     left, top, width, height = cv2.boundingRect(mask.astype(np.uint8))
-    return np.clip(crop[top:top + height, left:left + width], 0, 1).astype(np.float32)
+    return np.clip(crop[top : top + height, left : left + width], 0, 1).astype(np.float32)
 
 
 def with_halo(stretched: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -226,47 +245,6 @@ def with_halo(stretched: np.ndarray, mask: np.ndarray) -> np.ndarray:
     _, labels = cv2.connectedComponents(fringe.astype(np.uint8), connectivity=8)
     joined = np.unique(labels[mask])
     return np.isin(labels, joined[joined > 0]) | mask
-
-
-def outline_length(mask: np.ndarray) -> float:
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
-    return max(sum(cv2.arcLength(c, closed=True) for c in contours), 1.0)
-
-
-def edge_softness(crop: np.ndarray) -> float:
-    """How wide the ink's edges are for the digit's size: the pixels between paper and stroke
-    per pixel of outline, over the crop's longer side. Pen strokes at any size: ~0.02; a digit
-    enlarged from 8 px: ~0.1."""
-    edges = float(((crop > 0.1) & (crop < 0.9)).sum())
-    return edges / outline_length(crop > 0.5) / max(crop.shape)
-
-
-def stroke_width(mask: np.ndarray) -> float:
-    """Mean pen width in pixels: ink area over half its outline length (long thin strokes)."""
-    return 2 * float(mask.sum()) / outline_length(mask)
-
-
-def normalise_stroke(crop: np.ndarray) -> np.ndarray:
-    """Redraw strokes far thinner or thicker than MNIST's pen at MNIST's pen width."""
-    mask = crop > 0.5
-    target = STROKE * max(crop.shape)
-    width = stroke_width(mask)
-    low, high = STROKE_RANGE
-    if low * target <= width <= high * target or not mask.any():
-        return crop
-    pad = int(np.ceil(target))
-    pen_mask: np.ndarray = np.pad(mask, pad).astype(np.uint8)
-    size = int(round(abs(target - width))) | 1
-    pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    if width < target:
-        pen_mask = cv2.dilate(pen_mask, pen)
-    else:
-        thinner = cv2.erode(pen_mask, pen)
-        if thinner.sum() >= 0.25 * pen_mask.sum():  # never erase whole parts of the digit
-            pen_mask = thinner
-    ys, xs = np.nonzero(pen_mask)
-    redrawn = cv2.GaussianBlur(pen_mask.astype(np.float32), (0, 0), max(0.5, target / 6))
-    return redrawn[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
 
 def crop_digit(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -329,8 +307,13 @@ def preprocess_stages(image: ImageInput) -> dict[str, np.ndarray]:
         ink, mask = find_ink(grey)
     crop = crop_digit(ink, mask)
     box = fit_box(crop)
-    return {"grayscale": grey, "ink mask": mask, "crop": crop, "20x20": box,
-            "centred 28x28": centre_by_mass(box)}
+    return {
+        "grayscale": grey,
+        "ink mask": mask,
+        "crop": crop,
+        "20x20": box,
+        "centred 28x28": centre_by_mass(box),
+    }
 
 
 def preprocess(image: ImageInput) -> np.ndarray:

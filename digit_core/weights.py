@@ -36,7 +36,9 @@ class LoadedModel:
     interpreter: Interpreter  # what predictions run on: no TensorFlow needed
     folder: Path
     source: str
-    lock: threading.Lock = field(default_factory=threading.Lock)  # the interpreter isn't thread-safe
+    lock: threading.Lock = field(
+        default_factory=threading.Lock
+    )  # the interpreter isn't thread-safe
     keras_lock: threading.Lock = field(default_factory=threading.Lock)
     _keras_model: object = None
 
@@ -48,8 +50,9 @@ class LoadedModel:
             if self._keras_model is None:
                 import keras
 
-                self._keras_model = keras.saving.load_model(self.folder / KERAS_FILE,
-                                                            safe_mode=True)
+                self._keras_model = keras.saving.load_model(
+                    self.folder / KERAS_FILE, safe_mode=True
+                )
             return self._keras_model
 
 
@@ -77,15 +80,18 @@ def pinned_or_bundled(bundled: Path) -> tuple[Path, str]:
         folder = download(repo, revision)
         check_sha256(folder, pin["sha256"])
     except (OSError, ValueError) as e:  # unreachable Hub, missing repo/revision, other files
-        return bundled, (f"bundled copy {bundled} (Hub {repo}@{revision} unavailable: "
-                         f"{type(e).__name__})")
+        return bundled, (
+            f"bundled copy {bundled} (Hub {repo}@{revision} unavailable: {type(e).__name__})"
+        )
     return folder, f"Hub {repo}@{revision}"
 
 
 def served_sha256(folder: Path) -> dict[str, str]:
     """The fingerprints of the two files that serving reads, as publish.py records them."""
-    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
-            for name in (KERAS_FILE, LITERT_FILE)}
+    return {
+        name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        for name in (KERAS_FILE, LITERT_FILE)
+    }
 
 
 def check_sha256(folder: Path, expected: dict[str, str]) -> None:
@@ -106,8 +112,10 @@ def download(repo: str, revision: str) -> Path:
     from huggingface_hub.errors import LocalEntryNotFoundError
 
     def fetch(local_only: bool) -> Path:
-        paths = [hf_hub_download(repo, name, revision=revision, local_files_only=local_only)
-                 for name in (KERAS_FILE, LITERT_FILE)]
+        paths = [
+            hf_hub_download(repo, name, revision=revision, local_files_only=local_only)
+            for name in (KERAS_FILE, LITERT_FILE)
+        ]
         return Path(paths[0]).parent
 
     try:

@@ -42,6 +42,7 @@ JOINS_QUEUE = re.compile(r"/(queue/join|call/(v2/)?[^/]+)/?$")  # the routes tha
 
 # ----------------------------------------------------------------------------- files
 
+
 def checked_path(file: object, roots: Iterable[Path]) -> str:
     """The real path of a regular file inside one of `roots` (the upload cache, examples/),
     whatever a request put in `file` ({"path": ...} or a string). Anything else -- a server path,
@@ -80,13 +81,20 @@ def file_paths(data: object) -> Iterable[object]:
 
 # ----------------------------------------------------------------------------- requests
 
+
 class TooSlow(Exception):
     """A body did not arrive within BODY_SECONDS."""
 
 
-def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
-                   upload_budget: RateLimit, readable: Iterable[Path],
-                   queued: Callable[[str], int], joins: RateLimit):
+def request_limits(
+    app,
+    known_event: Callable[[int], bool],
+    upload_folder: Path,
+    upload_budget: RateLimit,
+    readable: Iterable[Path],
+    queued: Callable[[str], int],
+    joins: RateLimit,
+):
     """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
     - a body larger than one upload (multipart) or than an event needs (anything else), counted
       as the bytes arrive, so a huge field is never buffered whole; a body that arrives slower
@@ -103,16 +111,26 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
 
     async def refuse(send, status: int, message: str) -> None:
         body = json.dumps({"error": message}).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def guarded(scope, receive, send):
         if scope["type"] != "http":
             return await app(scope, receive, send)
-        if scope["method"] in ("GET", "HEAD") and "/file=" in scope["path"] and \
-                is_url_path(scope["path"].split("/file=", 1)[1]):
+        if (
+            scope["method"] in ("GET", "HEAD")
+            and "/file=" in scope["path"]
+            and is_url_path(scope["path"].split("/file=", 1)[1])
+        ):
             return await refuse(send, 400, "Files are served from this app only, not from URLs.")
         if scope["method"] not in ("POST", "PUT", "PATCH"):
             return await app(scope, receive, send)
@@ -125,11 +143,15 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
         if multipart:
             who = scope_visitor(scope)
             if cache_bytes(upload_folder) > UPLOAD_CACHE_BYTES:
-                return await refuse(send, 503, "Too many uploads right now: "
-                                               "try again in a few minutes.")
+                return await refuse(
+                    send, 503, "Too many uploads right now: try again in a few minutes."
+                )
             if not upload_budget.allow(who, int(declared) if declared.isdigit() else limit):
-                return await refuse(send, 429, "You have uploaded a lot in a short time: "
-                                               "try again in a few minutes.")
+                return await refuse(
+                    send,
+                    429,
+                    "You have uploaded a lot in a short time: try again in a few minutes.",
+                )
         seconds = BODY_SECONDS + (int(declared) if declared.isdigit() else limit) / MIN_BODY_RATE
         deadline = time.monotonic() + seconds
 
@@ -162,12 +184,19 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
             who = scope_visitor(scope)
             if queued(who) >= MAX_QUEUED_PER_VISITOR:
                 await asyncio.sleep(REFUSAL_SECONDS)
-                return await refuse(send, 429, f"You already have {MAX_QUEUED_PER_VISITOR} "
-                                               "requests waiting: wait for their answers.")
+                return await refuse(
+                    send,
+                    429,
+                    f"You already have {MAX_QUEUED_PER_VISITOR} "
+                    "requests waiting: wait for their answers.",
+                )
             if not joins.allow(who):
                 await asyncio.sleep(REFUSAL_SECONDS)
-                return await refuse(send, 429, "Too many requests from you in a minute: "
-                                               "wait a moment and try again.")
+                return await refuse(
+                    send,
+                    429,
+                    "Too many requests from you in a minute: wait a moment and try again.",
+                )
         replayed = False
 
         async def replay():
@@ -188,8 +217,9 @@ def request_limits(app, known_event: Callable[[int], bool], upload_folder: Path,
             nonlocal size, cut
             if not cut:
                 try:
-                    message = await asyncio.wait_for(receive(),
-                                                     max(0.0, deadline - time.monotonic()))
+                    message = await asyncio.wait_for(
+                        receive(), max(0.0, deadline - time.monotonic())
+                    )
                 except TimeoutError:
                     cut = 408
                 else:
@@ -224,8 +254,7 @@ def too_slow(seconds: float) -> str:
     return f"The request took longer than {seconds:.0f} s to arrive."
 
 
-def event_problem(data: bytes, known_event: Callable[[int], bool],
-                  readable: Iterable[Path]) -> str:
+def event_problem(data: bytes, known_event: Callable[[int], bool], readable: Iterable[Path]) -> str:
     """What is wrong with an event's JSON body, or "" (bodies that are not JSON pass: Gradio
     answers them itself). Files must be regular files inside `readable` (see checked_path)."""
     try:
@@ -237,8 +266,11 @@ def event_problem(data: bytes, known_event: Callable[[int], bool],
     if not isinstance(request, dict):
         return ""
     fn_index = request.get("fn_index")
-    if "fn_index" in request and fn_index is not None and not (
-            type(fn_index) is int and known_event(fn_index)):  # not 9999.0, "9999" or True
+    if (
+        "fn_index" in request
+        and fn_index is not None
+        and not (type(fn_index) is int and known_event(fn_index))
+    ):  # not 9999.0, "9999" or True
         return f"There is no event number {str(fn_index)[:20]}."
     try:
         paths = list(file_paths(request.get("data")))
@@ -294,6 +326,7 @@ def return_free_memory() -> None:
 
 def start_cache_sweeper(folder: Path) -> threading.Thread:
     """Every SWEEP_SECONDS: loose temp files removed, the cache measured, free memory returned."""
+
     def sweep():
         while True:
             remove_loose_files(folder)

@@ -170,21 +170,37 @@ canvas.dataset.ready = "";  // the canvas shows before this script runs: strokes
 """
 
 
-def inkpad(elem_id: str, name: str, width: int, height: int, pen: float,
-           shown_height: int, reader: LiveReader | None = None) -> gr.HTML:
+def inkpad(
+    elem_id: str,
+    name: str,
+    width: int,
+    height: int,
+    pen: float,
+    shown_height: int,
+    reader: LiveReader | None = None,
+) -> gr.HTML:
     """A width x height pad (its own pixels; shown as large as fits, up to shown_height px);
     `pen` is the stroke width in those pixels. `submit` fires when the pen lifts, on Undo and on
     Clear; the value is then the drawing as a PNG data URL ("" when empty). With a `reader`,
     `input` fires on each reading in the browser (the reading is the `data-reading` attribute
     of the pad's `.inkpad`, as a gr.Label value: studio.live.live_label) and `release`
     replaces `submit` once the reader has loaded."""
-    return gr.HTML(elem_id=elem_id, html_template=HTML, css_template=CSS, js_on_load=JS,
-                   pad_width=width, pad_height=height, pen=pen, pad_name=name,
-                   shown_height=shown_height, apply_default_css=False,
-                   reader=reader.bundle_url if reader else "",
-                   model=reader.model_url if reader else "",
-                   revision=reader.revision if reader else "",
-                   not_a_digit=reader.not_a_digit if reader else "")
+    return gr.HTML(
+        elem_id=elem_id,
+        html_template=HTML,
+        css_template=CSS,
+        js_on_load=JS,
+        pad_width=width,
+        pad_height=height,
+        pen=pen,
+        pad_name=name,
+        shown_height=shown_height,
+        apply_default_css=False,
+        reader=reader.bundle_url if reader else "",
+        model=reader.model_url if reader else "",
+        revision=reader.revision if reader else "",
+        not_a_digit=reader.not_a_digit if reader else "",
+    )
 
 
 def picture(url: object) -> bytes | None:
@@ -195,6 +211,6 @@ def picture(url: object) -> bytes | None:
     if not (isinstance(url, str) and url.startswith(PNG_DATA_URL) and len(url) <= MAX_DATA_URL):
         raise InvalidImageError(UNREADABLE)
     try:
-        return base64.b64decode(url[len(PNG_DATA_URL):], validate=True)
+        return base64.b64decode(url[len(PNG_DATA_URL) :], validate=True)
     except (binascii.Error, ValueError):
         raise InvalidImageError(UNREADABLE) from None

@@ -22,11 +22,17 @@ def free_port() -> int:
 def running_app(log_path: Path | None = None, timeout: float = 120, **env):
     """Yields (url, process) once the app answers HTTP; stops it afterwards."""
     port = free_port()
-    full_env = dict(os.environ, GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port),
-                    GRADIO_ANALYTICS_ENABLED="False", **env)
-    log = open(log_path, "w") if log_path else subprocess.DEVNULL
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=full_env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    full_env = dict(
+        os.environ,
+        GRADIO_SERVER_NAME="127.0.0.1",
+        GRADIO_SERVER_PORT=str(port),
+        GRADIO_ANALYTICS_ENABLED="False",
+        **env,
+    )
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+    server = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + timeout
@@ -37,7 +43,7 @@ def running_app(log_path: Path | None = None, timeout: float = 120, **env):
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     tail = log_path.read_text()[-3000:] if log_path else ""
-                    raise RuntimeError(f"app did not start:\n{tail}")
+                    raise RuntimeError(f"app did not start:\n{tail}") from None
                 time.sleep(0.3)
         yield url, server
     finally:

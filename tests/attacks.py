@@ -30,19 +30,33 @@ def events(url: str) -> dict[int, dict]:
     return {d.get("id", i): d for i, d in enumerate(config["dependencies"])}
 
 
-def call(url: str, fn_index: int, data: list, visitor: str = "203.0.113.1",
-         timeout: float = 60) -> tuple[int | bool, object]:
+def call(
+    url: str, fn_index: int, data: list, visitor: str = "203.0.113.1", timeout: float = 60
+) -> tuple[int | bool, object]:
     """One event through the queue, as the browser sends it: (True, outputs) on success,
     (False, error message) when the event failed, (HTTP status, body) when it was refused."""
     session = uuid.uuid4().hex
     headers = {"X-Forwarded-For": visitor}
-    join = httpx.post(url + "gradio_api/queue/join", headers=headers, timeout=timeout,
-                      json={"data": data, "fn_index": fn_index, "session_hash": session,
-                            "event_data": None, "trigger_id": None})
+    join = httpx.post(
+        url + "gradio_api/queue/join",
+        headers=headers,
+        timeout=timeout,
+        json={
+            "data": data,
+            "fn_index": fn_index,
+            "session_hash": session,
+            "event_data": None,
+            "trigger_id": None,
+        },
+    )
     if join.status_code != 200:
         return join.status_code, join.text
-    with httpx.stream("GET", url + f"gradio_api/queue/data?session_hash={session}",
-                      headers=headers, timeout=timeout) as stream:
+    with httpx.stream(
+        "GET",
+        url + f"gradio_api/queue/data?session_hash={session}",
+        headers=headers,
+        timeout=timeout,
+    ) as stream:
         for line in stream.iter_lines():
             if not line.startswith("data:"):
                 continue
@@ -57,11 +71,14 @@ def call(url: str, fn_index: int, data: list, visitor: str = "203.0.113.1",
     return False, "no answer"
 
 
-def upload(url: str, data: bytes, name: str = "picture.png", visitor: str = "203.0.113.1"
-           ) -> dict:
+def upload(url: str, data: bytes, name: str = "picture.png", visitor: str = "203.0.113.1") -> dict:
     """Uploaded like the browser does: the file's FileData, with the meta Gradio checks."""
-    answer = httpx.post(url + "gradio_api/upload", files={"files": (name, data)},
-                        headers={"X-Forwarded-For": visitor}, timeout=60)
+    answer = httpx.post(
+        url + "gradio_api/upload",
+        files={"files": (name, data)},
+        headers={"X-Forwarded-For": visitor},
+        timeout=60,
+    )
     answer.raise_for_status()
     return {"path": answer.json()[0], "orig_name": name, "meta": {"_type": "gradio.FileData"}}
 
@@ -137,7 +154,7 @@ def truncated_jpeg(side: int = 7000) -> bytes:
     import numpy as np
 
     picture = np.full((side, side), 255, np.uint8)
-    picture[side // 4:-side // 4, side // 2 - side // 20:side // 2 + side // 20] = 0
+    picture[side // 4 : -side // 4, side // 2 - side // 20 : side // 2 + side // 20] = 0
     return encode(picture, "JPEG", quality=50)[:335]
 
 
@@ -145,7 +162,7 @@ def chunked_field(url: str, megabytes: int) -> tuple[int, float]:
     """A multipart upload whose one field has no file name, `megabytes` long, sent chunked (no
     Content-Length to refuse it by). Returns the HTTP status and the seconds it took."""
     boundary = "attackboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\n").encode()
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="field"\r\n\r\n').encode()
     chunk = b"x" * 1_000_000
 
     def body():
@@ -156,9 +173,15 @@ def chunked_field(url: str, megabytes: int) -> tuple[int, float]:
 
     start = time.monotonic()
     try:
-        answer = httpx.post(url + "gradio_api/upload", content=body(), timeout=120,
-                            headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
-                                     "X-Forwarded-For": "203.0.113.66"})
+        answer = httpx.post(
+            url + "gradio_api/upload",
+            content=body(),
+            timeout=120,
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "X-Forwarded-For": "203.0.113.66",
+            },
+        )
         status = answer.status_code
     except httpx.HTTPError:  # the server answered and closed before the body was all sent
         status = 413
@@ -169,19 +192,28 @@ def declared_upload(url: str, length: int) -> int:
     """Only the headers of an upload that says it is `length` bytes long: the HTTP status."""
     host, port = httpx.URL(url).host, httpx.URL(url).port
     with socket.create_connection((host, port), timeout=30) as connection:
-        connection.sendall(f"POST /gradio_api/upload HTTP/1.1\r\nHost: {host}\r\n"
-                           "Content-Type: multipart/form-data; boundary=x\r\n"
-                           f"Content-Length: {length}\r\n\r\n".encode())
+        connection.sendall(
+            f"POST /gradio_api/upload HTTP/1.1\r\nHost: {host}\r\n"
+            "Content-Type: multipart/form-data; boundary=x\r\n"
+            f"Content-Length: {length}\r\n\r\n".encode()
+        )
         return int(connection.recv(100).split()[1])
-
 
 
 def join(url: str, fn_index: int, data: list, forwarded: str) -> int:
     """One event put in the queue and never read (a new session each time): the HTTP status."""
-    return httpx.post(url + "gradio_api/queue/join", headers={"X-Forwarded-For": forwarded},
-                      timeout=60, json={"data": data, "fn_index": fn_index,
-                                        "session_hash": uuid.uuid4().hex, "event_data": None,
-                                        "trigger_id": None}).status_code
+    return httpx.post(
+        url + "gradio_api/queue/join",
+        headers={"X-Forwarded-For": forwarded},
+        timeout=60,
+        json={
+            "data": data,
+            "fn_index": fn_index,
+            "session_hash": uuid.uuid4().hex,
+            "event_data": None,
+            "trigger_id": None,
+        },
+    ).status_code
 
 
 def rotated(real: str, n: int) -> str:
@@ -193,7 +225,7 @@ def rotated(real: str, n: int) -> str:
 def heavy_png(side: int = 7000) -> bytes:
     """A legal ~60 KB PNG of side x side pixels (a stroke on white) that takes a full decode."""
     picture = np.full((side, side), 255, np.uint8)
-    picture[side // 4:-side // 4, side // 2 - side // 20:side // 2 + side // 20] = 0
+    picture[side // 4 : -side // 4, side // 2 - side // 20 : side // 2 + side // 20] = 0
     return encode(picture, "PNG")
 
 
@@ -203,8 +235,12 @@ def padded_drawing(data_url_bytes: int) -> str:
     digit = DIGITS[int(np.flatnonzero(LABELS == 3)[0])]
     png = encode(255 - digit, "PNG")
     padding = b"x" * max(0, data_url_bytes * 3 // 4 - len(png) - 12)
-    chunk = (len(padding).to_bytes(4, "big") + b"prVt" + padding
-             + zlib.crc32(b"prVt" + padding).to_bytes(4, "big"))
+    chunk = (
+        len(padding).to_bytes(4, "big")
+        + b"prVt"
+        + padding
+        + zlib.crc32(b"prVt" + padding).to_bytes(4, "big")
+    )
     png = png[:-12] + chunk + png[-12:]  # before IEND
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
@@ -217,8 +253,13 @@ def slow_connections(url: str, count: int, body: bool) -> list[socket.socket]:
     for _ in range(count):
         connection = socket.create_connection((host, port), timeout=30)
         head = f"POST /gradio_api/queue/join HTTP/1.1\r\nHost: {host}\r\n"
-        connection.sendall((head + "Content-Type: application/json\r\nContent-Length: 100\r\n"
-                            "\r\n{" if body else head).encode())
+        connection.sendall(
+            (
+                head + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+                if body
+                else head
+            ).encode()
+        )
         opened.append(connection)
     return opened
 
@@ -250,5 +291,8 @@ def re_saved_example(path: Path) -> bytes:
 
     picture = Image.open(path).convert("RGBA")
     picture = Image.alpha_composite(Image.new("RGBA", picture.size, "white"), picture)
-    return encode(picture.convert("RGB").resize((picture.width * 3 // 2, picture.height * 3 // 2)),
-                  "JPEG", quality=60)
+    return encode(
+        picture.convert("RGB").resize((picture.width * 3 // 2, picture.height * 3 // 2)),
+        "JPEG",
+        quality=60,
+    )

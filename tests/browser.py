@@ -16,9 +16,18 @@ ONE = [(0.5, 0.2), (0.5, 0.8)]
 
 def browser_args() -> dict:
     """Headless Debian Chromium, quiet: no sandbox (containers), GPU, updates or sync."""
-    return {"executable_path": CHROMIUM, "headless": True, "args": [
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]}
+    return {
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
 
 
 def wait_until_drawable(page, canvas=CANVAS):
@@ -26,10 +35,14 @@ def wait_until_drawable(page, canvas=CANVAS):
     while Gradio's page-loading overlay still lies over it (a first stroke lost that way: 6 of
     45 page loads on a machine kept busy, 0 of 45 after this wait)."""
     page.locator(canvas + "[data-ready]").wait_for(timeout=30_000)
-    page.wait_for_function("""(selector) => {
+    page.wait_for_function(
+        """(selector) => {
         const canvas = document.querySelector(selector), box = canvas.getBoundingClientRect();
         return document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) === canvas;
-    }""", arg=canvas, timeout=30_000)
+    }""",
+        arg=canvas,
+        timeout=30_000,
+    )
 
 
 def open_studio(browser, app_url, **context):

@@ -17,9 +17,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-BINARY_REFUSED = ("Your push was rejected because it contains binary files.\n"
-                  "Please use https://huggingface.co/docs/hub/xet to store binary files.\n"
-                  "Offending files:\n")
+BINARY_REFUSED = (
+    "Your push was rejected because it contains binary files.\n"
+    "Please use https://huggingface.co/docs/hub/xet to store binary files.\n"
+    "Offending files:\n"
+)
 REGULAR_MAX_BYTES = 10_000_000  # larger text files go through LFS too
 # Suffixes a new repo's default .gitattributes sends through LFS/Xet whatever the sample shows
 # (a few of the Hub's list: TF.js weight shards are .bin, and their first 512 bytes, the sample
@@ -33,8 +35,9 @@ def is_binary(data: bytes) -> bool:
 
 
 class FakeHub:
-    def __init__(self, repo: str | None = None, commit: str | None = None,
-                 folder: Path | None = None):
+    def __init__(
+        self, repo: str | None = None, commit: str | None = None, folder: Path | None = None
+    ):
         self.repos: dict[str, dict[str, dict[str, bytes]]] = {}
         self.heads: dict[str, str] = {}
         self.lfs: dict[str, bytes] = {}  # sha256 -> bytes, received through the LFS batch API
@@ -68,22 +71,40 @@ class FakeHub:
                     request = json.loads(data)
                     name = f"{request.get('organization') or 'user'}/{request['name']}"
                     hub.repos.setdefault(name, {})
-                    return self.json(200, {"url": f"{hub.url}/{request.get('type', 'model')}s/{name}",
-                                           "name": name})
+                    return self.json(
+                        200,
+                        {"url": f"{hub.url}/{request.get('type', 'model')}s/{name}", "name": name},
+                    )
                 if path == "/api/validate-yaml":
                     return self.json(200, {"errors": [], "warnings": []})
                 if path.endswith(".git/info/lfs/objects/batch"):
-                    objects = [{"oid": o["oid"], "size": o["size"], "authenticated": True,
-                                **({} if o["oid"] in hub.lfs else
-                                   {"actions": {"upload": {"href": f"{hub.url}/lfs/{o['oid']}"}}})}
-                               for o in json.loads(data)["objects"]]
+                    objects = [
+                        {
+                            "oid": o["oid"],
+                            "size": o["size"],
+                            "authenticated": True,
+                            **(
+                                {}
+                                if o["oid"] in hub.lfs
+                                else {"actions": {"upload": {"href": f"{hub.url}/lfs/{o['oid']}"}}}
+                            ),
+                        }
+                        for o in json.loads(data)["objects"]
+                    ]
                     return self.json(200, {"transfer": "basic", "objects": objects})
                 if "/preupload/" in path:
-                    files = [{"path": f["path"], "shouldIgnore": False,
-                              "uploadMode": "lfs" if is_binary(base64.b64decode(f["sample"]))
-                              or f["size"] > REGULAR_MAX_BYTES
-                              or f["path"].endswith(LFS_SUFFIXES) else "regular"}
-                             for f in json.loads(data)["files"]]
+                    files = [
+                        {
+                            "path": f["path"],
+                            "shouldIgnore": False,
+                            "uploadMode": "lfs"
+                            if is_binary(base64.b64decode(f["sample"]))
+                            or f["size"] > REGULAR_MAX_BYTES
+                            or f["path"].endswith(LFS_SUFFIXES)
+                            else "regular",
+                        }
+                        for f in json.loads(data)["files"]
+                    ]
                     return self.json(200, {"files": files})
                 if "/commit/" in path:
                     return self.commit(path, data)
@@ -108,12 +129,20 @@ class FakeHub:
                         files.pop(value["path"], None)
                 if binary:
                     message = BINARY_REFUSED + "".join(f"  - {p}\n" for p in binary)
-                    return self.json(400, {"error": message}, {"X-Error-Message": message.replace("\n", " ")})
+                    return self.json(
+                        400, {"error": message}, {"X-Error-Message": message.replace("\n", " ")}
+                    )
                 oid = hashlib.sha1(data + (hub.heads.get(repo) or "").encode()).hexdigest()
                 hub.repos.setdefault(repo, {})[oid] = files
                 hub.heads[repo] = oid
-                self.json(200, {"commitUrl": f"{hub.url}/{repo}/commit/{oid}", "commitOid": oid,
-                                "success": True})
+                self.json(
+                    200,
+                    {
+                        "commitUrl": f"{hub.url}/{repo}/commit/{oid}",
+                        "commitOid": oid,
+                        "success": True,
+                    },
+                )
 
             def answer(self, body: bool):
                 hub.requests.append(f"{self.command} {self.path}")
@@ -129,13 +158,24 @@ class FakeHub:
                 if name not in hub.repos[repo][commit]:
                     return self.send(404, b"", {"X-Error-Code": "EntryNotFound"}, body)
                 data = hub.repos[repo][commit][name]
-                self.send(200, data, {"X-Repo-Commit": commit,
-                                      "ETag": f'"{hashlib.sha256(data).hexdigest()}"',
-                                      "Content-Type": "application/octet-stream"}, body)
+                self.send(
+                    200,
+                    data,
+                    {
+                        "X-Repo-Commit": commit,
+                        "ETag": f'"{hashlib.sha256(data).hexdigest()}"',
+                        "Content-Type": "application/octet-stream",
+                    },
+                    body,
+                )
 
             def json(self, status, reply, headers=None, body=True):
-                self.send(status, json.dumps(reply).encode(),
-                          {"Content-Type": "application/json", **(headers or {})}, body)
+                self.send(
+                    status,
+                    json.dumps(reply).encode(),
+                    {"Content-Type": "application/json", **(headers or {})},
+                    body,
+                )
 
             def send(self, status, data, headers, body):
                 self.send_response(status)

@@ -1,6 +1,6 @@
 """The project's import graph, from the source (ast): which of our modules imports which.
 
-    python -m tests.layout        # the graph as a Mermaid diagram (docs/layout.md shows it)
+python -m tests.layout        # the graph as a Mermaid diagram (docs/layout.md shows it)
 """
 
 import ast
@@ -46,7 +46,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
     def visit(name: str) -> None:
         if name in path:
-            found.append(path[path.index(name):] + [name])
+            found.append(path[path.index(name) :] + [name])
             return
         if name in done:
             return
@@ -64,11 +64,18 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def mermaid(graph: dict[str, set[str]]) -> str:
     """The graph between the app, the scripts and the packages (tests and benchmarks left out:
     they import everything)."""
+
     def node(name: str) -> str:
         return name.split(".")[0] if name.split(".")[0] in ("digit_core",) else name
 
-    edges = sorted({(node(a), node(b)) for a, targets in graph.items() for b in targets
-                    if not a.startswith(("tests", "benchmarks")) and node(a) != node(b)})
+    edges = sorted(
+        {
+            (node(a), node(b))
+            for a, targets in graph.items()
+            for b in targets
+            if not a.startswith(("tests", "benchmarks")) and node(a) != node(b)
+        }
+    )
     return "flowchart TD\n" + "".join(f"    {a} --> {b}\n" for a, b in edges)
 
 

@@ -20,15 +20,25 @@ EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".png
 
 def test_api_lists_the_endpoints(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(endpoints) == {"/predict", "/predict_sketch", "/read_digit", "/explain",
-                              "/read_number", "/feedback"}
+    assert set(endpoints) == {
+        "/predict",
+        "/predict_sketch",
+        "/read_digit",
+        "/explain",
+        "/read_number",
+        "/feedback",
+    }
 
 
 def test_examples_cover_every_digit_and_look():
     assert len(EXAMPLES) >= 10
     assert {p.name[0] for p in EXAMPLES} == set("0123456789")
     assert {p.stem.split("-", 1)[1] for p in EXAMPLES} == {
-        "drawing", "dark-canvas", "paper-photo", "transparent"}
+        "drawing",
+        "dark-canvas",
+        "paper-photo",
+        "transparent",
+    }
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
@@ -62,13 +72,17 @@ def test_blank_upload_says_so_and_server_keeps_answering(client, tmp_path):
     assert client.predict(handle_file(str(EXAMPLES[0])), api_name="/predict")["label"] == "0"
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("notes.png", b"this is not an image", "not an image"),
-    ("page.html", b"<html><body>hi</body></html>", "not an image"),
-    ("empty.jpg", b"", "not an image"),
-])
-def test_invalid_file_gives_a_clear_error_and_server_keeps_answering(client, tmp_path, name,
-                                                                    data, message):
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("notes.png", b"this is not an image", "not an image"),
+        ("page.html", b"<html><body>hi</body></html>", "not an image"),
+        ("empty.jpg", b"", "not an image"),
+    ],
+)
+def test_invalid_file_gives_a_clear_error_and_server_keeps_answering(
+    client, tmp_path, name, data, message
+):
     bad = tmp_path / name
     bad.write_bytes(data)
     with pytest.raises(Exception, match=message):
@@ -81,8 +95,9 @@ def test_readme_snippet_runs_as_written(app_url):
     snippet = re.search(r"<!-- api-snippet -->\s*```python\n(.*?)```", readme, re.S).group(1)
     assert 'Client("http://127.0.0.1:7860/")' in snippet
     code = snippet.replace("http://127.0.0.1:7860/", app_url)
-    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().splitlines()[-1].split()[0] == "7"  # after "Loaded as API: ..."
 
@@ -116,8 +131,9 @@ def test_explain_returns_the_map_over_the_input(client):
 def test_read_number_returns_the_digits_and_their_boxes(client, tmp_path):
     digits, labels = mnist_fixture()
     picture = compose_number([digits[i] for i in (3, 1, 4, 5)], np.random.default_rng(0))
-    result = client.predict(handle_file(save(tmp_path, "number.png", picture)),
-                            api_name="/read_number")
+    result = client.predict(
+        handle_file(save(tmp_path, "number.png", picture)), api_name="/read_number"
+    )
     assert result["text"] == "".join(str(labels[i]) for i in (3, 1, 4, 5))
     assert len(result["boxes"]) == len(result["digits"]) == 4
 

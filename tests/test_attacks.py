@@ -77,7 +77,8 @@ def test_no_event_reads_a_server_file_or_says_whether_it_exists(app_url, secret,
                     assert "'probabilities'" not in text and "/file=" not in text, (fn_index, out)
                     if path in (str(secret), missing):
                         answers.setdefault((fn_index, str(meta), shape), set()).add(
-                            (ok, text.replace(path, "PATH")))
+                            (ok, text.replace(path, "PATH"))
+                        )
     # The existing and the missing file get the same answer from every event
     assert all(len(seen) == 1 for seen in answers.values()), answers
     assert sorted(p.name for p in feedback_dir.rglob("*")) == stored_before
@@ -111,8 +112,9 @@ def test_files_given_as_urls_are_never_fetched(app_url):
     target = f"http://127.0.0.1:{server.server_address[1]}/picture.png"
     try:
         for fn_index, event in events(app_url).items():
-            for data in payloads(event, {"path": target, "url": target,
-                                         "meta": {"_type": "gradio.FileData"}}):
+            for data in payloads(
+                event, {"path": target, "url": target, "meta": {"_type": "gradio.FileData"}}
+            ):
                 status, message = call(app_url, fn_index, data)
                 assert status == 400 and "uploaded, not given as URLs" in message
     finally:
@@ -150,15 +152,17 @@ def test_an_event_naming_many_files_is_refused(app_url):
 def test_the_drawing_pad_event_takes_only_a_small_png(app_url):
     """The pad's event carries a PNG data URL: by raw HTTP it reads a real drawing, and a bomb,
     a JPEG or garbage in its place give an empty answer; a server path is refused."""
-    pad = next(i for i, e in events(app_url).items()
-               if e.get("api_name") == "predict_drawing")
+    pad = next(i for i, e in events(app_url).items() if e.get("api_name") == "predict_drawing")
     digit = DIGITS[int(np.flatnonzero(LABELS == 3)[0])]
     drawing = "data:image/png;base64," + base64.b64encode(encode(255 - digit, "PNG")).decode()
     ok, out = call(app_url, pad, [drawing])
     assert ok is True and out[0]["label"] == "3"
-    for value in ("data:image/png;base64," + base64.b64encode(sketch_bomb()).decode(),
-                  "data:image/jpeg;base64," + base64.b64encode(encode(digit, "JPEG")).decode(),
-                  "data:image/png;base64,!!!", 12):
+    for value in (
+        "data:image/png;base64," + base64.b64encode(sketch_bomb()).decode(),
+        "data:image/jpeg;base64," + base64.b64encode(encode(digit, "JPEG")).decode(),
+        "data:image/png;base64,!!!",
+        12,
+    ):
         ok, out = call(app_url, pad, [value])
         assert ok is True and not (out[0] or {}).get("confidences"), (value, out)
     status, body = call(app_url, pad, [{"path": "/etc/passwd"}])
@@ -182,10 +186,12 @@ def test_a_feedback_burst_stores_a_few(app_url, feedback_dir):
     before = log.read_text().count("\n") if log.exists() else 0
     stored, refused = 0, 0
     for i in range(100):  # a hundred different pictures from one visitor, as fast as it can
-        picture = upload(app_url, encode(255 - DIGITS[100 + i], "PNG"), f"d{i}.png",
-                         visitor="192.0.2.77")
-        ok, message = call(app_url, named["feedback"], [picture, int(LABELS[100 + i])],
-                           visitor="192.0.2.77")
+        picture = upload(
+            app_url, encode(255 - DIGITS[100 + i], "PNG"), f"d{i}.png", visitor="192.0.2.77"
+        )
+        ok, message = call(
+            app_url, named["feedback"], [picture, int(LABELS[100 + i])], visitor="192.0.2.77"
+        )
         stored += ok is True
         refused += ok is False and "Too many corrections" in str(message)
     after = log.read_text().count("\n") if log.exists() else 0
@@ -198,8 +204,12 @@ def test_an_oversized_body_is_refused_as_it_streams(app):
         status, seconds = chunked_field(url, megabytes=300)
     assert status == 413 and memory["added"] < 100, memory
     assert declared_upload(url, 300_000_000) == 413
-    too_long_json = httpx.post(url + "gradio_api/queue/join", content=b"[" * 2_000_000,
-                               headers={"Content-Type": "application/json"}, timeout=30)
+    too_long_json = httpx.post(
+        url + "gradio_api/queue/join",
+        content=b"[" * 2_000_000,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert too_long_json.status_code == 413
 
 
@@ -221,8 +231,12 @@ def space_url(tmp_path_factory):
     """The app as on a Space (SPACE_ID set): a visitor is the address its proxy appended last to
     X-Forwarded-For."""
     folder = tmp_path_factory.mktemp("space")
-    with running_app(folder / "app.log", HF_HUB_OFFLINE="1", SPACE_ID="you/digit-studio",
-                     FEEDBACK_DIR=str(folder / "feedback")) as (url, _):
+    with running_app(
+        folder / "app.log",
+        HF_HUB_OFFLINE="1",
+        SPACE_ID="you/digit-studio",
+        FEEDBACK_DIR=str(folder / "feedback"),
+    ) as (url, _):
         yield url
 
 
@@ -233,8 +247,9 @@ def test_rotating_forwarded_for_is_still_one_visitor(space_url):
     outcomes = []
     for n in range(10):
         forwarded = rotated("198.51.100.33", n)
-        picture = upload(space_url, encode(255 - DIGITS[280 + n], "PNG"), f"r{n}.png",
-                         visitor=forwarded)
+        picture = upload(
+            space_url, encode(255 - DIGITS[280 + n], "PNG"), f"r{n}.png", visitor=forwarded
+        )
         outcomes.append(call(space_url, named["feedback"], [picture, 4], visitor=forwarded))
     assert sum(ok is True for ok, _ in outcomes) <= 5
     assert all(ok is True or "Too many corrections" in str(message) for ok, message in outcomes)
@@ -248,10 +263,15 @@ def test_one_address_flooding_the_queue_leaves_room_for_others(space_url):
     flooder = "192.0.2.150"
     heavy = upload(space_url, heavy_png(), "heavy.png", visitor=flooder)
     with ThreadPoolExecutor(8) as pool:
-        statuses = list(pool.map(lambda n: join(space_url, named["predict"], [heavy], flooder),
-                                 range(100)))
-    example = upload(space_url, (ROOT / "examples" / "3-transparent.png").read_bytes(), "3.png",
-                     visitor="198.51.100.201")
+        statuses = list(
+            pool.map(lambda n: join(space_url, named["predict"], [heavy], flooder), range(100))
+        )
+    example = upload(
+        space_url,
+        (ROOT / "examples" / "3-transparent.png").read_bytes(),
+        "3.png",
+        visitor="198.51.100.201",
+    )
     ok, out = call(space_url, named["predict"], [example], visitor="198.51.100.201")
     assert ok is True and out[0]["label"] == "3", out
     assert set(statuses) == {200, 429}  # some were turned away: the rest ran out of turn
@@ -268,8 +288,9 @@ def test_many_padded_sessions_leave_little_memory_behind(app):
     drawing = padded_drawing(290_000)
     before = settled_rss_mb(url, server.pid)
     with ThreadPoolExecutor(6) as pool:
-        outcomes = list(pool.map(lambda n: call(url, pad, [drawing], visitor=f"198.18.1.{n}")[0],
-                                 range(150)))
+        outcomes = list(
+            pool.map(lambda n: call(url, pad, [drawing], visitor=f"198.18.1.{n}")[0], range(150))
+        )
     assert outcomes == [True] * 150  # all read
     time.sleep(10)
     assert rss_mb(server.pid) - before <= 50, (before, rss_mb(server.pid))
@@ -303,7 +324,11 @@ def test_stalled_connections_are_closed(app_url):
 def test_a_re_saved_example_is_no_correction(app_url, feedback_dir):
     """A bundled example (an MNIST test digit) re-saved as a new file, sent with a chosen label."""
     named = {e.get("api_name"): i for i, e in events(app_url).items()}
-    picture = upload(app_url, re_saved_example(ROOT / "examples" / "7-transparent.png"), "7.jpg",
-                     visitor="192.0.2.201")
+    picture = upload(
+        app_url,
+        re_saved_example(ROOT / "examples" / "7-transparent.png"),
+        "7.jpg",
+        visitor="192.0.2.201",
+    )
     ok, message = call(app_url, named["feedback"], [picture, 1], visitor="192.0.2.201")
     assert ok is False and "one of our examples" in str(message), message

@@ -79,9 +79,10 @@ def test_bomb_is_refused_without_allocating_it():
 def test_blank_sketches(client, tmp_path):
     white = tmp_path / "white.png"
     white.write_bytes(encode(np.full((560, 560, 3), 255, np.uint8), "PNG"))
-    for sketch in ({"background": None, "layers": [], "composite": None},  # cleared canvas
-                   {"background": handle_file(str(white)), "layers": [],
-                    "composite": handle_file(str(white))}):  # no strokes
+    for sketch in (
+        {"background": None, "layers": [], "composite": None},  # cleared canvas
+        {"background": handle_file(str(white)), "layers": [], "composite": handle_file(str(white))},
+    ):  # no strokes
         assert not client.predict(sketch, api_name="/predict_sketch").get("confidences")
     with pytest.raises(NoDigitError):
         predict(np.full((560, 560, 4), 255, np.uint8))

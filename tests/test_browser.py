@@ -22,6 +22,8 @@ from training.non_digits import non_digit
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS, LABELS = mnist_fixture()
+
+
 def test_draw_clear_draw_again_with_the_mouse(browser, app_url):
     """Draw a 7, read 7; clear; draw a 1, read 1: no other click, the canvas the same size."""
     page = open_studio(browser, app_url, viewport={"width": 1366, "height": 900})
@@ -85,17 +87,21 @@ def test_upload_a_number(browser, app_url, tmp_path):
     page = open_studio(browser, app_url, viewport={"width": 1280, "height": 900})
     page.get_by_role("tab", name="Number").click()
     picture = tmp_path / "number.png"
-    Image.fromarray(compose_number([DIGITS[i] for i in (3, 1, 4)], np.random.default_rng(0))
-                    ).save(picture)
+    Image.fromarray(compose_number([DIGITS[i] for i in (3, 1, 4)], np.random.default_rng(0))).save(
+        picture
+    )
     page.locator("#number-upload input[type=file]").set_input_files(picture)
-    expect(page.locator("#number")).to_have_text("".join(str(LABELS[i]) for i in (3, 1, 4)),
-                                                 timeout=20_000)
+    expect(page.locator("#number")).to_have_text(
+        "".join(str(LABELS[i]) for i in (3, 1, 4)), timeout=20_000
+    )
 
 
 def test_upload_a_photo(browser, app_url):
     page = open_studio(browser, app_url, viewport={"width": 1280, "height": 860})
     page.get_by_role("tab", name="Upload").click()
-    page.locator("#upload input[type=file]").set_input_files(ROOT / "examples" / "6-paper-photo.jpg")
+    page.locator("#upload input[type=file]").set_input_files(
+        ROOT / "examples" / "6-paper-photo.jpg"
+    )
     expect(page.locator(TOP_LABEL)).to_have_text("6", timeout=20_000)
     page.screenshot(path=ARTIFACTS / "upload.png", full_page=True)
 
@@ -120,8 +126,14 @@ def test_click_an_example(browser, app_url):
 
 def test_phone_draw_clear_draw_again_with_a_finger(browser, app_url):
     """On a phone the answer shows beside the canvas, in view without scrolling."""
-    page = open_studio(browser, app_url, viewport={"width": 390, "height": 844},
-                       is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = open_studio(
+        browser,
+        app_url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     draw_with_finger(page, SEVEN)
     expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=20_000)
     assert page.evaluate("window.scrollY") == 0

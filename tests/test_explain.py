@@ -31,7 +31,9 @@ def test_attributions_add_up_to_the_change_in_the_digit_score():
     errors = []
     for x, digit in zip(X[:20], PREDICTED[:20]):
         logit = logits.predict(np.stack([x, np.zeros_like(x)])[..., None], verbose=0)[:, digit]
-        errors.append(abs(explain(x, digit).sum() - (logit[0] - logit[1])) / abs(logit[0] - logit[1]))
+        errors.append(
+            abs(explain(x, digit).sum() - (logit[0] - logit[1])) / abs(logit[0] - logit[1])
+        )
     assert np.median(errors) <= 0.3, np.round(errors, 2)
 
 
@@ -44,8 +46,10 @@ def test_removing_the_most_credited_ink_hurts_more_than_removing_random_ink():
         for chosen, drops in ((top, drop_top), (rng.choice(ink, 15, replace=False), drop_random)):
             damaged = x.copy().ravel()
             damaged[chosen] = 0
-            drops.append(predict_proba(x[None])[0, digit]
-                         - predict_proba(damaged.reshape(1, 28, 28))[0, digit])
+            drops.append(
+                predict_proba(x[None])[0, digit]
+                - predict_proba(damaged.reshape(1, 28, 28))[0, digit]
+            )
     assert np.mean(drop_top) > 3 * np.mean(drop_random), (np.mean(drop_top), np.mean(drop_random))
 
 

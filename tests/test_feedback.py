@@ -36,8 +36,13 @@ def accept_all(folder):
 
 def test_saved_corrections_come_back_as_training_data(tmp_path):
     for i in range(3):
-        record = save_feedback(tmp_path, DIGITS[i] / 255, black_on_white(ink_strokes(DIGITS[i])),
-                               PROBABILITIES, int(LABELS[i]))
+        record = save_feedback(
+            tmp_path,
+            DIGITS[i] / 255,
+            black_on_white(ink_strokes(DIGITS[i])),
+            PROBABILITIES,
+            int(LABELS[i]),
+        )
         assert record["predicted"] == 7 and record["confidence"] == 0.91
     assert load_feedback(tmp_path)[1].size == 0  # nobody accepted them yet
     accept_all(tmp_path)
@@ -91,8 +96,9 @@ def test_a_full_folder_refuses_politely(tmp_path):
 def test_training_data_leaves_out_test_pictures_non_digits_and_repeats(tmp_path):
     example = black_on_white(ink_strokes(DIGITS[2]))
     with pytest.raises(FeedbackRefused, match="examples"):
-        save_feedback(tmp_path, DIGITS[2] / 255, example, PROBABILITIES, 3,
-                      test_inputs=[DIGITS[2] / 255])
+        save_feedback(
+            tmp_path, DIGITS[2] / 255, example, PROBABILITIES, 3, test_inputs=[DIGITS[2] / 255]
+        )
     save_feedback(tmp_path, DIGITS[0] / 255, DIGITS[0], PROBABILITIES, 3)
     save_feedback(tmp_path, DIGITS[1] / 255, DIGITS[1], PROBABILITIES, 4, is_digit=False)
     save_feedback(tmp_path, DIGITS[3] / 255, DIGITS[3], PROBABILITIES, 5)
@@ -108,8 +114,9 @@ def test_training_data_leaves_out_test_pictures_non_digits_and_repeats(tmp_path)
     assert list(y) == [3]
 
 
-@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.[pj][np]g")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "example", sorted((ROOT / "examples").glob("*.[pj][np]g")), ids=lambda p: p.name
+)
 def test_an_example_re_saved_is_still_an_example(tmp_path, example):
     """Recognised by its 28x28 input, not by its file's bytes (which a re-save changes)."""
     own_input = read_digit(str(example)).stages["centred 28x28"]
@@ -162,8 +169,14 @@ def test_scheduler_pushes_corrections_to_the_hub_dataset(tmp_path, monkeypatch):
     monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)  # the loopback Hub speaks LFS
     scheduler = start_hub_upload(tmp_path / "feedback", "team/digit-feedback", "hf_test_token")
     try:
-        record = save_feedback(tmp_path / "feedback", DIGITS[1] / 255, DIGITS[1], PROBABILITIES,
-                               int(LABELS[1]), lock=scheduler.lock)
+        record = save_feedback(
+            tmp_path / "feedback",
+            DIGITS[1] / 255,
+            DIGITS[1],
+            PROBABILITIES,
+            int(LABELS[1]),
+            lock=scheduler.lock,
+        )
         scheduler.push_to_hub()
     finally:
         scheduler.stop()

@@ -35,19 +35,27 @@ def test_a_file_inside_the_cache_is_allowed(cache):
     assert checked_path(str(path), [cache]) == str(path)
 
 
-@pytest.mark.parametrize("name", ["outside", "missing", "folder", "link out", "dotdot", "fifo",
-                                  "nul", "not a string", "url"])
+@pytest.mark.parametrize(
+    "name",
+    ["outside", "missing", "folder", "link out", "dotdot", "fifo", "nul", "not a string", "url"],
+)
 def test_anything_else_gets_the_unreadable_message(cache, name):
     outside = cache.parent / "secret.png"
     if name == "link out":
         (cache / "abc" / "link.png").symlink_to(outside)
     if name == "fifo":
         os.mkfifo(cache / "abc" / "pipe.png")
-    path = {"outside": str(outside), "missing": str(cache / "abc" / "nothing.png"),
-            "folder": str(cache / "abc"), "link out": str(cache / "abc" / "link.png"),
-            "dotdot": str(cache / "abc" / ".." / ".." / "secret.png"),
-            "fifo": str(cache / "abc" / "pipe.png"), "nul": str(cache / "abc" / "x\0.png"),
-            "not a string": 12, "url": "http://127.0.0.1/x.png"}[name]
+    path = {
+        "outside": str(outside),
+        "missing": str(cache / "abc" / "nothing.png"),
+        "folder": str(cache / "abc"),
+        "link out": str(cache / "abc" / "link.png"),
+        "dotdot": str(cache / "abc" / ".." / ".." / "secret.png"),
+        "fifo": str(cache / "abc" / "pipe.png"),
+        "nul": str(cache / "abc" / "x\0.png"),
+        "not a string": 12,
+        "url": "http://127.0.0.1/x.png",
+    }[name]
     outcome = []
 
     def check():  # in a thread: opening a FIFO would wait for a writer forever
@@ -63,6 +71,7 @@ def test_anything_else_gets_the_unreadable_message(cache, name):
 
 def test_a_path_no_file_could_have_is_refused_without_resolving_it(cache, monkeypatch):
     """realpath takes ~20 s on the 1 MB "../../.." an event's JSON may hold."""
+
     def resolve(path):
         raise AssertionError("resolved")
 
@@ -101,8 +110,9 @@ def test_event_problems(tmp_path):
     assert "no event number 7" in event_problem(event(fn_index=7, data=[]), known, roots)
     for odd in (1.0, 9999.0, "1", "9999", True, [1], {"a": 1}):  # Gradio answers these with a 500
         assert "no event number" in event_problem(event(fn_index=odd, data=[]), known, roots)
-    assert "URLs" in event_problem(event(fn_index=0, data=[{"a": [{"path": "https://x/y"}]}]),
-                                   known, roots)
+    assert "URLs" in event_problem(
+        event(fn_index=0, data=[{"a": [{"path": "https://x/y"}]}]), known, roots
+    )
     many = [upload] * (MAX_FILES_PER_EVENT + 1)
     assert "Too many files" in event_problem(event(fn_index=0, data=many), known, roots)
     for outside in ("/etc/passwd", str(tmp_path / "missing.png"), str(tmp_path), None, 7):

@@ -19,8 +19,10 @@ def test_networks_side_by_side_average_their_logits_and_share_the_digit_check():
     x = np.random.default_rng(1).random((4, 28, 28, 1)).astype("float32")
     out = model.predict(x, verbose=0)
     assert out["probabilities"].shape == (4, 10) and out["is_digit"].shape == (4, 1)
-    logits = [keras.Model(model.inputs, layer.output).predict(x, verbose=0)
-              for layer in logit_layers(model)]
+    logits = [
+        keras.Model(model.inputs, layer.output).predict(x, verbose=0)
+        for layer in logit_layers(model)
+    ]
     assert len(logits) == 3
     mean = np.mean(logits, axis=0)
     expected = np.exp(mean) / np.exp(mean).sum(1, keepdims=True)

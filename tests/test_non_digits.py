@@ -8,7 +8,8 @@ def test_the_check_is_measured_on_fonts_and_hands_it_never_learnt_from():
     train, test = font_families("train"), font_families("test")
     assert not {f for family in train for f in family} & {f for family in test for f in family}
     assert not {f.parent for family in train[1:] for f in family} & {
-        f.parent for family in test[1:] for f in family}  # whole handwriting families apart
+        f.parent for family in test[1:] for f in family
+    }  # whole handwriting families apart
     for half, families in (("train", train), ("test", test)):
         assert len(families) == 1 + len(HAND_FONTS[half])  # print, then each hand
         assert all(f.suffix in (".ttf", ".otf") for family in families for f in family)

@@ -17,15 +17,23 @@ from training.lettering import lettered_digit
 from training.non_digits import KINDS, non_digit
 
 DIGITS, LABELS = mnist_fixture()
-STYLES = {"black on white": black_on_white, "white on black": white_on_black,
-          "transparent layer": lambda ink: rgba_layer(ink, (20, 20, 20))}
+STYLES = {
+    "black on white": black_on_white,
+    "white on black": white_on_black,
+    "transparent layer": lambda ink: rgba_layer(ink, (20, 20, 20)),
+}
 
 
 def drawing(i: int) -> np.ndarray:
     """Digit i of the fixture as ink on a 400 px canvas, with varied size, place and pen."""
     rng = np.random.default_rng(i)
-    return ink_strokes(DIGITS[i], canvas=400, height=rng.uniform(0.3, 0.8),
-                       offset=tuple(rng.uniform(0.3, 0.7, 2)), stroke=rng.uniform(0.7, 2.0))
+    return ink_strokes(
+        DIGITS[i],
+        canvas=400,
+        height=rng.uniform(0.3, 0.8),
+        offset=tuple(rng.uniform(0.3, 0.7, 2)),
+        stroke=rng.uniform(0.7, 2.0),
+    )
 
 
 def test_predict_returns_ten_probabilities_summing_to_one():
@@ -38,8 +46,10 @@ def test_predict_returns_ten_probabilities_summing_to_one():
 @pytest.mark.parametrize("style", STYLES)
 def test_accuracy_on_real_test_digits_drawn_on_a_canvas(style):
     render = STYLES[style]
-    predicted = [max(predict(render(drawing(i))).items(), key=lambda kv: kv[1])[0]
-                 for i in range(len(DIGITS))]
+    predicted = [
+        max(predict(render(drawing(i))).items(), key=lambda kv: kv[1])[0]
+        for i in range(len(DIGITS))
+    ]
     accuracy = np.mean(np.array(predicted, int) == LABELS)
     assert accuracy >= 0.98, f"{style}: {accuracy:.1%}"
 

@@ -16,21 +16,18 @@ from digit_core import (
 from digit_core.preprocess import (
     BLURRY,
     HALO,
-    STROKE,
     WORK_SIDE,
     centre_by_mass,
     crop_to_ink,
-    edge_softness,
     find_ink,
     fit_box,
     flatten_background,
     ink_mask,
     light_ink_on_dark,
-    normalise_stroke,
     shrink,
-    stroke_width,
     to_grayscale,
 )
+from digit_core.strokes import STROKE, edge_softness, normalise_stroke, stroke_width
 from tests.bad_inputs import encode, png_bomb
 from training.drawings import (
     black_on_white,
@@ -57,6 +54,7 @@ def centre_of_mass(img):
 
 # -- to_grayscale ------------------------------------------------------------------------------
 
+
 def test_grayscale_rgb_black_on_white(ink):
     grey = to_grayscale(decode.to_array(black_on_white(ink)))
     assert grey.shape == ink.shape and grey.dtype == np.float32
@@ -74,8 +72,9 @@ def test_grayscale_transparent_layer_keeps_strokes_of_any_colour(ink, colour):
 def test_grayscale_opaque_rgba_is_rgb(ink):
     rgb = black_on_white(ink)
     rgba = np.dstack([rgb, np.full(ink.shape, 255, np.uint8)])
-    np.testing.assert_array_equal(to_grayscale(decode.to_array(rgba)),
-                                  to_grayscale(decode.to_array(rgb)))
+    np.testing.assert_array_equal(
+        to_grayscale(decode.to_array(rgba)), to_grayscale(decode.to_array(rgb))
+    )
 
 
 @pytest.mark.parametrize("alpha", [40, 100, 159, 254])
@@ -110,6 +109,7 @@ def test_fully_transparent_image_has_no_digit():
 
 # -- polarity ----------------------------------------------------------------------------------
 
+
 def test_grayscale_letterbox_continues_its_own_background(ink):
     """An opaque picture (light ink on a dark card) with transparent margins round it: the
     margins take the card's colour, not the one that contrasts with the ink."""
@@ -140,6 +140,7 @@ def test_polarity_of_dim_photo():
 
 # -- background and mask -----------------------------------------------------------------------
 
+
 def test_flatten_background_removes_a_lighting_gradient(ink):
     gradient = np.linspace(0, 0.5, ink.shape[1], dtype=np.float32)[None, :]
     flat = flatten_background(np.clip(ink * 0.5 + gradient, 0, 1))
@@ -151,7 +152,7 @@ def test_flatten_background_removes_a_shadow_over_half_the_paper(ink):
     """A soft shadow darkens half the paper by 30 %: in light-ink terms that half is 0.3 lighter.
     Otsu takes the shadow for ink there, so flatness must not be judged outside Otsu's ink."""
     shadow = np.zeros_like(ink)
-    shadow[:, ink.shape[1] // 2:] = 0.3
+    shadow[:, ink.shape[1] // 2 :] = 0.3
     flat = flatten_background(np.clip(ink * 0.7 + cv2.GaussianBlur(shadow, (0, 0), 10), 0, 1))
     assert np.percentile(flat[ink == 0], 99) < 0.1
     assert flat[ink > 0.9].mean() > 0.5
@@ -165,8 +166,9 @@ def test_flatten_background_leaves_clean_canvas_untouched(ink):
 def test_flatten_background_takes_no_thick_pen_for_lighting(label):
     """A marker 3.5x MNIST's pen on a flat canvas is wider than the lighting estimate's opening;
     the paper is flat, so the strokes must stay as drawn."""
-    thick = ink_strokes(DIGITS[int(np.flatnonzero(label == LABELS)[0])], canvas=128,
-                        height=0.85, stroke=3.5)
+    thick = ink_strokes(
+        DIGITS[int(np.flatnonzero(label == LABELS)[0])], canvas=128, height=0.85, stroke=3.5
+    )
     np.testing.assert_array_equal(flatten_background(thick), thick)
 
 
@@ -222,8 +224,13 @@ def test_a_blurry_scan_filling_its_frame_is_not_flattened():
 def test_a_shadow_over_a_blurry_scan_is_still_flattened():
     for digit in DIGITS[:10]:
         scan = on_paper(filling_scan(digit)).astype(np.float32)
-        shade = cv2.GaussianBlur((np.arange(scan.shape[1]) > scan.shape[1] // 2).astype(np.float32)
-                                 [None, :].repeat(scan.shape[0], 0), (0, 0), 8)
+        shade = cv2.GaussianBlur(
+            (np.arange(scan.shape[1]) > scan.shape[1] // 2)
+            .astype(np.float32)[None, :]
+            .repeat(scan.shape[0], 0),
+            (0, 0),
+            8,
+        )
         ink = light_ink_on_dark(to_grayscale((scan * (1 - 0.35 * shade)).astype(np.uint8)))
         assert flatten_background(ink) is not ink
 
@@ -235,6 +242,7 @@ def test_noise_is_not_a_digit():
 
 
 # -- crop, box, centre ------------------------------------------------------------------------
+
 
 def test_crop_is_the_ink_bounding_box(ink):
     crop = crop_to_ink(ink, ink_mask(ink))
@@ -283,8 +291,9 @@ def test_a_blurry_enlargement_keeps_its_grey_levels(small):
     assert edge_softness(crop_to_ink(ink, mask)) > BLURRY
     crop = preprocess_stages(picture)["crop"]
     np.testing.assert_array_equal(crop, crop_to_ink(ink, mask, blurry=True))
-    assert ((crop > 0.1) & (crop < 0.9)).mean() > ((crop_to_ink(ink, mask) > 0.1)
-                                                     & (crop_to_ink(ink, mask) < 0.9)).mean()
+    assert ((crop > 0.1) & (crop < 0.9)).mean() > (
+        (crop_to_ink(ink, mask) > 0.1) & (crop_to_ink(ink, mask) < 0.9)
+    ).mean()
 
 
 def on_paper(picture, margin=40):
@@ -341,6 +350,7 @@ def test_centre_of_mass_lands_at_14_14():
 
 # -- the whole path ----------------------------------------------------------------------------
 
+
 def test_output_format_and_centring(ink):
     out = preprocess(black_on_white(ink))
     assert out.shape == (28, 28) and out.dtype == np.float32
@@ -374,14 +384,18 @@ def test_large_images_are_shrunk_before_work():
     assert shrink(np.zeros((3000, 1500), np.float32)).shape == (WORK_SIDE, WORK_SIDE // 2)
 
 
-@pytest.mark.parametrize("convert", [
-    lambda a: a,                                      # uint8 H x W
-    lambda a: a[..., None],                           # H x W x 1
-    lambda a: a.astype(np.uint16) * 257,              # 16-bit
-    lambda a: a.astype(np.float32) / 255,             # float in [0, 1]
-    lambda a: a > 127,                                # bool
-    lambda a: Image.fromarray(a),                     # PIL
-], ids=["uint8", "hw1", "uint16", "float", "bool", "pil"])
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda a: a,  # uint8 H x W
+        lambda a: a[..., None],  # H x W x 1
+        lambda a: a.astype(np.uint16) * 257,  # 16-bit
+        lambda a: a.astype(np.float32) / 255,  # float in [0, 1]
+        lambda a: a > 127,  # bool
+        lambda a: Image.fromarray(a),  # PIL
+    ],
+    ids=["uint8", "hw1", "uint16", "float", "bool", "pil"],
+)
 def test_array_types(ink, convert):
     out = preprocess(convert(white_on_black(ink)))
     np.testing.assert_allclose(out, preprocess(white_on_black(ink)), atol=0.15)
@@ -424,17 +438,21 @@ def test_exif_rotation_is_applied(ink):
     assert np.abs(preprocess(data) - upright).mean() < 0.02  # sideways would differ by ~0.2
 
 
-@pytest.mark.parametrize("junk, message", [
-    (b"", "not an image"),
-    (b"hello, this is text", "not an image"),
-    (b"%PDF-1.4\n%...", "not an image"),
-    (np.full((30, 30), np.nan, np.float32), "NaN"),
-    (np.full((30, 30), 2.0, np.float32), "between 0 and 1"),
-    (np.zeros((30, 30, 5), np.uint8), "shape"),
-    (np.zeros((4, 4), np.uint8), "too small"),
-    (np.zeros((10, 1000), np.uint8), "long and thin"),
-    (12345, "Expected an image"),
-], ids=["empty", "text", "pdf", "nan", "float>1", "5-channels", "tiny", "strip", "int"])
+@pytest.mark.parametrize(
+    "junk, message",
+    [
+        (b"", "not an image"),
+        (b"hello, this is text", "not an image"),
+        (b"%PDF-1.4\n%...", "not an image"),
+        (np.full((30, 30), np.nan, np.float32), "NaN"),
+        (np.full((30, 30), 2.0, np.float32), "between 0 and 1"),
+        (np.zeros((30, 30, 5), np.uint8), "shape"),
+        (np.zeros((4, 4), np.uint8), "too small"),
+        (np.zeros((10, 1000), np.uint8), "long and thin"),
+        (12345, "Expected an image"),
+    ],
+    ids=["empty", "text", "pdf", "nan", "float>1", "5-channels", "tiny", "strip", "int"],
+)
 def test_junk_is_invalid(junk, message):
     with pytest.raises(InvalidImageError, match=message):
         preprocess(junk)

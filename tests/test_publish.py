@@ -28,8 +28,14 @@ MODEL, SPACE = "team/digit-cnn", "team/digit-studio"
 def run(args: list, cwd: Path, **env) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k not in ("DIGIT_MODEL", "HF_HUB_OFFLINE")}
     full_env.update(env)
-    return subprocess.run([sys.executable, *map(str, args)], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, *map(str, args)],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -46,14 +52,19 @@ def project(tmp_path) -> Path:
 def test_dry_run_lists_the_allow_list_and_sends_nothing(project, tmp_path):
     hub = FakeHub()
     try:
-        done = run([project / "publish.py", "--model", MODEL, "--space", SPACE, "--dry-run"],
-                   project, HF_ENDPOINT=hub.url, HF_HOME=str(tmp_path / "hf"))
+        done = run(
+            [project / "publish.py", "--model", MODEL, "--space", SPACE, "--dry-run"],
+            project,
+            HF_ENDPOINT=hub.url,
+            HF_HOME=str(tmp_path / "hf"),
+        )
     finally:
         hub.close()
     assert done.returncode == 0, done.stderr[-3000:]
     listed = re.findall(r"^  (\S+)$", done.stdout, re.M)
-    assert listed == [str(p.relative_to(project)) for p in model_files(project)] + \
-        [str(p) for p in space_files(project)]
+    assert listed == [str(p.relative_to(project)) for p in model_files(project)] + [
+        str(p) for p in space_files(project)
+    ]
     assert not [r for r in hub.requests if not r.startswith("GET /api/agent-harnesses")]
 
 
@@ -61,8 +72,12 @@ def test_publish_then_a_fresh_process_loads_exactly_that_model(project, tmp_path
     hub = FakeHub()
     env = dict(HF_ENDPOINT=hub.url, HF_TOKEN="hf_test", HF_HUB_DISABLE_XET="1")
     try:
-        done = run([project / "publish.py", "--model", MODEL, "--space", SPACE], project,
-                   HF_HOME=str(tmp_path / "hf-publish"), **env)
+        done = run(
+            [project / "publish.py", "--model", MODEL, "--space", SPACE],
+            project,
+            HF_HOME=str(tmp_path / "hf-publish"),
+            **env,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         pin = json.loads((project / "model" / PIN).read_text())
         assert pin["repo_id"] == MODEL and pin["revision"] == hub.heads[MODEL]
@@ -71,12 +86,15 @@ def test_publish_then_a_fresh_process_loads_exactly_that_model(project, tmp_path
 
         # The model repo at that commit: model/ byte for byte, binaries sent through LFS
         published = hub.files(MODEL, pin["revision"])
-        assert published == {str(p.relative_to(project / "model")): p.read_bytes()
-                             for p in model_files(project)}
+        assert published == {
+            str(p.relative_to(project / "model")): p.read_bytes() for p in model_files(project)
+        }
         binaries = [p for p in model_files(project) if b"\0" in p.read_bytes()[:8000]]
         assert {"digit_cnn.keras", "digit_cnn.tflite"} <= {p.name for p in binaries}
-        assert all(f"PUT /lfs/{hashlib.sha256(p.read_bytes()).hexdigest()}" in hub.requests
-                   for p in binaries)
+        assert all(
+            f"PUT /lfs/{hashlib.sha256(p.read_bytes()).hexdigest()}" in hub.requests
+            for p in binaries
+        )
 
         # The Space: exactly the allow-list (the pin included), its README naming the model
         space = hub.files(SPACE)
@@ -84,9 +102,13 @@ def test_publish_then_a_fresh_process_loads_exactly_that_model(project, tmp_path
         assert f"model/{PIN}" in space and "tests/conftest.py" not in space
         # the browser's network and runtime, in the model repo and the Space alike
         assert {"web/model.json", "web/group1-shard1of1.bin"} <= set(published)
-        assert {"model/web/model.json", "model/web/group1-shard1of1.bin",
-                "studio/browser/dist/live.mjs", "studio/browser/dist/tfjs-backend-wasm-simd.wasm",
-                "studio/browser/dist/tfjs-backend-wasm.wasm"} <= set(space)
+        assert {
+            "model/web/model.json",
+            "model/web/group1-shard1of1.bin",
+            "studio/browser/dist/live.mjs",
+            "studio/browser/dist/tfjs-backend-wasm-simd.wasm",
+            "studio/browser/dist/tfjs-backend-wasm.wasm",
+        } <= set(space)
         readme = tmp_path / "space-README.md"
         readme.write_bytes(space["README.md"])
         assert SpaceCard.load(readme).data.models == [MODEL]
@@ -96,9 +118,17 @@ def test_publish_then_a_fresh_process_loads_exactly_that_model(project, tmp_path
         for name, data in space.items():
             (space_root / name).parent.mkdir(parents=True, exist_ok=True)
             (space_root / name).write_bytes(data)
-        loaded = run(["-c", "import digit_core.weights as w; print('USED', w.load_model().source);"
-                      " print('FOLDER', w.pinned_or_bundled(w.BUNDLED)[0])"], space_root,
-                     HF_HOME=str(tmp_path / "hf-space"), PYTHONPATH=str(space_root), **env)
+        loaded = run(
+            [
+                "-c",
+                "import digit_core.weights as w; print('USED', w.load_model().source);"
+                " print('FOLDER', w.pinned_or_bundled(w.BUNDLED)[0])",
+            ],
+            space_root,
+            HF_HOME=str(tmp_path / "hf-space"),
+            PYTHONPATH=str(space_root),
+            **env,
+        )
     finally:
         hub.close()
     assert loaded.returncode == 0, loaded.stderr[-3000:]
@@ -113,12 +143,22 @@ def test_the_hub_refuses_a_binary_file_committed_as_a_regular_file():
     """What a git push or a careless upload of model/ without LFS would meet."""
     hub = FakeHub()
     keras_bytes = (ROOT / "model" / "digit_cnn.keras").read_bytes()
-    lines = [{"key": "header", "value": {"summary": "weights", "description": ""}},
-             {"key": "file", "value": {"path": "digit_cnn.keras", "encoding": "base64",
-                                       "content": base64.b64encode(keras_bytes).decode()}}]
+    lines = [
+        {"key": "header", "value": {"summary": "weights", "description": ""}},
+        {
+            "key": "file",
+            "value": {
+                "path": "digit_cnn.keras",
+                "encoding": "base64",
+                "content": base64.b64encode(keras_bytes).decode(),
+            },
+        },
+    ]
     try:
-        answer = httpx.post(f"{hub.url}/api/models/{MODEL}/commit/main",
-                            content="\n".join(json.dumps(line) for line in lines).encode())
+        answer = httpx.post(
+            f"{hub.url}/api/models/{MODEL}/commit/main",
+            content="\n".join(json.dumps(line) for line in lines).encode(),
+        )
     finally:
         hub.close()
     assert answer.status_code == 400
@@ -127,12 +167,20 @@ def test_the_hub_refuses_a_binary_file_committed_as_a_regular_file():
 
 
 def test_gitattributes_sends_every_binary_file_through_lfs():
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
-                             check=True).stdout.decode().split("\0")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     binary = [p for p in tracked if p and b"\0" in (ROOT / p).read_bytes()[:8000]]
     assert binary  # weights, pictures
-    attributes = subprocess.run(["git", "check-attr", "filter", "--", *binary], cwd=ROOT,
-                                capture_output=True, text=True, check=True).stdout
+    attributes = subprocess.run(
+        ["git", "check-attr", "filter", "--", *binary],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert all(line.endswith(": filter: lfs") for line in attributes.splitlines()), attributes
     assert not [p for p in tracked if p.startswith("checkpoints/")]
 
@@ -148,7 +196,10 @@ def test_model_card_carries_the_test_result_the_hub_shows():
     metrics = json.loads((ROOT / "model" / "metrics.json").read_text())
     (result,) = card.data.eval_results
     assert (result.task_type, result.dataset_split, result.metric_type) == (
-        "image-classification", "test", "accuracy")
+        "image-classification",
+        "test",
+        "accuracy",
+    )
     assert result.metric_value == metrics["test_accuracy"]
     assert metrics["data_source"] in card.text
     for reading in metrics["test_split_readings"]:

@@ -24,8 +24,11 @@ def test_the_model_figures_are_the_ones_in_metrics_json():
 def test_every_results_row_names_where_its_figure_comes_from():
     section = README.split("## How good is it")[1].split("\n## ")[0]
     lines = section.splitlines()
-    rows = [row for row, after in zip(lines, lines[1:] + [""])
-            if row.startswith("| ") and not after.startswith("|---")]  # not the headers
+    rows = [
+        row
+        for row, after in zip(lines, lines[1:] + [""])
+        if row.startswith("| ") and not after.startswith("|---")
+    ]  # not the headers
     assert len(rows) >= 6
     for row in rows:
         source = row.rstrip(" |").rsplit("|", 1)[1]

@@ -25,8 +25,13 @@ def tiny_npz(tmp_path_factory):
 
 
 def run_train(cwd, *args):
-    run = subprocess.run([sys.executable, str(ROOT / "train.py"), *map(str, args)], cwd=cwd,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "train.py"), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     return run.stdout
 
@@ -38,11 +43,14 @@ def assert_check_kept_with_only_its_cut_moved(network_file: Path, served_file: P
 
     network, served = (keras.saving.load_model(f) for f in (network_file, served_file))
     for name in ("features_0", "is_digit_hidden"):
-        for ours, theirs in zip(network.get_layer(name).get_weights(),
-                                served.get_layer(name).get_weights()):
+        for ours, theirs in zip(
+            network.get_layer(name).get_weights(), served.get_layer(name).get_weights()
+        ):
             np.testing.assert_array_equal(ours, theirs)
-    (kernel, bias), (served_kernel, served_bias) = (network.get_layer("is_digit").get_weights(),
-                                                    served.get_layer("is_digit").get_weights())
+    (kernel, bias), (served_kernel, served_bias) = (
+        network.get_layer("is_digit").get_weights(),
+        served.get_layer("is_digit").get_weights(),
+    )
     np.testing.assert_array_equal(kernel, served_kernel)
     assert not np.array_equal(bias, served_bias)
 
@@ -50,8 +58,15 @@ def assert_check_kept_with_only_its_cut_moved(network_file: Path, served_file: P
 def test_train_writes_everything_then_resumes(tiny_npz, tmp_path):
     out = tmp_path / "model"
     run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--out", out, "--batch-size", 32)
-    for name in ("digit_cnn.keras", "digit_cnn.tflite", "metrics.json", "README.md",
-                 "training_curves.png", "confusion_matrix.png", "misclassified.png"):
+    for name in (
+        "digit_cnn.keras",
+        "digit_cnn.tflite",
+        "metrics.json",
+        "README.md",
+        "training_curves.png",
+        "confusion_matrix.png",
+        "misclassified.png",
+    ):
         assert (out / name).stat().st_size > 0, name
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs"] == [1] and metrics["test_size"] == 50 and metrics["train_size"] == 225
@@ -62,19 +77,23 @@ def test_train_writes_everything_then_resumes(tiny_npz, tmp_path):
     assert metrics["generated_inputs"] > 225 and metrics["member_validation_scan_accuracy"][0] > 0
     assert metrics["digit_check"] == "learnt with the network"
     assert metrics["commands"] == [  # trained and finished by one command
-        f"python train.py --data {tiny_npz} --epochs 1 --out {out} --batch-size 32"]
-    assert_check_kept_with_only_its_cut_moved(tmp_path / "runs/seed-1/network.keras",
-                                              out / "digit_cnn.keras")
+        f"python train.py --data {tiny_npz} --epochs 1 --out {out} --batch-size 32"
+    ]
+    assert_check_kept_with_only_its_cut_moved(
+        tmp_path / "runs/seed-1/network.keras", out / "digit_cnn.keras"
+    )
     from digit_core import load_model
     from digit_core.predict import run_model
+
     proba, scores = run_model(mnist_fixture()[0][:5] / 255, load_model(str(out)))
     assert proba.shape == (5, 10) and scores.shape == (5,)  # both heads are served
     card = (out / "README.md").read_text()
     assert card.startswith("---\n") and "library_name: keras" in card and "{" not in card
 
     # --resume continues from the checkpoint of epoch 1 instead of starting over
-    log = run_train(tmp_path, "--data", tiny_npz, "--epochs", 2, "--out", out,
-                    "--batch-size", 32, "--resume")
+    log = run_train(
+        tmp_path, "--data", tiny_npz, "--epochs", 2, "--out", out, "--batch-size", 32, "--resume"
+    )
     assert "Epoch 2/2" in log and "Epoch 1/2" not in log
     assert json.loads((out / "metrics.json").read_text())["epochs"] == [2]
 
@@ -91,28 +110,76 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     from digit_core.model import logits_model
 
     for seed in (1, 2):
-        run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--batch-size", 32,
-                  "--seed", seed, "--network-only")
+        run_train(
+            tmp_path,
+            "--data",
+            tiny_npz,
+            "--epochs",
+            1,
+            "--batch-size",
+            32,
+            "--seed",
+            seed,
+            "--network-only",
+        )
     assert not (tmp_path / "model").exists()  # --network-only stops before the served model
     # a trained network's run goes on learning, with smaller scans (how seeds 15 and 16 were made)
-    log = run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--batch-size", 32,
-                    "--seed", 4, "--network-only", "--start-from", "runs/seed-1",
-                    "--small-scans", 1)
+    log = run_train(
+        tmp_path,
+        "--data",
+        tiny_npz,
+        "--epochs",
+        1,
+        "--batch-size",
+        32,
+        "--seed",
+        4,
+        "--network-only",
+        "--start-from",
+        "runs/seed-1",
+        "--small-scans",
+        1,
+    )
     assert "starting from runs/seed-1: the network of seed 1" in log
     assert json.loads((tmp_path / "runs/seed-4/network.json").read_text())["started_from"] == (
-        "the network of seed 1")
+        "the network of seed 1"
+    )
     # candidates are judged side by side on validation before any is finished
-    table = subprocess.run([sys.executable, "-m", "benchmarks.candidates", "runs/seed-1",
-                            "runs/seed-4", "--data", tiny_npz], cwd=tmp_path, capture_output=True,
-                           text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    table = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.candidates",
+            "runs/seed-1",
+            "runs/seed-4",
+            "--data",
+            tiny_npz,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert table.returncode == 0, table.stderr[-3000:]
     lines = table.stdout.splitlines()
     assert lines[0].split()[-2:] == ["seed-1", "seed-4"] and len(lines) == 9
     drawn = next(line for line in lines if line.startswith("drawn canvases (50)"))
     assert drawn.split(", wrong")[1].split()[1:3] == ["(0", "/"]  # the baseline against itself
     out = tmp_path / "ensemble"
-    log = run_train(tmp_path, "finish", "--data", tiny_npz, "--out", out,
-                    "--networks", "runs/seed-1", "runs/seed-2", "--note", "two seeds, one epoch")
+    log = run_train(
+        tmp_path,
+        "finish",
+        "--data",
+        tiny_npz,
+        "--out",
+        out,
+        "--networks",
+        "runs/seed-1",
+        "runs/seed-2",
+        "--note",
+        "two seeds, one epoch",
+    )
     assert log.count("test accuracy") == 1
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["members"] == 2 and metrics["seeds"] == [1, 2]
@@ -125,9 +192,12 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     assert metrics["digit_check"] == "fitted on the frozen features"  # one head for both
 
     x = mnist_fixture()[0][:20].astype(np.float32) / 255
-    logits = [logits_model(net).predict(x[..., None], verbose=0)
-              for net in (keras.saving.load_model(tmp_path / f"runs/seed-{s}/network.keras")
-                          for s in (1, 2))]
+    logits = [
+        logits_model(net).predict(x[..., None], verbose=0)
+        for net in (
+            keras.saving.load_model(tmp_path / f"runs/seed-{s}/network.keras") for s in (1, 2)
+        )
+    ]
     mean = np.mean(logits, axis=0) / metrics["temperature"]
     expected = np.exp(mean) / np.exp(mean).sum(1, keepdims=True)
     np.testing.assert_allclose(predict_proba(x, load_model(str(out))), expected, atol=1e-4)
@@ -157,8 +227,12 @@ def test_distortion_is_one_random_warp_per_digit_within_its_ranges():
     np.testing.assert_allclose(still(x, training=True), x, atol=1e-5)
 
     shifted = np.asarray(augment.RandomDistortion(0, rotation=0, shear=0, zoom=0)(x, training=True))
-    moves = np.array([np.subtract(centre_of_mass(after[..., 0]), centre_of_mass(before[..., 0]))
-                      for after, before in zip(shifted, x)])
+    moves = np.array(
+        [
+            np.subtract(centre_of_mass(after[..., 0]), centre_of_mass(before[..., 0]))
+            for after, before in zip(shifted, x)
+        ]
+    )
     assert np.abs(moves).max() <= 0.1 * 28 + 0.05 and moves.std(0).min() > 1.0
 
     warped = np.asarray(layer(x, training=True))
@@ -191,8 +265,20 @@ def test_the_teacher_answers_in_inference_mode_and_never_learns():
 
 
 def test_a_student_learns_from_a_served_model(tiny_npz, tmp_path):
-    log = run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--batch-size", 32,
-                    "--seed", 3, "--network-only", "--teacher", ROOT / "model")
+    log = run_train(
+        tmp_path,
+        "--data",
+        tiny_npz,
+        "--epochs",
+        1,
+        "--batch-size",
+        32,
+        "--seed",
+        3,
+        "--network-only",
+        "--teacher",
+        ROOT / "model",
+    )
     assert "teacher: " in log and "val_accuracy" in log
     report = json.loads((tmp_path / "runs/seed-3/network.json").read_text())
     seeds = json.loads((ROOT / "model/metrics.json").read_text())["seeds"]
@@ -207,12 +293,14 @@ def test_datasets_loader_reads_the_hub_layout(tmp_path):
     from training.data import load_mnist
 
     x, y = mnist_fixture()
-    features = datasets.Features({"image": datasets.Image(),
-                                  "label": datasets.ClassLabel(names=[str(d) for d in range(10)])})
+    features = datasets.Features(
+        {"image": datasets.Image(), "label": datasets.ClassLabel(names=[str(d) for d in range(10)])}
+    )
     for split, rows in (("train", slice(0, 20)), ("test", slice(20, 30))):
         data = {"image": [Image.fromarray(a) for a in x[rows]], "label": y[rows].tolist()}
         datasets.Dataset.from_dict(data, features=features).to_parquet(
-            tmp_path / "data" / f"{split}-00000-of-00001.parquet")
+            tmp_path / "data" / f"{split}-00000-of-00001.parquet"
+        )
     data = load_mnist(str(tmp_path))
     assert data["x_train"].shape == (20, 28, 28) and data["x_train"].dtype == np.uint8
     np.testing.assert_array_equal(data["x_test"], x[20:30])
@@ -224,12 +312,24 @@ def test_accepted_corrections_from_the_app_join_the_training_split(tiny_npz, tmp
 
     x, y = mnist_fixture()
     for i in range(7):
-        record = save_feedback(tmp_path / "feedback", x[i] / 255, x[i],
-                               {str(d): 0.1 for d in range(10)}, int(y[i]))
+        record = save_feedback(
+            tmp_path / "feedback", x[i] / 255, x[i], {str(d): 0.1 for d in range(10)}, int(y[i])
+        )
         if i < 5:  # two left unreviewed: they wait
             record_review(tmp_path / "feedback", record["id"], accepted=True)
-    log = run_train(tmp_path, "--data", tiny_npz, "--epochs", 1, "--out", tmp_path / "model",
-                    "--batch-size", 32, "--extra-data", tmp_path / "feedback")
+    log = run_train(
+        tmp_path,
+        "--data",
+        tiny_npz,
+        "--epochs",
+        1,
+        "--out",
+        tmp_path / "model",
+        "--batch-size",
+        32,
+        "--extra-data",
+        tmp_path / "feedback",
+    )
     assert "extra data: 5 corrections" in log
     assert json.loads((tmp_path / "model" / "metrics.json").read_text())["train_size"] == 225 + 5
 
@@ -244,7 +344,12 @@ def test_the_fitted_digit_check_is_the_same_every_run():
     weights = []
     for _ in range(2):
         fit_digit_check(serving, x[:250], x[250:], seed=5)
-        weights.append([w.copy() for name in ("is_digit_hidden", "is_digit")
-                        for w in serving.get_layer(name).get_weights()])
+        weights.append(
+            [
+                w.copy()
+                for name in ("is_digit_hidden", "is_digit")
+                for w in serving.get_layer(name).get_weights()
+            ]
+        )
     for first, second in zip(*weights):
         np.testing.assert_array_equal(first, second)

@@ -20,14 +20,19 @@ from tests.app_server import free_port
 from tests.fake_hub import FakeHub
 
 REPO, COMMIT = "team/digit-cnn", "4b1f0c2d" * 5
-LOADER = ("import digit_core.weights as w; print('USED', w.load_model().source); "
-          "print('FOLDER', w.pinned_or_bundled(w.BUNDLED)[0])")
+LOADER = (
+    "import digit_core.weights as w; print('USED', w.load_model().source); "
+    "print('FOLDER', w.pinned_or_bundled(w.BUNDLED)[0])"
+)
 
 
 def project_copy(root: Path) -> Path:
     """digit_core and the served files, as a fresh checkout (or the Space) has them."""
-    shutil.copytree(BUNDLED.parent / "digit_core", root / "digit_core",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        BUNDLED.parent / "digit_core",
+        root / "digit_core",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     (root / "model").mkdir(parents=True)
     for path in BUNDLED.iterdir():
         if path.is_file() and path.name != PIN:
@@ -36,8 +41,11 @@ def project_copy(root: Path) -> Path:
 
 
 def pin(root: Path, revision: str = COMMIT, sha256: dict | None = None) -> None:
-    record = {"repo_id": REPO, "revision": revision,
-              "sha256": sha256 or served_sha256(root / "model")}
+    record = {
+        "repo_id": REPO,
+        "revision": revision,
+        "sha256": sha256 or served_sha256(root / "model"),
+    }
     (root / "model" / PIN).write_text(json.dumps(record))
 
 
@@ -49,11 +57,20 @@ def hub():
 
 
 def load_in_subprocess(root, hf_home, endpoint, **env) -> tuple[str, int]:
-    full_env = {k: v for k, v in os.environ.items()
-                if k not in ("DIGIT_MODEL", "HF_HUB_OFFLINE", "HF_HUB_CACHE")}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DIGIT_MODEL", "HF_HUB_OFFLINE", "HF_HUB_CACHE")
+    }
     full_env.update(HF_HOME=str(hf_home), HF_ENDPOINT=endpoint, PYTHONPATH=str(root), **env)
-    run = subprocess.run([sys.executable, "-c", LOADER], cwd=root, env=full_env,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", LOADER],
+        cwd=root,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return run.stdout + run.stderr, run.returncode
 
 
@@ -94,8 +111,10 @@ def test_a_wrong_pin_falls_back_to_the_bundled_model(hub, tmp_path):
     pin(root, revision="0" * 40)
     out, code = load_in_subprocess(root, tmp_path / "hf", hub.url)
     assert code == 0, out
-    assert f"USED bundled copy {root / 'model'} (Hub {REPO}@{'0' * 40} unavailable: " \
-           "RevisionNotFoundError)" in out
+    assert (
+        f"USED bundled copy {root / 'model'} (Hub {REPO}@{'0' * 40} unavailable: "
+        "RevisionNotFoundError)" in out
+    )
 
 
 def test_files_that_are_not_the_published_ones_are_not_served(hub, tmp_path):
@@ -119,23 +138,22 @@ def test_unreachable_hub_falls_back_to_the_bundled_copy_without_retrying(tmp_pat
 def test_offline_mode_uses_the_bundled_copy(tmp_path):
     root = project_copy(tmp_path / "project")
     pin(root)
-    out, code = load_in_subprocess(root, tmp_path / "hf", "http://127.0.0.1:9",
-                                      HF_HUB_OFFLINE="1")
+    out, code = load_in_subprocess(root, tmp_path / "hf", "http://127.0.0.1:9", HF_HUB_OFFLINE="1")
     assert code == 0 and "USED bundled copy" in out
 
 
 def test_explicit_hub_source_from_environment(hub, tmp_path):
     root = project_copy(tmp_path / "project")
-    out, code = load_in_subprocess(root, tmp_path / "hf", hub.url,
-                                      DIGIT_MODEL=f"hf://{REPO}@{COMMIT}")
+    out, code = load_in_subprocess(
+        root, tmp_path / "hf", hub.url, DIGIT_MODEL=f"hf://{REPO}@{COMMIT}"
+    )
     assert code == 0 and f"USED Hub {REPO}@{COMMIT}" in out
 
 
 def test_explicit_source_that_does_not_exist_fails_loudly(hub, tmp_path):
     """Asked for a specific model, we never silently serve another one."""
     root = project_copy(tmp_path / "project")
-    out, code = load_in_subprocess(root, tmp_path / "hf", hub.url,
-                                      DIGIT_MODEL=f"{REPO}@{'0' * 40}")
+    out, code = load_in_subprocess(root, tmp_path / "hf", hub.url, DIGIT_MODEL=f"{REPO}@{'0' * 40}")
     assert code != 0 and "RevisionNotFound" in out
 
 

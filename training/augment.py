@@ -40,8 +40,14 @@ class RandomDistortion(layers.Layer):
     RandomRotation, RandomShear, RandomZoom and RandomTranslation layers, one warp each, made
     a GPU training step ~190x slower than the bare network's: benchmarks/train_step.py.)"""
 
-    def __init__(self, seed: int, rotation: float = 0.22, shear: float = 0.15,
-                 zoom: float = 0.12, shift: float = 0.1):
+    def __init__(
+        self,
+        seed: int,
+        rotation: float = 0.22,
+        shear: float = 0.15,
+        zoom: float = 0.12,
+        shift: float = 0.1,
+    ):
         super().__init__()
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.rotation, self.shear, self.zoom, self.shift = rotation, shear, zoom, shift
@@ -65,8 +71,9 @@ class RandomDistortion(layers.Layer):
         return ops.image.affine_transform(x, transform, fill_mode="constant")
 
 
-def with_augmentation(network: keras.Model, seed: int, teacher: keras.Model | None = None
-                      ) -> keras.Model:
+def with_augmentation(
+    network: keras.Model, seed: int, teacher: keras.Model | None = None
+) -> keras.Model:
     """The network behind random distortions that act only in training, on whatever device
     trains it; the ranges stay legible (a 6 never turns into a 9) and cover what the
     preprocessing leaves behind. With a `teacher`, its logits on the same distorted digit are
@@ -78,4 +85,3 @@ def with_augmentation(network: keras.Model, seed: int, teacher: keras.Model | No
     if teacher is not None:
         outputs = layers.Concatenate()([outputs, Frozen(teacher)(seen)])
     return keras.Model(inputs, outputs, name="training")
-

@@ -15,8 +15,11 @@ def expected_calibration_error(proba: np.ndarray, y: np.ndarray, bins: int = 15)
     """How far confidence is from accuracy, averaged over 15 confidence bins (Guo et al. 2017)."""
     confidence, right = proba.max(1), proba.argmax(1) == y
     which = np.minimum((confidence * bins).astype(int), bins - 1)
-    gaps = [abs(confidence[which == b].mean() - right[which == b].mean()) * (which == b).sum()
-            for b in range(bins) if (which == b).any()]
+    gaps = [
+        abs(confidence[which == b].mean() - right[which == b].mean()) * (which == b).sum()
+        for b in range(bins)
+        if (which == b).any()
+    ]
     return float(sum(gaps) / len(y))
 
 
@@ -39,8 +42,9 @@ def calibrate(serving: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> dic
         layer.kernel.assign(layer.kernel / temperature)
         layer.bias.assign(layer.bias / temperature)
     print(f"temperature {temperature:.3f}: validation ECE {ece_before:.4f} -> {ece_after:.4f}")
-    return {"validation_accuracy": round(float((logits.argmax(1) == y_val).mean()), 5),
-            "temperature": round(temperature, 4),
-            "validation_ece_before": round(ece_before, 5),
-            "validation_ece_after": round(ece_after, 5)}
-
+    return {
+        "validation_accuracy": round(float((logits.argmax(1) == y_val).mean()), 5),
+        "temperature": round(temperature, 4),
+        "validation_ece_before": round(ece_before, 5),
+        "validation_ece_after": round(ece_after, 5),
+    }

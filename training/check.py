@@ -11,8 +11,10 @@ CHECK_SIZE = 12000  # digits (as they are, drawn, scanned, lettered), non-digits
 
 FLAGGED_ON_VALIDATION = 0.005  # share of drawn validation digits the check may call "not a digit"
 
-def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray,
-                    seed: int) -> dict:
+
+def fit_digit_check(
+    serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray, seed: int
+) -> dict:
     """Fit the "is_digit" head on the frozen networks' features: training digits as they are,
     drawn, scanned and lettered (the digits a network's own check learns with) vs generated
     letters, scribbles, shapes, doodles, noise and text."""
@@ -24,9 +26,14 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
     digits = x_train[rng.choice(len(x_train), size, replace=False)]
     as_they_are, to_draw, to_scan = np.split(digits[: size // 4 * 3], 3)
     # (without scans and lettered digits, on validation: 2.4 % of lettered digits flagged, not 0.2)
-    x = np.concatenate([as_input(as_they_are), canvas_drawings(to_draw, rng)[0],
-                        scanned(to_scan, np.zeros(len(to_scan), int), seed)[0],
-                        lettered_digits(size - 3 * len(to_scan), rng)[0]])
+    x = np.concatenate(
+        [
+            as_input(as_they_are),
+            canvas_drawings(to_draw, rng)[0],
+            scanned(to_scan, np.zeros(len(to_scan), int), seed)[0],
+            lettered_digits(size - 3 * len(to_scan), rng)[0],
+        ]
+    )
     digit_count = len(x)  # (pictures the preprocessing refuses are left out)
     x = np.concatenate([x, generated_non_digits(size, rng)[0]])
     y = (np.arange(len(x)) < digit_count).astype("float32")
@@ -34,10 +41,18 @@ def fit_digit_check(serving: keras.Model, x_train: np.ndarray, x_val: np.ndarray
     hidden = layers.Dense(CHECK_HIDDEN, activation="relu")
     score = layers.Dense(1)  # the digit-or-not score; the sigmoid comes with the served layer
     check = keras.Sequential([keras.Input(features.output.shape[1:]), hidden, score])
-    check.compile(optimizer=keras.optimizers.Adam(1e-3),
-                  loss=keras.losses.BinaryCrossentropy(from_logits=True))
-    check.fit(features.predict(x, batch_size=500, verbose=0), y, epochs=30, batch_size=128,
-              verbose=0, class_weight={0: digit_count / (len(y) - digit_count), 1: 1.0})
+    check.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+    )
+    check.fit(
+        features.predict(x, batch_size=500, verbose=0),
+        y,
+        epochs=30,
+        batch_size=128,
+        verbose=0,
+        class_weight={0: digit_count / (len(y) - digit_count), 1: 1.0},
+    )
     served_hidden.set_weights(hidden.get_weights())
     served_score.set_weights(score.get_weights())
     return set_check_threshold(serving, x_val, seed)
@@ -54,4 +69,3 @@ def set_check_threshold(serving: keras.Model, x_val: np.ndarray, seed: int) -> d
     scores = hidden.predict(val_drawings, batch_size=500, verbose=0) @ kernel[:, 0] + bias[0]
     served_score.set_weights([kernel, bias - np.quantile(scores, FLAGGED_ON_VALIDATION)])
     return {"digit_check_flagged_on_validation": FLAGGED_ON_VALIDATION}
-

@@ -25,8 +25,9 @@ from training.data import as_input, load_mnist, validation_size
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER = ROOT / "studio" / "browser"
-CONVERTER = os.environ.get("TFJS_CONVERTER",
-                           str(ROOT / ".venv-convert" / "bin" / "tensorflowjs_converter"))
+CONVERTER = os.environ.get(
+    "TFJS_CONVERTER", str(ROOT / ".venv-convert" / "bin" / "tensorflowjs_converter")
+)
 # Weights as float16: 1.2 MB instead of 2.4, answers within 0.0025 of Keras on the 6,000
 # validation digits; 8-bit weights (0.6 MB) moved them by up to 0.15 and turned 3 verdicts
 # (docs/in-browser.md, "Weights").
@@ -99,7 +100,7 @@ def keras_outputs(model: keras.Model, inputs: np.ndarray) -> tuple[np.ndarray, n
 def validation_digits(source: str) -> np.ndarray:
     """The validation digits (never the test split), loaded as training loads them."""
     x = load_mnist(source)["x_train"]
-    return as_input(x[-validation_size(len(x)):])[..., 0]
+    return as_input(x[-validation_size(len(x)) :])[..., 0]
 
 
 def sha256(files: list[Path]) -> str:

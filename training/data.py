@@ -15,6 +15,7 @@ VALIDATION_SIZE = 6000  # the last 6,000 training digits; the test split is touc
 
 HUB_DATASET = "ylecun/mnist"
 
+
 def load_mnist(source: str) -> dict[str, np.ndarray]:
     """x_train, y_train, x_test, y_test as uint8 arrays, from a Keras-layout .npz or `datasets`."""
     if source.endswith(".npz"):
@@ -72,15 +73,14 @@ def drawn(images: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 # Letters and drawings of things are what people most often draw instead of a digit: twice each.
 CHECK_MIX = ("letter", "letter", "doodle", "doodle", "scribble", "shape", "noise", "text")
 
+
 def generated_non_digits(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """`count` non-digits, kinds in turn as in CHECK_MIX, drawn with the training fonts, as the
     app reads them (see `drawn`)."""
-    return drawn(non_digit(CHECK_MIX[i % len(CHECK_MIX)], rng, fonts="train")
-                 for i in range(count))
+    return drawn(non_digit(CHECK_MIX[i % len(CHECK_MIX)], rng, fonts="train") for i in range(count))
 
 
-def canvas_drawings(digits: np.ndarray, rng: np.random.Generator
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def canvas_drawings(digits: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Each digit drawn on a canvas (`canvas_drawing`) as the app reads it, and which were kept."""
     return drawn(canvas_drawing(d, rng) for d in digits)
 
@@ -93,8 +93,9 @@ def lettered_digits(count: int, rng: np.random.Generator) -> tuple[np.ndarray, n
     return inputs, labels[kept]
 
 
-def scanned(digits: np.ndarray, labels: np.ndarray, seed: int, small_share: float = 0.0
-            ) -> tuple[np.ndarray, np.ndarray]:
+def scanned(
+    digits: np.ndarray, labels: np.ndarray, seed: int, small_share: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Each digit as a small, blurry scan (`low_resolution_scan`) read by the app's own
     preprocessing -- what the network is fed for such pictures -- with its label."""
     rng = np.random.default_rng(seed)
@@ -108,8 +109,10 @@ DRAWN_DIGITS = 6000  # training digits drawn on canvases, so the check knows dra
 
 LETTERED_DIGITS = 6000  # digits in the fonts the letters come from, so fonts alone tell nothing
 
-def with_check(x: np.ndarray, y: np.ndarray, digits: np.ndarray, labels: np.ndarray,
-               seed: int) -> tuple[np.ndarray, dict]:
+
+def with_check(
+    x: np.ndarray, y: np.ndarray, digits: np.ndarray, labels: np.ndarray, seed: int
+) -> tuple[np.ndarray, dict]:
     """Training inputs with generated non-digits and drawn and lettered digits added, all read
     by the app's own preprocessing, and both targets: the digit (-1, no digit loss, for
     non-digits) and whether it is one. Learnt together, the features themselves tell a letter
@@ -120,7 +123,7 @@ def with_check(x: np.ndarray, y: np.ndarray, digits: np.ndarray, labels: np.ndar
     printed, printed_labels = lettered_digits(int(LETTERED_DIGITS * scale), rng)
     not_digits, _ = generated_non_digits(int(NOT_DIGITS * scale), rng)
     x = np.concatenate([x, drawings, printed, not_digits])
-    digit = np.concatenate([y, labels[kept], printed_labels.astype(y.dtype),
-                            np.full(len(not_digits), -1, y.dtype)])
+    digit = np.concatenate(
+        [y, labels[kept], printed_labels.astype(y.dtype), np.full(len(not_digits), -1, y.dtype)]
+    )
     return x, {"probabilities": digit, "is_digit": (digit >= 0).astype("float32")}
-

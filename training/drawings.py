@@ -15,8 +15,13 @@ def mnist_fixture() -> tuple[np.ndarray, np.ndarray]:
         return f["x"], f["y"]
 
 
-def ink_strokes(digit: np.ndarray, canvas: int = 512, height: float = 0.6,
-                offset: tuple[float, float] = (0.5, 0.5), stroke: float = 1.0) -> np.ndarray:
+def ink_strokes(
+    digit: np.ndarray,
+    canvas: int = 512,
+    height: float = 0.6,
+    offset: tuple[float, float] = (0.5, 0.5),
+    stroke: float = 1.0,
+) -> np.ndarray:
     """A digit redrawn as smooth anti-aliased pen strokes on a canvas x canvas field.
 
     Returns ink coverage in [0, 1] (float32). `height` is the digit's share of the canvas,
@@ -34,7 +39,7 @@ def ink_strokes(digit: np.ndarray, canvas: int = 512, height: float = 0.6,
     field = np.zeros((canvas, canvas), np.float32)
     top = int(np.clip(offset[1] * canvas - side / 2, 0, canvas - side))
     left = int(np.clip(offset[0] * canvas - side / 2, 0, canvas - side))
-    field[top:top + side, left:left + side] = ink
+    field[top : top + side, left : left + side] = ink
     return np.clip(field, 0, 1)
 
 
@@ -76,8 +81,13 @@ def paper_photo(ink: np.ndarray, rng: np.random.Generator, jpeg_quality: int = 7
 def canvas_drawing(digit, rng):
     """10-90 % of a 300-800 px canvas, anywhere, pens from very thin to very thick."""
     canvas = int(rng.integers(300, 801))
-    ink = ink_strokes(digit, canvas, height=rng.uniform(0.1, 0.9), offset=tuple(rng.uniform(0, 1, 2)),
-                      stroke=float(np.exp(rng.uniform(np.log(0.35), np.log(3.5)))))
+    ink = ink_strokes(
+        digit,
+        canvas,
+        height=rng.uniform(0.1, 0.9),
+        offset=tuple(rng.uniform(0, 1, 2)),
+        stroke=float(np.exp(rng.uniform(np.log(0.35), np.log(3.5)))),
+    )
     style = rng.integers(3)
     if style == 0:
         return black_on_white(ink)
@@ -120,13 +130,13 @@ def filling_scan(digit: np.ndarray, small: int = 8, big: int = 96) -> np.ndarray
     edge to edge, shrunk to small x small (area), enlarged to big x big (cubic), dark on light:
     an optical scan of a digit with no margin (like the 8x8 UCI scans). Returns grey uint8."""
     ys, xs = np.nonzero(digit)
-    ink = digit[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
+    ink = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32)
     scale = 32 / max(ink.shape)
     size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
     fit = cv2.resize(ink, size, interpolation=cv2.INTER_AREA)
     frame = np.zeros((32, 32), np.float32)
     top, left = (32 - fit.shape[0]) // 2, (32 - fit.shape[1]) // 2
-    frame[top:top + fit.shape[0], left:left + fit.shape[1]] = fit
+    frame[top : top + fit.shape[0], left : left + fit.shape[1]] = fit
     shrunk = cv2.resize(frame, (small, small), interpolation=cv2.INTER_AREA)
     enlarged = cv2.resize(shrunk, (big, big), interpolation=cv2.INTER_CUBIC)
     return np.round(np.clip(255 - enlarged, 0, 255)).astype(np.uint8)
@@ -138,21 +148,29 @@ def compose_number(digits: list[np.ndarray], rng: np.random.Generator) -> np.nda
     height = rng.uniform(40, 110)
     pieces = []
     for digit in digits:
-        ink = ink_strokes(digit, canvas=int(height * rng.uniform(0.85, 1.15)), height=1.0,
-                          stroke=rng.uniform(0.8, 1.6))
+        ink = ink_strokes(
+            digit,
+            canvas=int(height * rng.uniform(0.85, 1.15)),
+            height=1.0,
+            stroke=rng.uniform(0.8, 1.6),
+        )
         x, y, w, h = cv2.boundingRect((ink > 0.05).astype(np.uint8))
-        pieces.append(ink[y:y + h, x:x + w])
+        pieces.append(ink[y : y + h, x : x + w])
     margin = int(height * 0.4)
-    canvas = np.zeros((int(height * 1.6) + 2 * margin, sum(p.shape[1] for p in pieces)
-                       + int(height) * len(pieces) + 2 * margin), np.float32)
+    canvas = np.zeros(
+        (
+            int(height * 1.6) + 2 * margin,
+            sum(p.shape[1] for p in pieces) + int(height) * len(pieces) + 2 * margin,
+        ),
+        np.float32,
+    )
     x = margin
     for piece in pieces:
         top = margin + int(rng.uniform(0, 0.25) * height)  # wandering baseline
         h, w = piece.shape
-        region = canvas[top:top + h, x:x + w]
+        region = canvas[top : top + h, x : x + w]
         np.maximum(region, piece, out=region)
         touching = rng.random() < 1 / 6
         gap = rng.uniform(-0.06, 0.0) if touching else rng.uniform(0.08, 0.45)
         x += w + int(gap * height)
-    return black_on_white(canvas[:, :x + margin])
-
+    return black_on_white(canvas[:, : x + margin])

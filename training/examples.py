@@ -31,8 +31,13 @@ def main() -> None:
         digit = n % 10
         look = LOOKS[n % 4]
         i = int(np.flatnonzero(labels == digit)[n // 10 * 3])  # the first (or fourth) test digit
-        ink = ink_strokes(digits[i], canvas=400, height=rng.uniform(0.45, 0.7),
-                          offset=tuple(rng.uniform(0.4, 0.6, 2)), stroke=rng.uniform(0.9, 1.6))
+        ink = ink_strokes(
+            digits[i],
+            canvas=400,
+            height=rng.uniform(0.45, 0.7),
+            offset=tuple(rng.uniform(0.4, 0.6, 2)),
+            stroke=rng.uniform(0.9, 1.6),
+        )
         name = EXAMPLES / f"{digit}-{look}"
         if look == "drawing":
             Image.fromarray(black_on_white(ink)).save(f"{name}.png")

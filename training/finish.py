@@ -26,8 +26,9 @@ def this_command() -> str:
     return shlex.join(["python", "train.py", *sys.argv[1:]])
 
 
-def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path,
-           note: str = "") -> None:
+def finish(
+    runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path, note: str = ""
+) -> None:
     """Join the trained networks (one, or several: an ensemble), calibrate them, fit the digit
     check, save the served model and look at the test split once. `data` (from `source`) must
     be the digits the networks were trained on, wherever that copy lived. The reading is
@@ -40,12 +41,17 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path
     x_val, y_val = as_input(data["x_train"][-n_val:]), data["y_train"][-n_val:]
     calibration = calibrate(serving, x_val, y_val)
     if learnt_check:
-        check = {"digit_check": "learnt with the network",
-                 **set_check_threshold(serving, data["x_train"][-n_val:], reports[0]["seed"])}
+        check = {
+            "digit_check": "learnt with the network",
+            **set_check_threshold(serving, data["x_train"][-n_val:], reports[0]["seed"]),
+        }
     else:
-        check = {"digit_check": "fitted on the frozen features",
-                 **fit_digit_check(serving, data["x_train"][:-n_val], data["x_train"][-n_val:],
-                                   reports[0]["seed"])}
+        check = {
+            "digit_check": "fitted on the frozen features",
+            **fit_digit_check(
+                serving, data["x_train"][:-n_val], data["x_train"][-n_val:], reports[0]["seed"]
+            ),
+        }
     out.mkdir(parents=True, exist_ok=True)
     save_serving_model(serving, out)
     metrics = {
@@ -75,9 +81,13 @@ def finish(runs: list[Path], data: dict[str, np.ndarray], source: str, out: Path
     metrics["earlier_stages"] = earlier.get("earlier_stages", [])  # kept from run to run
     made_by = [r["command"] for r in reports if "command" in r] + [this_command()]
     metrics["commands"] = list(dict.fromkeys(earlier.get("commands", []) + made_by))
-    metrics["test_split_readings"] = earlier.get("test_split_readings", []) + [{
-        "candidate": note or f"seeds {', '.join(str(r['seed']) for r in reports)}",
-        "test_accuracy": metrics["test_accuracy"], "test_errors": metrics["test_errors"]}]
+    metrics["test_split_readings"] = earlier.get("test_split_readings", []) + [
+        {
+            "candidate": note or f"seeds {', '.join(str(r['seed']) for r in reports)}",
+            "test_accuracy": metrics["test_accuracy"],
+            "test_errors": metrics["test_errors"],
+        }
+    ]
     (out / PIN).unlink(missing_ok=True)  # these files are not the published ones any more
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     write_model_card(out, metrics)
@@ -92,8 +102,9 @@ def joined_networks(runs: list[Path]) -> tuple[keras.Model, bool]:
     for i, run in enumerate(runs):
         network = keras.saving.load_model(run / "network.keras", safe_mode=True)
         for part in ("features", "logits"):
-            serving.get_layer(f"{part}_{i}").set_weights(network.get_layer(f"{part}_0")
-                                                         .get_weights())
+            serving.get_layer(f"{part}_{i}").set_weights(
+                network.get_layer(f"{part}_0").get_weights()
+            )
     learnt_check = len(runs) == 1 and "is_digit" in {layer.name for layer in network.layers}
     if learnt_check:
         for name in ("is_digit_hidden", "is_digit"):
@@ -113,8 +124,9 @@ def evaluate_on_test(out: Path, data: dict[str, np.ndarray], histories=None) -> 
     x_test, y_test = as_input(data["x_test"])[..., 0], data["y_test"]
     model = load_model(str(out))
     proba = predict_proba(x_test, model)
-    keras_proba = model.keras_model.predict(x_test[..., None], batch_size=500,
-                                            verbose=0)["probabilities"]
+    keras_proba = model.keras_model.predict(x_test[..., None], batch_size=500, verbose=0)[
+        "probabilities"
+    ]
     predicted = proba.argmax(1)
     results = {
         "test_accuracy": round(float((predicted == y_test).mean()), 5),
@@ -129,4 +141,3 @@ def evaluate_on_test(out: Path, data: dict[str, np.ndarray], histories=None) -> 
     if histories:
         plot_training_curves(out, histories)
     return results
-

@@ -32,12 +32,14 @@ DISTILL_TEMPERATURE = 4.0  # softens the teacher's answers so that its second gu
 
 DISTILL_WEIGHT = 0.5  # the teacher's share of the loss; the labels have the rest
 
+
 def distillation_loss(y, logits):
     """y: the one-hot label; logits: the student's, then the teacher's (10 + 10 columns)."""
     student, teacher = logits[:, :NUM_CLASSES], ops.stop_gradient(logits[:, NUM_CLASSES:])
     labels = keras.losses.categorical_crossentropy(y, student, from_logits=True)
-    imitation = keras.losses.kl_divergence(ops.softmax(teacher / DISTILL_TEMPERATURE),
-                                           ops.softmax(student / DISTILL_TEMPERATURE))
+    imitation = keras.losses.kl_divergence(
+        ops.softmax(teacher / DISTILL_TEMPERATURE), ops.softmax(student / DISTILL_TEMPERATURE)
+    )
     return (1 - DISTILL_WEIGHT) * labels + DISTILL_WEIGHT * DISTILL_TEMPERATURE**2 * imitation
 
 
@@ -56,11 +58,11 @@ def train(args) -> None:
     x_train, y_train, x_val, y_val = x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
     # Every training digit a second time as a small, blurry scan, as the app would read it.
     x_scans, y_scans = scanned(data["x_train"][:-n_val], y_train, args.seed, args.small_scans)
-    x_val_scans, y_val_scans = scanned(data["x_train"][-n_val:], y_val, args.seed + 1,
-                                       args.small_scans)
+    x_val_scans, y_val_scans = scanned(
+        data["x_train"][-n_val:], y_val, args.seed + 1, args.small_scans
+    )
     if args.extra_data:  # corrections people sent from the app: training only, never validation
-        examples = {file_sha256(p) for p in (ROOT / "examples").iterdir()
-                    if p.suffix != ".py"}
+        examples = {file_sha256(p) for p in (ROOT / "examples").iterdir() if p.suffix != ".py"}
         x_extra, y_extra = load_feedback(Path(args.extra_data), test_pictures=examples)
         x_train = np.concatenate([x_train, as_input(x_extra)])
         y_train = np.concatenate([y_train, y_extra.astype("int32")])
@@ -68,16 +70,27 @@ def train(args) -> None:
     train_size = len(x_train)
     x_train, y_train = np.concatenate([x_train, x_scans]), np.concatenate([y_train, y_scans])
     if not args.teacher:  # the "is it a digit?" head learnt with the digits (see with_check)
-        x_train, y_train = with_check(x_train, y_train, data["x_train"][:-n_val],
-                                      data["y_train"][:-n_val].astype("int32"), args.seed)
-    print(f"data: {args.data}  train {train_size} (+{len(x_train) - train_size} generated)  "
-          f"validation {len(x_val)}  test {len(data['x_test'])}  "
-          f"backend {keras.backend.backend()}")
+        x_train, y_train = with_check(
+            x_train,
+            y_train,
+            data["x_train"][:-n_val],
+            data["y_train"][:-n_val].astype("int32"),
+            args.seed,
+        )
+    print(
+        f"data: {args.data}  train {train_size} (+{len(x_train) - train_size} generated)  "
+        f"validation {len(x_val)}  test {len(data['x_test'])}  "
+        f"backend {keras.backend.backend()}"
+    )
 
     steps = -(-len(x_train) // args.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(
-        1e-4, decay_steps=steps * max(1, args.epochs - 1), alpha=0.01,
-        warmup_target=args.learning_rate, warmup_steps=steps)
+        1e-4,
+        decay_steps=steps * max(1, args.epochs - 1),
+        alpha=0.01,
+        warmup_target=args.learning_rate,
+        warmup_steps=steps,
+    )
     network = build_model(digit_check=not args.teacher)
     start = None
     if args.start_from:  # fine-tune a served model's (first) network instead of random weights
@@ -101,19 +114,25 @@ def train(args) -> None:
         teacher = keras.saving.load_model(Path(args.teacher) / "digit_cnn.keras", safe_mode=True)
         seeds = json.loads((Path(args.teacher) / "metrics.json").read_text())["seeds"]
         teacher_name = f"the served model of seeds {', '.join(map(str, seeds))}"
-        print(f"teacher: {args.teacher}, {teacher_name}, on the same distorted digits as the "
-              "student")
+        print(
+            f"teacher: {args.teacher}, {teacher_name}, on the same distorted digits as the student"
+        )
         y_train, y_val = np.eye(NUM_CLASSES)[y_train], np.eye(NUM_CLASSES)[y_val]
         trainer = with_augmentation(logits_model(network), args.seed, logits_model(teacher))
         loss, metric = distillation_loss, accuracy
     else:
         y_val = {"probabilities": y_val, "is_digit": np.ones(len(y_val), "float32")}
         trainer = with_augmentation(network, args.seed)
-        loss = {"probabilities": keras.losses.SparseCategoricalCrossentropy(ignore_class=-1),
-                "is_digit": "binary_crossentropy"}
+        loss = {
+            "probabilities": keras.losses.SparseCategoricalCrossentropy(ignore_class=-1),
+            "is_digit": "binary_crossentropy",
+        }
         metric = {"probabilities": "accuracy", "is_digit": "accuracy"}
-    trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss,
-                    metrics=metric if isinstance(metric, dict) else [metric])
+    trainer.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=loss,
+        metrics=metric if isinstance(metric, dict) else [metric],
+    )
 
     run = RUNS / f"seed-{args.seed}"
     if not args.resume and run.exists():
@@ -124,8 +143,16 @@ def train(args) -> None:
         keras.callbacks.BackupAndRestore(str(run / "checkpoints"), delete_checkpoint=False),
         keras.callbacks.CSVLogger(str(run / "history.csv"), append=args.resume),
     ]
-    trainer.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
-                validation_data=(x_val, y_val), callbacks=callbacks, verbose=2)
+    trainer.fit(
+        x_train,
+        y_train,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        shuffle=True,
+        validation_data=(x_val, y_val),
+        callbacks=callbacks,
+        verbose=2,
+    )
     network.save(run / "network.keras")
     report = {
         "seed": args.seed,
@@ -154,4 +181,3 @@ def digit_accuracy(network: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
     proba = network.predict(x, batch_size=500, verbose=0)
     proba = proba["probabilities"] if isinstance(proba, dict) else proba
     return round(float((proba.argmax(1) == y).mean()), 5)
-

@@ -16,36 +16,66 @@ from PIL import Image, ImageDraw, ImageFont
 from training.drawings import black_on_white
 
 LETTERS = "ACEFHKLMNPRTUVWXYacdefhkmnprtuvwxy"  # the alphabet minus the digit twins
-WORDS = ("hello", "digit", "studio", "handwriting", "Keras", "MNIST", "why not", "test me",
-         "coffee", "the end", "Hugging Face", "wave", "yes", "no way")
+WORDS = (
+    "hello",
+    "digit",
+    "studio",
+    "handwriting",
+    "Keras",
+    "MNIST",
+    "why not",
+    "test me",
+    "coffee",
+    "the end",
+    "Hugging Face",
+    "wave",
+    "yes",
+    "no way",
+)
 
 FONTS = Path("/usr/share/fonts")
 PRINT_FONTS = "truetype/dejavu"  # fonts-dejavu-core: split file by file
 # Handwriting fonts, each a Debian package (fonts-<name>), split family by family so the test
 # half is lettering by hands the check never saw.
-HAND_FONTS = {"train": ("opentype/bwht", "truetype/fifthhorseman", "opentype/dancingscript",
-                        "truetype/kristi", "truetype/breip", "truetype/sjfonts"),
-              "test": ("opentype/comic-neue", "truetype/humor-sans", "opentype/kaushanscript",
-                       "truetype/rufscript", "truetype/ecolier-court", "truetype/femkeklaver")}
+HAND_FONTS = {
+    "train": (
+        "opentype/bwht",
+        "truetype/fifthhorseman",
+        "opentype/dancingscript",
+        "truetype/kristi",
+        "truetype/breip",
+        "truetype/sjfonts",
+    ),
+    "test": (
+        "opentype/comic-neue",
+        "truetype/humor-sans",
+        "opentype/kaushanscript",
+        "truetype/rufscript",
+        "truetype/ecolier-court",
+        "truetype/femkeklaver",
+    ),
+}
 
 
 def font_families(half: str) -> list[list[Path]]:
     """The fonts of half "train" or "test", a list per family: every other DejaVu file, then
     half the hands."""
-    printed = sorted((FONTS / PRINT_FONTS).glob("*.ttf"))[{"train": 0, "test": 1}[half]::2]
-    families = [printed] + [sorted((FONTS / folder).glob("*.[ot]tf"))
-                            for folder in HAND_FONTS[half]]
+    printed = sorted((FONTS / PRINT_FONTS).glob("*.ttf"))[{"train": 0, "test": 1}[half] :: 2]
+    families = [printed] + [
+        sorted((FONTS / folder).glob("*.[ot]tf")) for folder in HAND_FONTS[half]
+    ]
     if len(printed) < 2 or not all(families):
-        raise FileNotFoundError(f"Fonts missing in {FONTS}: "
-                                "apt-get install $(cat .ci/debian-packages)")
+        raise FileNotFoundError(
+            f"Fonts missing in {FONTS}: apt-get install $(cat .ci/debian-packages)"
+        )
     return families
 
 
 # OpenCV's stroke fonts, split like the font files; each can also be slanted (FONT_ITALIC).
-PEN_FONTS = {"train": (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_COMPLEX,
-                       cv2.FONT_HERSHEY_SCRIPT_SIMPLEX),
-             "test": (cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX,
-                      cv2.FONT_HERSHEY_SCRIPT_COMPLEX)}
+PEN_FONTS = {
+    "train": (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX),
+    "test": (cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX),
+}
 
 
 def handwritten(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -57,8 +87,11 @@ def handwritten(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     move[0, 2] -= shear * h / 2
     ink = cv2.warpAffine(ink, move, (w, h))
     # elastic wobble: a smooth random displacement field
-    dx, dy = (cv2.GaussianBlur(rng.uniform(-1, 1, (h, w)).astype(np.float32), (0, 0), 24)
-              * rng.uniform(200, 500) for _ in range(2))
+    dx, dy = (
+        cv2.GaussianBlur(rng.uniform(-1, 1, (h, w)).astype(np.float32), (0, 0), 24)
+        * rng.uniform(200, 500)
+        for _ in range(2)
+    )
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     ink = cv2.remap(ink, xs + dx, ys + dy, cv2.INTER_LINEAR)
     pen = int(rng.integers(1, 4)) * 2 + 1
@@ -75,8 +108,9 @@ def rendered(text: str, font: Path, size: int, canvas: tuple[int, int]) -> np.nd
     return np.asarray(picture, np.float32) / 255
 
 
-def pen_written(text: str, rng: np.random.Generator, size: int, canvas: tuple[int, int],
-                fonts: str) -> np.ndarray:
+def pen_written(
+    text: str, rng: np.random.Generator, size: int, canvas: tuple[int, int], fonts: str
+) -> np.ndarray:
     """Text drawn along one of OpenCV's stroke fonts with a pen of random width."""
     face = int(rng.choice(PEN_FONTS[fonts])) | (cv2.FONT_ITALIC if rng.random() < 0.3 else 0)
     pen = max(3, int(size * rng.uniform(0.05, 0.14)))
@@ -88,8 +122,9 @@ def pen_written(text: str, rng: np.random.Generator, size: int, canvas: tuple[in
     return ink.astype(np.float32) / 255
 
 
-def lettering(text: str, rng: np.random.Generator, size: int, canvas: int, fonts: str
-              ) -> np.ndarray:
+def lettering(
+    text: str, rng: np.random.Generator, size: int, canvas: int, fonts: str
+) -> np.ndarray:
     """Text in a font file or a stroke font (half and half), distorted like handwriting."""
     if rng.random() < 0.5:
         families = font_families(fonts)
@@ -116,5 +151,6 @@ def lettered_digit(digit: int, rng: np.random.Generator, fonts: str) -> np.ndarr
 
 
 def text_line(rng: np.random.Generator, canvas: int, fonts: str) -> np.ndarray:
-    return lettering(str(rng.choice(WORDS)), rng, int(canvas * rng.uniform(0.1, 0.18)), canvas,
-                     fonts)
+    return lettering(
+        str(rng.choice(WORDS)), rng, int(canvas * rng.uniform(0.1, 0.18)), canvas, fonts
+    )

@@ -21,8 +21,9 @@ def scribble(rng: np.random.Generator, canvas: int) -> np.ndarray:
     curve = np.stack([np.interp(t, knots, points[:, k]) for k in (0, 1)], 1)
     curve = cv2.GaussianBlur(curve.astype(np.float32)[:, None, :], (1, 0), 8)[:, 0, :]
     ink = np.zeros((canvas, canvas), np.float32)
-    cv2.polylines(ink, [np.round(curve).astype(np.int32)], False, 1.0,
-                  int(rng.integers(6, 20)), cv2.LINE_AA)
+    cv2.polylines(
+        ink, [np.round(curve).astype(np.int32)], False, 1.0, int(rng.integers(6, 20)), cv2.LINE_AA
+    )
     return ink
 
 
@@ -45,8 +46,9 @@ def shape(rng: np.random.Generator, canvas: int) -> np.ndarray:
     elif kind == "cross":
         for a in np.array([0, np.pi / 2]) + rng.uniform(0, np.pi):
             d = np.array([np.cos(a), np.sin(a)]) * r
-            cv2.line(ink, tuple(np.int32([c, c] - d)), tuple(np.int32([c, c] + d)), 1.0, pen,
-                     cv2.LINE_AA)
+            cv2.line(
+                ink, tuple(np.int32([c, c] - d)), tuple(np.int32([c, c] + d)), 1.0, pen, cv2.LINE_AA
+            )
     elif kind == "arrow":
         start, end = (int(c - r), int(c)), (int(c + r), int(c))
         cv2.arrowedLine(ink, start, end, 1.0, pen, cv2.LINE_AA, tipLength=0.35)
@@ -76,9 +78,30 @@ def doodle(rng: np.random.Generator, canvas: int) -> np.ndarray:
         cv2.ellipse(ink, p(x, y), (int(w * r), int(h * r)), 0, start, end, 1.0, pen, cv2.LINE_AA)
 
     # fruit twice: round, with a stem, and the nearest of all things to a 0 or a 6
-    thing = rng.choice(["face", "sun", "house", "fish", "flower", "fruit", "car", "cup", "cat",
-                        "spiral", "bicycle", "cloud", "heart", "clock", "umbrella", "envelope",
-                        "fruit", "object", "object", "object"])
+    thing = rng.choice(
+        [
+            "face",
+            "sun",
+            "house",
+            "fish",
+            "flower",
+            "fruit",
+            "car",
+            "cup",
+            "cat",
+            "spiral",
+            "bicycle",
+            "cloud",
+            "heart",
+            "clock",
+            "umbrella",
+            "envelope",
+            "fruit",
+            "object",
+            "object",
+            "object",
+        ]
+    )
     if thing == "object":  # any roundish thing with parts: a fruit, a pot, an animal, a bag
         outline(ink, rng, c, r, pen)
     elif thing == "bicycle":
@@ -136,8 +159,17 @@ def doodle(rng: np.random.Generator, canvas: int) -> np.ndarray:
     elif thing == "fruit":
         fruit(ink, rng, c, r, pen)
     elif thing == "car":
-        lines((-1.4, 0.5), (-1.4, 0), (-0.6, 0), (-0.3, -0.5), (0.6, -0.5), (0.9, 0), (1.4, 0),
-              (1.4, 0.5), closed=True)
+        lines(
+            (-1.4, 0.5),
+            (-1.4, 0),
+            (-0.6, 0),
+            (-0.3, -0.5),
+            (0.6, -0.5),
+            (0.9, 0),
+            (1.4, 0),
+            (1.4, 0.5),
+            closed=True,
+        )
         circle(-0.8, 0.6, 0.28)
         circle(0.8, 0.6, 0.28)
     elif thing == "cup":
@@ -153,8 +185,9 @@ def outline(ink: np.ndarray, rng: np.random.Generator, c: float, r: float, pen: 
     """A wobbly closed outline with two to four parts a digit never has: a stem, a leaf, ears,
     legs, a handle, dots inside, drawn onto `ink`."""
     angles = np.linspace(0, 2 * np.pi, 120, endpoint=False)
-    wobble = sum(rng.uniform(0, 0.12) * np.cos(k * angles + rng.uniform(0, 2 * np.pi))
-                 for k in range(2, 5))
+    wobble = sum(
+        rng.uniform(0, 0.12) * np.cos(k * angles + rng.uniform(0, 2 * np.pi)) for k in range(2, 5)
+    )
     stretch = rng.uniform(0.6, 1.4)
     radius = r * (1 + wobble)
     xs, ys = c + radius * np.cos(angles) * stretch, c + radius * np.sin(angles) / stretch
@@ -165,24 +198,60 @@ def outline(ink: np.ndarray, rng: np.random.Generator, c: float, r: float, pen: 
         length = r * rng.uniform(0.2, 0.5)
         part = rng.choice(["stem", "leaf", "ear", "legs", "handle", "dots"])
         if part == "stem":
-            cv2.line(ink, tuple(np.int32(base)), tuple(np.int32(base + length * out)), 1.0, pen,
-                     cv2.LINE_AA)
+            cv2.line(
+                ink,
+                tuple(np.int32(base)),
+                tuple(np.int32(base + length * out)),
+                1.0,
+                pen,
+                cv2.LINE_AA,
+            )
         elif part == "leaf":
             tip = base + length * out
-            cv2.ellipse(ink, tuple(np.int32((base + tip) / 2)), (int(length / 2), int(length / 4)),
-                        float(np.degrees(angles[i])), 0, 360, 1.0, pen, cv2.LINE_AA)
+            cv2.ellipse(
+                ink,
+                tuple(np.int32((base + tip) / 2)),
+                (int(length / 2), int(length / 4)),
+                float(np.degrees(angles[i])),
+                0,
+                360,
+                1.0,
+                pen,
+                cv2.LINE_AA,
+            )
         elif part == "ear":
             side = np.array([-out[1], out[0]]) * length / 2
-            cv2.polylines(ink, [np.int32([base - side, base + length * out, base + side])], False,
-                          1.0, pen, cv2.LINE_AA)
+            cv2.polylines(
+                ink,
+                [np.int32([base - side, base + length * out, base + side])],
+                False,
+                1.0,
+                pen,
+                cv2.LINE_AA,
+            )
         elif part == "legs":
             side = np.array([-out[1], out[0]]) * length / 2
             for s in (-1, 1):
-                cv2.line(ink, tuple(np.int32(base + s * side)),
-                         tuple(np.int32(base + s * side + length * out)), 1.0, pen, cv2.LINE_AA)
+                cv2.line(
+                    ink,
+                    tuple(np.int32(base + s * side)),
+                    tuple(np.int32(base + s * side + length * out)),
+                    1.0,
+                    pen,
+                    cv2.LINE_AA,
+                )
         elif part == "handle":
-            cv2.ellipse(ink, tuple(np.int32(base)), (int(length), int(length * 0.7)),
-                        float(np.degrees(angles[i])), -90, 90, 1.0, pen, cv2.LINE_AA)
+            cv2.ellipse(
+                ink,
+                tuple(np.int32(base)),
+                (int(length), int(length * 0.7)),
+                float(np.degrees(angles[i])),
+                -90,
+                90,
+                1.0,
+                pen,
+                cv2.LINE_AA,
+            )
         else:
             for _ in range(int(rng.integers(1, 4))):
                 dot = c + rng.uniform(-0.5, 0.5, 2) * r
@@ -194,13 +263,13 @@ def fruit(ink: np.ndarray, rng: np.random.Generator, c: float, r: float, pen: in
     dipping where the stem goes (the dip and the stem are what tell it from a 0 or a 6), maybe
     a bite, a leaf, a crown of sepals or a shine."""
     angles = np.linspace(-np.pi / 2, 3 * np.pi / 2, 160, endpoint=False)  # from the top
-    dip = rng.uniform(0.12, 0.35) * np.exp(-(angles + np.pi / 2) ** 2 / rng.uniform(0.04, 0.2))
-    radius = r * (1 - dip - rng.uniform(0, 0.1) * np.exp(-(angles - np.pi / 2) ** 2 / 0.1))
+    dip = rng.uniform(0.12, 0.35) * np.exp(-((angles + np.pi / 2) ** 2) / rng.uniform(0.04, 0.2))
+    radius = r * (1 - dip - rng.uniform(0, 0.1) * np.exp(-((angles - np.pi / 2) ** 2) / 0.1))
     if rng.random() < 0.25:  # a pear: narrower towards the top
         radius *= 1 - rng.uniform(0.1, 0.3) * np.clip(-np.sin(angles), 0, 1)
     if rng.random() < 0.2:  # a bite out of one side
         side = rng.choice([0.0, np.pi]) + rng.uniform(-0.4, 0.4)
-        radius *= 1 - rng.uniform(0.2, 0.35) * np.exp(-(angles - side) ** 2 / 0.06)
+        radius *= 1 - rng.uniform(0.2, 0.35) * np.exp(-((angles - side) ** 2) / 0.06)
     wide = rng.uniform(0.9, 1.35)  # tomatoes and oranges are wider than tall
     xs, ys = c + radius * np.cos(angles) * wide, c + r * 0.15 + radius * np.sin(angles)
     cv2.polylines(ink, [np.int32(np.stack([xs, ys], 1))], True, 1.0, pen, cv2.LINE_AA)
@@ -219,11 +288,29 @@ def fruit(ink: np.ndarray, rng: np.random.Generator, c: float, r: float, pen: in
         length, angle = r * rng.uniform(0.4, 0.8), rng.uniform(-70, 0)  # up and to the right
         angle = angle if rng.random() < 0.5 else 180 - angle  # or to the left
         centre = at + length / 2 * np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
-        cv2.ellipse(ink, tuple(np.int32(centre)), (int(length / 2), int(length / 4) + 1), angle,
-                    0, 360, 1.0, pen, cv2.LINE_AA)
+        cv2.ellipse(
+            ink,
+            tuple(np.int32(centre)),
+            (int(length / 2), int(length / 4) + 1),
+            angle,
+            0,
+            360,
+            1.0,
+            pen,
+            cv2.LINE_AA,
+        )
     if rng.random() < 0.3:  # a shine
-        cv2.ellipse(ink, (int(c + r * 0.45 * wide), int(c - r * 0.1)), (int(r * 0.25),) * 2, 0,
-                    -80, 10, 1.0, pen, cv2.LINE_AA)
+        cv2.ellipse(
+            ink,
+            (int(c + r * 0.45 * wide), int(c - r * 0.1)),
+            (int(r * 0.25),) * 2,
+            0,
+            -80,
+            10,
+            1.0,
+            pen,
+            cv2.LINE_AA,
+        )
 
 
 def noise(rng: np.random.Generator, canvas: int) -> np.ndarray:
@@ -237,12 +324,14 @@ def noise(rng: np.random.Generator, canvas: int) -> np.ndarray:
     return np.clip((blotches - blotches.mean()) * 12 + 0.5, 0, 1)
 
 
-def non_digit(kind: str, rng: np.random.Generator, canvas: int = 512,
-              fonts: str = "test") -> np.ndarray:
+def non_digit(
+    kind: str, rng: np.random.Generator, canvas: int = 512, fonts: str = "test"
+) -> np.ndarray:
     """One non-digit of this kind drawn black on white (RGB uint8, canvas x canvas)."""
     if kind in ("letter", "text"):
         ink = {"letter": letter, "text": text_line}[kind](rng, canvas, fonts)
     else:
-        ink = {"scribble": scribble, "shape": shape, "doodle": doodle,
-               "noise": noise}[kind](rng, canvas)
+        ink = {"scribble": scribble, "shape": shape, "doodle": doodle, "noise": noise}[kind](
+            rng, canvas
+        )
     return black_on_white(ink)

@@ -16,8 +16,9 @@ def read_history(path: Path) -> dict[str, list[float]]:
     history = {name: rows[name].tolist() for name in rows.dtype.names}
     for key in ("loss", "accuracy"):  # trained with the check: the digits' own loss and accuracy
         for prefix in ("", "val_"):
-            history[prefix + key] = history.get(f"{prefix}probabilities_{key}",
-                                                history.get(prefix + key))
+            history[prefix + key] = history.get(
+                f"{prefix}probabilities_{key}", history.get(prefix + key)
+            )
     return history
 
 
@@ -28,8 +29,13 @@ def plot_training_curves(out: Path, histories: list[dict[str, list[float]]]) -> 
         name = f"network {i + 1} " if len(histories) > 1 else ""
         for ax, key in zip(axes, ("loss", "accuracy")):
             ax.plot(epochs, history[key], color=f"C{i}", label=f"{name}train (augmented)")
-            ax.plot(epochs, history[f"val_{key}"], color=f"C{i}", linestyle="--",
-                    label=f"{name}validation")
+            ax.plot(
+                epochs,
+                history[f"val_{key}"],
+                color=f"C{i}",
+                linestyle="--",
+                label=f"{name}validation",
+            )
     for ax, key in zip(axes, ("loss", "accuracy")):
         ax.set(xlabel="epoch", title=key)
         ax.grid(alpha=0.3)
@@ -46,10 +52,14 @@ def plot_confusion_and_errors(out: Path, x_test, y_test, predicted) -> None:
     fig, ax = plt.subplots(figsize=(5.5, 5))
     ax.imshow(np.log1p(confusion), cmap="Blues")
     for (i, j), n in np.ndenumerate(confusion):
-        ax.text(j, i, n, ha="center", va="center", fontsize=7,
-                color="white" if i == j else "black")
-    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true",
-           title=f"MNIST test: {(predicted != y_test).sum()} errors in {len(y_test)}")
+        ax.text(j, i, n, ha="center", va="center", fontsize=7, color="white" if i == j else "black")
+    ax.set(
+        xticks=range(10),
+        yticks=range(10),
+        xlabel="predicted",
+        ylabel="true",
+        title=f"MNIST test: {(predicted != y_test).sum()} errors in {len(y_test)}",
+    )
     fig.tight_layout()
     fig.savefig(out / "confusion_matrix.png", dpi=100)
     plt.close(fig)
@@ -75,23 +85,39 @@ def write_model_card(out: Path, metrics: dict) -> None:
     from huggingface_hub import EvalResult, ModelCardData
 
     data = ModelCardData(
-        library_name="keras", license="mit", datasets=["ylecun/mnist"], metrics=["accuracy"],
-        pipeline_tag="image-classification", tags=["mnist", "digits", "litert"],
-        model_name="digit-cnn", eval_results=[EvalResult(
-            task_type="image-classification", dataset_type="ylecun/mnist", dataset_name="MNIST",
-            dataset_split="test", metric_type="accuracy", metric_value=metrics["test_accuracy"])])
+        library_name="keras",
+        license="mit",
+        datasets=["ylecun/mnist"],
+        metrics=["accuracy"],
+        pipeline_tag="image-classification",
+        tags=["mnist", "digits", "litert"],
+        model_name="digit-cnn",
+        eval_results=[
+            EvalResult(
+                task_type="image-classification",
+                dataset_type="ylecun/mnist",
+                dataset_name="MNIST",
+                dataset_split="test",
+                metric_type="accuracy",
+                metric_value=metrics["test_accuracy"],
+            )
+        ],
+    )
     fields = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in metrics.items()}
     n = metrics["members"]
-    fields["networks"] = ("A small convolutional network" if n == 1 else
-                          f"{n} small convolutional networks side by side (an ensemble)")
+    fields["networks"] = (
+        "A small convolutional network"
+        if n == 1
+        else f"{n} small convolutional networks side by side (an ensemble)"
+    )
     fields["commands"] = "\n".join(f"    {c}" for c in metrics.get("commands", []))
     fields["earlier_stages"] = "\n".join(f"- {stage}" for stage in metrics["earlier_stages"])
     fields["test_split_readings"] = "\n".join(
         f"- {r['candidate']}: {r['test_accuracy']:.2%} ({r['test_errors']} errors)"
-        for r in metrics.get("test_split_readings", []))
+        for r in metrics.get("test_split_readings", [])
+    )
     template = (Path(__file__).parent / "model_card.md").read_text()
     (out / "README.md").write_text(f"---\n{data.to_yaml()}\n---\n\n{template.format(**fields)}")
-
 
 
 README_FIGURES = ("<!-- model figures: python train.py card -->\n", "<!-- /model figures -->\n")
@@ -100,15 +126,20 @@ README_FIGURES = ("<!-- model figures: python train.py card -->\n", "<!-- /model
 def model_figures(metrics: dict) -> str:
     """The README's table of the served model's figures, copied from metrics.json."""
     rows = [
-        ("MNIST test split, 10,000 digits (read once per served model)",
-         f"{metrics['test_accuracy']:.2%} ({metrics['test_errors']} errors)"),
-        ("MNIST validation split, the last 6,000 training digits",
-         f"{metrics['validation_accuracy']:.2%}"),
+        (
+            "MNIST test split, 10,000 digits (read once per served model)",
+            f"{metrics['test_accuracy']:.2%} ({metrics['test_errors']} errors)",
+        ),
+        (
+            "MNIST validation split, the last 6,000 training digits",
+            f"{metrics['validation_accuracy']:.2%}",
+        ),
         ("calibration error (ECE, test split)", f"{metrics['test_ece']:.4f}"),
         ("parameters", f"{metrics['parameters']:,}"),
     ]
     return "| the served model | measured | from |\n|---|---|---|\n" + "".join(
-        f"| {what} | {value} | `model/metrics.json` |\n" for what, value in rows)
+        f"| {what} | {value} | `model/metrics.json` |\n" for what, value in rows
+    )
 
 
 def with_model_figures(readme: str, metrics: dict) -> str:
