@@ -7,39 +7,13 @@
     python train.py convert           # model/web: the browser's TF.js model (training/convert.py)
     python publish.py --model you/digit-cnn --space you/digit-studio  # after training
 
-    # the shipped model: three networks joined into a teacher (an ensemble), then one network
-    # that learns from the labels and from the teacher (any backend: KERAS_BACKEND=jax on a GPU),
-    # then that network fine-tuned with blurry scans, learning "is it a digit?" with the digits
-    python train.py --data D --seed 1 --network-only    # -> runs/seed-1/, also seeds 3 and 4
-    python train.py finish --data D --networks runs/seed-1 runs/seed-3 runs/seed-4
-    python train.py --data D --seed 7 --epochs 120 --teacher model --network-only
-    python train.py finish --data D --networks runs/seed-7
-    python train.py --data D --seed 9 --epochs 10 --learning-rate 5e-4 --start-from model \
-        --network-only
-    python train.py finish --data D --networks runs/seed-9
-    python train.py --data D --seed 10 --epochs 6 --learning-rate 2e-4 --start-from model \
-        --network-only                                  # 6 epochs more, fresh generated inputs
-    python train.py finish --data D --networks runs/seed-10
-    python train.py --data D --seed 12 --epochs 5 --learning-rate 1.5e-4 --start-from model \
-        --network-only                                  # the handwriting fonts, lettered digits
-    python train.py finish --data D --networks runs/seed-12
-    python train.py --data D --seed 14 --epochs 5 --learning-rate 1.5e-4 --start-from model \
-        --network-only                                  # doodled fruit
-    python train.py finish --data D --networks runs/seed-14
-    python train.py --data D --seed 15 --epochs 5 --learning-rate 1.5e-4 --start-from model \
-        --network-only --small-scans 0.5                # half the blurry scans at 7-10 px
-    python train.py finish --data D --networks runs/seed-15
+    python train.py --data D --seed 15 --start-from model --small-scans 0.5 --network-only
+    python train.py finish --data D --networks runs/seed-15   # join, calibrate, check, save
 
-The steps, one module each in training/, read top to bottom:
-  data.py       MNIST and its validation split; generated inputs (blurry scans, drawn and
-                lettered digits, non-digits), read by the app's own preprocessing
-  augment.py    random distortions, in training only
-  fit.py        train one network (a checkpoint every epoch, in runs/seed-N/), or distil one
-  calibrate.py  a temperature fitted on validation, folded into the networks
-  check.py      the cut (or the fitted head) of the "is it a digit at all?" check
-  finish.py     join networks, calibrate, check, save .keras + LiteRT, read the test split once
-                (recorded in metrics.json under `finish --note`, with the commands that made it)
-  report.py     training curves, confusion matrix, model card
+How the shipped model was made, stage by stage (an ensemble teacher, a distilled network, five
+fine-tunings): docs/training-log.md and model/metrics.json's "commands".
+
+The steps, one module each, read top to bottom: training/__init__.py lists them.
 """
 
 import argparse

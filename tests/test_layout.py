@@ -4,7 +4,7 @@ modules, no sys.path edits (tests.layout draws the graph)."""
 import ast
 import subprocess
 
-from tests.layout import ROOT, SCRIPTS, cycles, import_graph, modules
+from tests.layout import ROOT, SCRIPTS, cycles, import_graph, mermaid, modules
 
 MAX_LINES = 350
 
@@ -81,3 +81,8 @@ def test_the_top_level_holds_the_design_and_a_few_more():
     ).stdout.split()
     tracked = {path.split("/")[0] for path in listed}
     assert design <= tracked and tracked - design <= others, tracked - design - others
+
+
+def test_docs_layout_shows_the_graph_as_it_is():
+    """Regenerate with `python -m tests.layout` when an import changes."""
+    assert mermaid(import_graph()) in (ROOT / "docs" / "layout.md").read_text()
