@@ -12,6 +12,10 @@ TOP_LABEL = "#prediction [data-testid='label-output-value']"
 # A 7 as fractions of the canvas: the top bar, then the long diagonal.
 SEVEN = [(0.28, 0.22), (0.72, 0.22), (0.45, 0.82)]
 ONE = [(0.5, 0.2), (0.5, 0.8)]
+# A phone as Chromium emulates one: 390x844, touch, a 2x screen.
+PHONE = dict(
+    viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+)
 
 
 def browser_args() -> dict:

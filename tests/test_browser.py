@@ -10,6 +10,7 @@ from tests.browser import (
     ARTIFACTS,
     CANVAS,
     ONE,
+    PHONE,
     SEVEN,
     TOP_LABEL,
     draw_with_finger,
@@ -126,14 +127,7 @@ def test_click_an_example(browser, app_url):
 
 def test_phone_draw_clear_draw_again_with_a_finger(browser, app_url):
     """On a phone the answer shows beside the canvas, in view without scrolling."""
-    page = open_studio(
-        browser,
-        app_url,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
+    page = open_studio(browser, app_url, **PHONE)
     draw_with_finger(page, SEVEN)
     expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=20_000)
     assert page.evaluate("window.scrollY") == 0

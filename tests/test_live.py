@@ -8,7 +8,16 @@ import numpy as np
 from playwright.sync_api import expect
 
 from studio.live import LiveReader
-from tests.browser import ARTIFACTS, CANVAS, ONE, SEVEN, TOP_LABEL, canvas_points, open_studio
+from tests.browser import (
+    ARTIFACTS,
+    CANVAS,
+    ONE,
+    PHONE,
+    SEVEN,
+    TOP_LABEL,
+    canvas_points,
+    open_studio,
+)
 from tests.pad_canvases import browser_readings, mnist_canvases, scribbles, server_reading
 
 LIVE = "#sketch .inkpad[data-live]"
@@ -53,14 +62,7 @@ def test_a_drawn_7_reads_7_before_the_pen_lifts_with_no_request(browser, app_url
 
 
 def test_on_a_phone_the_live_label_is_in_view_while_the_finger_draws(browser, app_url):
-    page = open_studio(
-        browser,
-        app_url,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
+    page = open_studio(browser, app_url, **PHONE)
     expect(page.locator(LIVE)).to_be_attached(timeout=60_000)
     cdp = page.context.new_cdp_session(page)
     points = canvas_points(page, SEVEN)
