@@ -34,9 +34,11 @@ COSTLY = visitors.RateLimit(60, 60)
 CORRECTIONS = visitors.RateLimit(5, 60)
 UPLOAD_BUDGET = visitors.RateLimit(*guards.UPLOAD_BYTES_PER_VISITOR)
 
-PIPELINE = digit_core.read_digit(EXAMPLES[0]).stages  # loads and warms up the model now
-# MNIST test digits: no corrections on them, however they are re-saved
-EXAMPLE_INPUTS = [digit_core.read_digit(p).stages["centred 28x28"] for p in EXAMPLES]
+# Read once at start (this loads and warms up the model): the bundled examples are MNIST test
+# digits, refused as corrections however they are re-saved, and the first shows the pipeline.
+EXAMPLE_STAGES = [digit_core.read_digit(p).stages for p in EXAMPLES]
+EXAMPLE_INPUTS = [stages["centred 28x28"] for stages in EXAMPLE_STAGES]
+PIPELINE = EXAMPLE_STAGES[0]
 FEEDBACK_DIR = Path(os.environ.get("FEEDBACK_DIR", ROOT / "feedback"))
 UPLOADER = start_hub_upload(FEEDBACK_DIR)  # None unless HF_TOKEN and FEEDBACK_DATASET are set
 NOT_A_DIGIT = "Not a digit?"
