@@ -17,7 +17,7 @@ import numpy as np
 
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
-from digit_core.number_line import line_ink
+from digit_core.number_line import line_ink, tilt, turned
 from digit_core.predict import predict_proba, run_model
 from digit_core.preprocess import (
     BLANK,
@@ -41,6 +41,7 @@ FRAGMENT = 0.45  # a group this much shorter than the median one belongs to a ne
 SPLIT_ASPECT = 0.9  # only groups wider than this times their height may be two digits
 JOIN = 3  # at most this many neighbouring groups may be one digit
 JOIN_GAP = 0.15  # ... when no gap between them is wider than this times the digits' height
+LEVEL = 12  # degrees: a row tilted more than this is turned level before its digits are read
 SHORT = 0.9  # pieces shorter than this times the digits' height are seldom whole digits
 
 
@@ -132,6 +133,16 @@ def scaled_box(box: Sequence[int], scale: float) -> tuple[int, int, int, int]:
     return round(x * scale), round(y * scale), round(w * scale), round(h * scale)
 
 
+def box_on_picture(piece: np.ndarray, back: np.ndarray | None) -> tuple[int, int, int, int]:
+    """The piece's (x, y, width, height), taken back onto the unturned picture if it was."""
+    box = cv2.boundingRect(piece.astype(np.uint8))
+    if back is None:
+        return box
+    x, y, width, height = box
+    corners = np.array([[x, y], [x + width, y], [x, y + height], [x + width, y + height]])
+    return cv2.boundingRect(cv2.transform(corners[None].astype(np.float32), back)[0])
+
+
 def has_ink(ink: np.ndarray, piece: np.ndarray) -> bool:
     """False for a piece with no ink left once cropped (a hairline fainter than the paper)."""
     try:
@@ -201,6 +212,12 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     grey = shrink(to_grayscale(pixels), NUMBER_SIDE)
     scale = pixels.shape[1] / grey.shape[1]
     ink, mask = line_ink(grey)
+    back = None  # how a box on the levelled picture goes back onto the picture sent
+    angle = tilt(mask)
+    if abs(angle) > LEVEL:  # digits read upright, and the paper's lines run level again
+        grey, move = turned(grey, -angle)
+        back = cv2.invertAffineTransform(move)
+        ink, mask = line_ink(grey)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
@@ -217,6 +234,6 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     return NumberReading(
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
-        boxes=[scaled_box(cv2.boundingRect(p.astype(np.uint8)), scale) for p in pieces],
+        boxes=[scaled_box(box_on_picture(p, back), scale) for p in pieces],
         confidence=float(np.prod(proba.max(axis=1))),
     )
