@@ -33,6 +33,7 @@ from digit_core.preprocess import (
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
+MIN_SIDE = 96  # a smaller picture (a form field scanned small) is enlarged to this height
 MAX_DIGITS = 12
 UNSURE = 0.8  # a digit read with a lower top probability is marked as unsure
 MARKS = 4 * MAX_DIGITS  # more separate marks than this: not a number, and not worth reading
@@ -108,7 +109,8 @@ def as_input(ink: np.ndarray, piece: np.ndarray) -> np.ndarray:
 
 def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
     """Cut a wide piece at the thinnest column of its middle half when both halves read as
-    digits more surely than the whole does; recursive, so three can touch too."""
+    digits more surely than the whole does (top probability times the digit check: two joined
+    digits are seldom one digit to the check); recursive, so three can touch too."""
     x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
     if width <= SPLIT_ASPECT * height or width < 8:
         return [piece]
@@ -120,9 +122,8 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     right[:, :cut] = False
     if not (left.any() and right.any()):
         return [piece]
-    whole, *halves = predict_proba(
-        np.stack([as_input(ink, p) for p in (piece, left, right)]), model
-    ).max(axis=1)
+    proba, scores = run_model(np.stack([as_input(ink, p) for p in (piece, left, right)]), model)
+    whole, *halves = proba.max(axis=1) * scores
     if min(halves) <= whole:
         return [piece]
     return split_touching(ink, left, model) + split_touching(ink, right, model)
@@ -133,14 +134,20 @@ def scaled_box(box: Sequence[int], scale: float) -> tuple[int, int, int, int]:
     return round(x * scale), round(y * scale), round(w * scale), round(h * scale)
 
 
-def box_on_picture(piece: np.ndarray, back: np.ndarray | None) -> tuple[int, int, int, int]:
-    """The piece's (x, y, width, height), taken back onto the unturned picture if it was."""
+def box_on_picture(
+    piece: np.ndarray, back: np.ndarray | None, shape: tuple[int, ...]
+) -> tuple[int, int, int, int]:
+    """The piece's (x, y, width, height), taken back onto the unturned picture (of this shape)
+    if it was turned, and kept inside it."""
     box = cv2.boundingRect(piece.astype(np.uint8))
     if back is None:
         return box
     x, y, width, height = box
     corners = np.array([[x, y], [x + width, y], [x, y + height], [x + width, y + height]])
-    return cv2.boundingRect(cv2.transform(corners[None].astype(np.float32), back)[0])
+    turned_back = cv2.transform(corners[None].astype(np.float32), back)[0]
+    left, top = np.clip(turned_back.min(axis=0), 0, None)
+    right, bottom = np.minimum(turned_back.max(axis=0), (shape[1], shape[0]))
+    return round(left), round(top), max(1, round(right - left)), max(1, round(bottom - top))
 
 
 def has_ink(ink: np.ndarray, piece: np.ndarray) -> bool:
@@ -207,12 +214,23 @@ def too_many_marks(grey: np.ndarray, count: int) -> NoDigitError:
     return NoDigitError(f"Found {count} separate marks: write at most {MAX_DIGITS} digits.")
 
 
+def enlarged(grey: np.ndarray) -> np.ndarray:
+    """A picture too small for its thin pen and printed lines to be told apart, enlarged (at
+    most to NUMBER_SIDE wide)."""
+    height, width = grey.shape
+    scale = min(MIN_SIDE / min(height, width), NUMBER_SIDE / max(height, width))
+    if scale <= 1:
+        return grey
+    size = (round(width * scale), round(height * scale))
+    return np.clip(cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC), 0, 1)
+
+
 def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberReading:
     pixels = to_array(image)
-    grey = shrink(to_grayscale(pixels), NUMBER_SIDE)
+    grey = enlarged(shrink(to_grayscale(pixels), NUMBER_SIDE))
     scale = pixels.shape[1] / grey.shape[1]
     ink, mask = line_ink(grey)
-    back = None  # how a box on the levelled picture goes back onto the picture sent
+    back, shape = None, grey.shape  # how a box on the levelled picture goes back onto this one
     angle = tilt(mask)
     if abs(angle) > LEVEL:  # digits read upright, and the paper's lines run level again
         grey, move = turned(grey, -angle)
@@ -234,6 +252,6 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     return NumberReading(
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
-        boxes=[scaled_box(box_on_picture(p, back), scale) for p in pieces],
+        boxes=[scaled_box(box_on_picture(p, back, shape), scale) for p in pieces],
         confidence=float(np.prod(proba.max(axis=1))),
     )

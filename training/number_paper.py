@@ -157,6 +157,7 @@ def number_on_paper(
     skipping: bool = False,
     slanted: bool = False,
     tilted: bool = False,
+    small: bool = False,
 ) -> np.ndarray:
     """A GENERATED picture (RGB uint8) of these digits written as one number on this paper."""
     ink = number_ink(digits, rng)
@@ -169,7 +170,11 @@ def number_on_paper(
     pad = int(ink.shape[0] * rng.uniform(0.2, 1.5))  # more paper round it, as photos have
     ink = np.pad(ink, ((pad, pad), (pad // 2 + 4, pad // 2 + 4)))
     darkness = np.maximum(ink, PAPERS[paper](ink, rng))
-    return photographed(darkness, rng, shadow=photo and rng.random() < 0.4)
+    picture = photographed(darkness, rng, shadow=photo and rng.random() < 0.4)
+    if small:  # a form field scanned at low resolution: the whole picture 32-64 px tall
+        scale = rng.uniform(32, 64) / picture.shape[0]
+        picture = cv2.resize(picture, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return picture
 
 
 def validation_digits(mnist_path: str, count: int = 6000) -> tuple[np.ndarray, np.ndarray]:
