@@ -139,10 +139,9 @@ def box_on_picture(
 ) -> tuple[int, int, int, int]:
     """The piece's (x, y, width, height), taken back onto the unturned picture (of this shape)
     if it was turned, and kept inside it."""
-    box = cv2.boundingRect(piece.astype(np.uint8))
+    x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
     if back is None:
-        return box
-    x, y, width, height = box
+        return x, y, width, height
     corners = np.array([[x, y], [x + width, y], [x, y + height], [x + width, y + height]])
     turned_back = cv2.transform(corners[None].astype(np.float32), back)[0]
     left, top = np.clip(turned_back.min(axis=0), 0, None)
