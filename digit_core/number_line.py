@@ -121,7 +121,8 @@ def digit_height(stats: np.ndarray) -> float:
 
 def printed(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
     """Which blobs are pieces of printed lines (a dashed box, a frame's broken side): straight
-    strokes much thinner than the pen that wrote the digits (the blobs with most ink)."""
+    strokes running along the page, much thinner than the pen that wrote the digits (the blobs
+    with most ink) or dashes of one line."""
     pens, straight = np.zeros(len(stats)), np.zeros(len(stats), bool)
     for k, (left, top, width, height, _) in enumerate(stats):
         blob = labels[top : top + height, left : left + width] == k + 1
@@ -132,7 +133,19 @@ def printed(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
         straight[k] = level and min(w, h) <= 1.5 * pens[k] + 1
     areas = stats[:, cv2.CC_STAT_AREA]
     pen = np.median(pens[areas >= 0.2 * areas.max()])
-    return straight & (pens <= PRINTED * pen)
+    return straight & ((pens <= PRINTED * pen) | stacked(stats, straight))
+
+
+def stacked(stats: np.ndarray, straight: np.ndarray) -> np.ndarray:
+    """Straight upright blobs with another one above or below in the same columns: the dashes
+    of one printed line (a written 1 has no twin above it)."""
+    left, top, width, height = (stats[:, k].astype(np.int64) for k in range(4))
+    upright = straight & (height > width)
+    right, bottom = left + width, top + height
+    shared = np.minimum(right, right[:, None]) > np.maximum(left, left[:, None])
+    apart = (top >= bottom[:, None]) | (top[:, None] >= bottom)
+    twins = upright & upright[:, None] & shared & apart
+    return twins.any(axis=1)
 
 
 def row_mask(mask: np.ndarray) -> np.ndarray:
