@@ -44,7 +44,7 @@ def boxes_picture(
     elif image.shape[2] == 4:
         alpha = image[..., 3:].astype(np.float32) / 255
         image = np.round(image[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
-    picture = np.ascontiguousarray(image[..., :3])
+    picture = np.array(image[..., :3])  # a copy: never draw on the caller's picture
     thick = max(2, round(max(picture.shape[:2]) / 300))
     for i, ((x, y, w, h), digit) in enumerate(zip(boxes, text)):
         doubt = i in unsure

@@ -63,6 +63,16 @@ def test_the_number_picture_shows_a_transparent_background_as_white():
     assert (picture[2, 2] == 255).all() and (picture[30, 31] == 0).all()
 
 
+def test_the_number_picture_is_drawn_on_a_copy():
+    """It drew the boxes into the caller's own RGB array (and failed on a read-only one)."""
+    from digit_core.pictures import boxes_picture
+
+    picture = np.full((60, 90, 3), 255, np.uint8)
+    picture.flags.writeable = False
+    boxed = boxes_picture(picture, [(28, 18, 8, 24)], "1")
+    assert (picture == 255).all() and (boxed != 255).any()
+
+
 def reads_on_paper(paper: str, count: int, seed: int, **kinds) -> int:
     """How many of `count` GENERATED numbers on this paper read exactly."""
     rng = np.random.default_rng(seed)
