@@ -27,6 +27,7 @@ SPECK = 0.3  # blobs this much smaller than the digits' height both ways are spe
 FITS = 3  # the row's line is fitted this many times, each to the blobs near the last one
 ROW = 0.75  # a digit's centre lies within this many digits' heights of the row's
 AXIS = 3  # degrees: printed lines run along the page's sides, written strokes seldom do
+MANY = 500  # more marks than this: a texture (only 48 are ever read as digits)
 PRINTED = 0.6  # a straight blob drawn this much thinner than the digits' pen is a printed line
 
 
@@ -119,19 +120,25 @@ def digit_height(stats: np.ndarray) -> float:
     return float(np.median(stats[big, cv2.CC_STAT_HEIGHT]))
 
 
-def printed(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
+def printed(labels: np.ndarray, stats: np.ndarray, sized: np.ndarray) -> np.ndarray:
     """Which blobs are pieces of printed lines (a dashed box, a frame's broken side): straight
-    strokes running along the page, much thinner than the pen that wrote the digits (the blobs
-    with most ink) or dashes of one line."""
+    strokes running along the page, much thinner than the pen that wrote the digits (the
+    `sized` blobs with most ink) or dashes of one line. Blobs under 3 px are not looked at,
+    and none when more than MANY are left (a texture, refused later for too many marks): the
+    work stays bounded."""
     pens, straight = np.zeros(len(stats)), np.zeros(len(stats), bool)
-    for k, (left, top, width, height, _) in enumerate(stats):
+    marks = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= 3
+    if marks.sum() > MANY:
+        return straight
+    for k in np.flatnonzero(marks):
+        left, top, width, height = stats[k, :4]
         blob = labels[top : top + height, left : left + width] == k + 1
         pens[k] = stroke_width(blob)
         ys, xs = np.nonzero(blob)
         _, (w, h), angle = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
         level = min(angle % 90, 90 - angle % 90) <= AXIS  # printed lines run along the page
         straight[k] = level and min(w, h) <= 1.5 * pens[k] + 1
-    areas = stats[:, cv2.CC_STAT_AREA]
+    areas = np.where(sized, stats[:, cv2.CC_STAT_AREA], 0)
     pen = np.median(pens[areas >= 0.2 * areas.max()])
     return straight & ((pens <= PRINTED * pen) | stacked(stats, straight))
 
@@ -139,13 +146,14 @@ def printed(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
 def stacked(stats: np.ndarray, straight: np.ndarray) -> np.ndarray:
     """Straight upright blobs with another one above or below in the same columns: the dashes
     of one printed line (a written 1 has no twin above it)."""
-    left, top, width, height = (stats[:, k].astype(np.int64) for k in range(4))
-    upright = straight & (height > width)
+    upright = straight & (stats[:, cv2.CC_STAT_HEIGHT] > stats[:, cv2.CC_STAT_WIDTH])
+    left, top, width, height = (stats[upright, k].astype(np.int64) for k in range(4))
     right, bottom = left + width, top + height
     shared = np.minimum(right, right[:, None]) > np.maximum(left, left[:, None])
     apart = (top >= bottom[:, None]) | (top[:, None] >= bottom)
-    twins = upright & upright[:, None] & shared & apart
-    return twins.any(axis=1)
+    twins = np.zeros(len(stats), bool)
+    twins[upright] = (shared & apart).any(axis=1)
+    return twins
 
 
 def row_mask(mask: np.ndarray) -> np.ndarray:
@@ -155,9 +163,10 @@ def row_mask(mask: np.ndarray) -> np.ndarray:
     height = digit_height(stats)
     left, width = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     on_edge = (left == 0) | (left + width == mask.shape[1])
-    bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT]) | printed(labels, stats)
     size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
-    tall = (size >= SPECK * height) & ~bar  # a 5's flat bar drawn apart is no speck
+    sized = size >= SPECK * height  # a 5's flat bar drawn apart is no speck
+    bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT]) | printed(labels, stats, sized)
+    tall = sized & ~bar
     if not tall.any():
         raise NoDigitError(BLANK)
     weights = stats[:, cv2.CC_STAT_AREA] * tall

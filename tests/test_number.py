@@ -186,6 +186,22 @@ def test_thousands_of_specks_are_refused_quickly():
         read_number(picture)
 
 
+def test_a_texture_of_digit_sized_blobs_is_refused_in_bounded_memory():
+    """Salt and pepper at 20 %: ~10,000 blobs the size of its "digits". Comparing every straight
+    blob with every other for printed dashes took 8 GB and 22 s."""
+    import tracemalloc
+
+    noise = (np.random.default_rng(0).random((1024, 1024)) > 0.2).astype(np.uint8) * 255
+    tracemalloc.start()
+    try:
+        with pytest.raises(NoDigitError):
+            read_number(noise)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 300e6, peak
+
+
 def test_the_number_tab_names_and_marks_the_unsure_digit():
     from digit_core import NumberReading
     from studio.number_view import number_view
