@@ -53,6 +53,7 @@ LENGTHS = (1, 10)  # digits per generated line, both included
 SLANTED, SKIPPING = 0.3, 0.15  # shares of lines on paper written slanted, with a skipping pen
 SMALLER = (0.4, 0.9)  # lines on paper photographed this much smaller (real ones are small too)
 STRETCH = (0.8, 1.25)  # each epoch, lines' ink this much narrower or wider at random
+THINNER, THICKER = 0.35, 0.15  # shares of lines whose pen is made a pixel thinner, thicker
 CHUNK = 2500  # training lines per cached file: training may start before the last is made
 WORK = Path("/tmp/ctc")
 
@@ -227,14 +228,22 @@ def validation_lines(mnist: str, count: int, work: Path) -> dict[str, np.ndarray
         return {k: f[k] for k in f.files}
 
 
-def stretched(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each line's ink made STRETCH wider or narrower at random (handwriting is wide or
-    narrow; cheap, so each epoch sees new lines), as the model's float input."""
+def varied(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each line's ink made STRETCH wider or narrower at random (handwriting is wide or narrow)
+    and, for a share of them, its pen THINNER or THICKER by a pixel (real pens are often finer
+    than MNIST's): cheap, so each epoch sees new lines. Returns the model's float input."""
     out = np.zeros(lines.shape + (1,), np.float32)
+    pixel = np.ones((2, 2), np.uint8)
     for line, into in zip(lines, out):
         width = int(np.nonzero(line.max(axis=0))[0][-1]) + 1 if line.any() else 1
         new = int(np.clip(round(width * rng.uniform(*STRETCH)), 1, WIDTH))
-        into[:, :new, 0] = cv2.resize(line[:, :width], (new, HEIGHT), interpolation=cv2.INTER_AREA)
+        ink = cv2.resize(line[:, :width], (new, HEIGHT), interpolation=cv2.INTER_AREA)
+        pen = rng.random()
+        if pen < THINNER:
+            ink = cv2.erode(ink, pixel)
+        elif pen < THINNER + THICKER:
+            ink = cv2.dilate(ink, pixel)
+        into[:, :new, 0] = ink
     return out / 255
 
 
@@ -260,7 +269,7 @@ def train(mnist: str, epochs: int, limit: int, work: Path) -> None:
     start = time.perf_counter()
     for epoch in range(done, epochs):
         model.fit(
-            stretched(lines["x"], np.random.default_rng(epoch)),
+            varied(lines["x"], np.random.default_rng(epoch)),
             lines["y"],
             batch_size=32,
             initial_epoch=epoch,
