@@ -17,7 +17,7 @@ import numpy as np
 
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
-from digit_core.number_line import line_ink
+from digit_core.number_line import line_ink, tilt, turned
 from digit_core.predict import predict_proba, run_model
 from digit_core.preprocess import (
     BLANK,
@@ -33,6 +33,7 @@ from digit_core.preprocess import (
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
+MIN_SIDE = 96  # a smaller picture (a form field scanned small) is enlarged to this height
 MAX_DIGITS = 12
 UNSURE = 0.8  # a digit read with a lower top probability is marked as unsure
 MARKS = 4 * MAX_DIGITS  # more separate marks than this: not a number, and not worth reading
@@ -41,6 +42,7 @@ FRAGMENT = 0.45  # a group this much shorter than the median one belongs to a ne
 SPLIT_ASPECT = 0.9  # only groups wider than this times their height may be two digits
 JOIN = 3  # at most this many neighbouring groups may be one digit
 JOIN_GAP = 0.15  # ... when no gap between them is wider than this times the digits' height
+LEVEL = 12  # degrees: a row tilted more than this is turned level before its digits are read
 SHORT = 0.9  # pieces shorter than this times the digits' height are seldom whole digits
 
 
@@ -107,7 +109,8 @@ def as_input(ink: np.ndarray, piece: np.ndarray) -> np.ndarray:
 
 def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
     """Cut a wide piece at the thinnest column of its middle half when both halves read as
-    digits more surely than the whole does; recursive, so three can touch too."""
+    digits more surely than the whole does (top probability times the digit check: two joined
+    digits are seldom one digit to the check); recursive, so three can touch too."""
     x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
     if width <= SPLIT_ASPECT * height or width < 8:
         return [piece]
@@ -119,9 +122,8 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     right[:, :cut] = False
     if not (left.any() and right.any()):
         return [piece]
-    whole, *halves = predict_proba(
-        np.stack([as_input(ink, p) for p in (piece, left, right)]), model
-    ).max(axis=1)
+    proba, scores = run_model(np.stack([as_input(ink, p) for p in (piece, left, right)]), model)
+    whole, *halves = proba.max(axis=1) * scores
     if min(halves) <= whole:
         return [piece]
     return split_touching(ink, left, model) + split_touching(ink, right, model)
@@ -130,6 +132,21 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
 def scaled_box(box: Sequence[int], scale: float) -> tuple[int, int, int, int]:
     x, y, w, h = box
     return round(x * scale), round(y * scale), round(w * scale), round(h * scale)
+
+
+def box_on_picture(
+    piece: np.ndarray, back: np.ndarray | None, shape: tuple[int, ...]
+) -> tuple[int, int, int, int]:
+    """The piece's (x, y, width, height), taken back onto the unturned picture (of this shape)
+    if it was turned, and kept inside it."""
+    x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
+    if back is None:
+        return x, y, width, height
+    corners = np.array([[x, y], [x + width, y], [x, y + height], [x + width, y + height]])
+    turned_back = cv2.transform(corners[None].astype(np.float32), back)[0]
+    left, top = np.clip(turned_back.min(axis=0), 0, None)
+    right, bottom = np.minimum(turned_back.max(axis=0), (shape[1], shape[0]))
+    return round(left), round(top), max(1, round(right - left)), max(1, round(bottom - top))
 
 
 def has_ink(ink: np.ndarray, piece: np.ndarray) -> bool:
@@ -196,11 +213,28 @@ def too_many_marks(grey: np.ndarray, count: int) -> NoDigitError:
     return NoDigitError(f"Found {count} separate marks: write at most {MAX_DIGITS} digits.")
 
 
+def enlarged(grey: np.ndarray) -> np.ndarray:
+    """A picture too small for its thin pen and printed lines to be told apart, enlarged (at
+    most to NUMBER_SIDE wide)."""
+    height, width = grey.shape
+    scale = min(MIN_SIDE / min(height, width), NUMBER_SIDE / max(height, width))
+    if scale <= 1:
+        return grey
+    size = (round(width * scale), round(height * scale))
+    return np.clip(cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC), 0, 1)
+
+
 def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberReading:
     pixels = to_array(image)
-    grey = shrink(to_grayscale(pixels), NUMBER_SIDE)
+    grey = enlarged(shrink(to_grayscale(pixels), NUMBER_SIDE))
     scale = pixels.shape[1] / grey.shape[1]
     ink, mask = line_ink(grey)
+    back, shape = None, grey.shape  # how a box on the levelled picture goes back onto this one
+    angle = tilt(mask)
+    if abs(angle) > LEVEL:  # digits read upright, and the paper's lines run level again
+        grey, move = turned(grey, -angle)
+        back = cv2.invertAffineTransform(move)
+        ink, mask = line_ink(grey)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
@@ -217,6 +251,6 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     return NumberReading(
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
-        boxes=[scaled_box(cv2.boundingRect(p.astype(np.uint8)), scale) for p in pieces],
+        boxes=[scaled_box(box_on_picture(p, back, shape), scale) for p in pieces],
         confidence=float(np.prod(proba.max(axis=1))),
     )

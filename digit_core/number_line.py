@@ -13,6 +13,7 @@ import numpy as np
 
 from digit_core.errors import NoDigitError
 from digit_core.preprocess import BLANK, MIN_CONTRAST, UNEVEN, border, quantile
+from digit_core.strokes import stroke_width
 
 LIGHT_SIDE = 128  # the light is estimated on a thumbnail with this shorter side
 LIGHT_WINDOW = 0.4  # the median window, share of the shorter side (generated: 0.25 -> 0.4 +4)
@@ -23,7 +24,10 @@ WIDE_LINE, TALL_LINE = 1 / 3, 0.9
 SIDE = 0.7  # a box's side is at least this times the digits' height
 THIN = 0.2  # a blob this narrow for its height, on the left or right edge, is a frame
 SPECK = 0.3  # blobs this much smaller than the digits' height both ways are specks
+FITS = 3  # the row's line is fitted this many times, each to the blobs near the last one
 ROW = 0.75  # a digit's centre lies within this many digits' heights of the row's
+AXIS = 3  # degrees: printed lines run along the page's sides, written strokes seldom do
+PRINTED = 0.6  # a straight blob drawn this much thinner than the digits' pen is a printed line
 
 
 def paper_light(grey: np.ndarray) -> np.ndarray:
@@ -115,6 +119,35 @@ def digit_height(stats: np.ndarray) -> float:
     return float(np.median(stats[big, cv2.CC_STAT_HEIGHT]))
 
 
+def printed(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
+    """Which blobs are pieces of printed lines (a dashed box, a frame's broken side): straight
+    strokes running along the page, much thinner than the pen that wrote the digits (the blobs
+    with most ink) or dashes of one line."""
+    pens, straight = np.zeros(len(stats)), np.zeros(len(stats), bool)
+    for k, (left, top, width, height, _) in enumerate(stats):
+        blob = labels[top : top + height, left : left + width] == k + 1
+        pens[k] = stroke_width(blob)
+        ys, xs = np.nonzero(blob)
+        _, (w, h), angle = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
+        level = min(angle % 90, 90 - angle % 90) <= AXIS  # printed lines run along the page
+        straight[k] = level and min(w, h) <= 1.5 * pens[k] + 1
+    areas = stats[:, cv2.CC_STAT_AREA]
+    pen = np.median(pens[areas >= 0.2 * areas.max()])
+    return straight & ((pens <= PRINTED * pen) | stacked(stats, straight))
+
+
+def stacked(stats: np.ndarray, straight: np.ndarray) -> np.ndarray:
+    """Straight upright blobs with another one above or below in the same columns: the dashes
+    of one printed line (a written 1 has no twin above it)."""
+    left, top, width, height = (stats[:, k].astype(np.int64) for k in range(4))
+    upright = straight & (height > width)
+    right, bottom = left + width, top + height
+    shared = np.minimum(right, right[:, None]) > np.maximum(left, left[:, None])
+    apart = (top >= bottom[:, None]) | (top[:, None] >= bottom)
+    twins = upright & upright[:, None] & shared & apart
+    return twins.any(axis=1)
+
+
 def row_mask(mask: np.ndarray) -> np.ndarray:
     """Only the blobs of the row of digits: no specks, nothing far above or below, no thin
     bar on the picture's left or right edge (a frame or the paper's edge cut by the crop)."""
@@ -122,7 +155,7 @@ def row_mask(mask: np.ndarray) -> np.ndarray:
     height = digit_height(stats)
     left, width = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     on_edge = (left == 0) | (left + width == mask.shape[1])
-    bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT])
+    bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT]) | printed(labels, stats)
     size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
     tall = (size >= SPECK * height) & ~bar  # a 5's flat bar drawn apart is no speck
     if not tall.any():
@@ -130,9 +163,32 @@ def row_mask(mask: np.ndarray) -> np.ndarray:
     weights = stats[:, cv2.CC_STAT_AREA] * tall
     order = np.argsort(centroids[:, 1])
     cumulative = np.cumsum(weights[order])
-    middle = centroids[order[np.searchsorted(cumulative, cumulative[-1] / 2)], 1]
-    near = np.abs(centroids[:, 1] - middle) <= ROW * height
-    return np.concatenate([[False], tall & near])[labels]
+    slope, middle = 0.0, centroids[order[np.searchsorted(cumulative, cumulative[-1] / 2)], 1]
+    for _ in range(FITS):  # a row photographed at an angle: follow it from its middle outwards
+        near = tall & (np.abs(centroids[:, 1] - slope * centroids[:, 0] - middle) <= ROW * height)
+        slope, middle = row_line(centroids[near], weights[near])
+    return np.concatenate([[False], near])[labels]
+
+
+def row_line(centroids: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """(slope, height at x = 0) of the line through these blobs' centres, the inky ones
+    counting most; level for a single blob or one column of them."""
+    xs, ys = centroids[:, 0], centroids[:, 1]
+    if len(xs) < 2 or np.ptp(xs) < 1:
+        return 0.0, float(np.average(ys, weights=weights))
+    slope, middle = np.polyfit(xs, ys, 1, w=np.sqrt(weights))
+    return float(slope), float(middle)
+
+
+def tilt(mask: np.ndarray) -> float:
+    """The row's angle in degrees (positive: rising to the right, as the eye sees it)."""
+    _, stats, centroids = blob_heights(mask)
+    heights = stats[:, cv2.CC_STAT_HEIGHT]
+    whole = heights >= 0.5 * np.median(heights)  # digits, not a 5's bar or a speck
+    if whole.sum() < 3:  # two digits on a wandering baseline say nothing of the page's angle
+        return 0.0
+    slope, _ = row_line(centroids[whole], stats[whole, cv2.CC_STAT_AREA].astype(np.float64))
+    return float(-np.degrees(np.arctan(slope)))
 
 
 def line_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,3 +221,14 @@ def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
         columns = slice(left, left + width)
         sides[k] = near_line[top, columns].any() and near_line[top + height - 1, columns].any()
     return sides[labels]
+
+
+def turned(image: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """The picture turned about its centre (counter-clockwise), widened to hold it all, its
+    edge continued; and the 2x3 matrix that took it there."""
+    height, width = image.shape[:2]
+    move = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    cos, sin = abs(move[0, 0]), abs(move[0, 1])
+    size = (int(width * cos + height * sin), int(width * sin + height * cos))
+    move[:, 2] += (size[0] - width) / 2, (size[1] - height) / 2
+    return cv2.warpAffine(image, move, size, borderMode=cv2.BORDER_REPLICATE), move

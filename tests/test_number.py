@@ -5,9 +5,9 @@ import pytest
 
 from benchmarks.read_numbers import digits_matched
 from digit_core import NoDigitError, read_number
-from digit_core.number_line import flatten_light, line_ink_mask
+from digit_core.number_line import flatten_light, line_ink_mask, turned
 from training.drawings import black_on_white, compose_number, ink_strokes, mnist_fixture
-from training.number_paper import number_on_paper
+from training.number_paper import ink_rows, number_ink, number_on_paper
 
 DIGITS, LABELS = mnist_fixture()
 
@@ -81,6 +81,45 @@ def reads_on_paper(paper: str, count: int, seed: int, **kinds) -> int:
 def test_lines_frames_and_scan_edges_do_not_join_the_digits(paper):
     """The old reader read 2 of 30 such numbers on ruled paper, 0 of 30 in form boxes."""
     assert reads_on_paper(paper, 8, seed=1) >= 5
+
+
+def test_a_dashed_form_box_leaves_no_digits():
+    """Pieces of a dashed box's sides were read as 1s (old reader: 1 of 8 right, now 7)."""
+    rng = np.random.default_rng(4)
+    right = 0
+    for _ in range(8):
+        index = rng.choice(len(DIGITS), int(rng.integers(3, 7)), replace=False)
+        ink = number_ink([DIGITS[i] for i in index], rng)
+        ink = np.pad(ink, 20)
+        top, bottom = ink_rows(ink)
+        cols = np.nonzero(ink.max(axis=0) > 0.5)[0]
+        box = np.zeros_like(ink)
+        box[top - 6 : bottom + 6, cols[0] - 8 : cols[0] - 6] = 1  # the sides, a thin pen...
+        box[top - 6 : bottom + 6, cols[-1] + 6 : cols[-1] + 8] = 1
+        dash = int(0.6 * (bottom - top))
+        box[((np.arange(len(box)) // dash) % 2 == 1)] = 0  # ... printed dashed
+        picture = black_on_white(np.maximum(ink, box))
+        right += read_number(picture).text == "".join(str(LABELS[i]) for i in index)
+    assert right >= 6
+
+
+def test_a_number_photographed_at_an_angle_is_read_and_boxed_on_the_picture():
+    """Rows turned by up to 35 degrees (old reader: 2 of 8, the row's ends cut off; now 8)."""
+    assert reads_on_paper("plain", 8, seed=2, tilted=True) >= 6
+    rng = np.random.default_rng(5)
+    ink = np.pad(number_ink([DIGITS[i] for i in range(5)], rng), 40)
+    picture = black_on_white(turned(ink, 30)[0])
+    reading = read_number(picture)
+    for x, y, w, h in reading.boxes:  # each box holds ink, and they climb to the right
+        assert (picture[y : y + h, x : x + w] < 128).any()
+    assert [y for _, y, _, _ in reading.boxes] == sorted(
+        (y for _, y, _, _ in reading.boxes), reverse=True
+    )
+
+
+def test_a_small_scan_is_enlarged_before_it_is_read():
+    """Whole pictures 32-64 px tall, digits 6-20 px (old reader: 6 of 20, now 12)."""
+    assert reads_on_paper("plain", 20, seed=3, small=True) >= 9
 
 
 def test_dark_ink_on_a_vignetted_photo_is_the_ink():

@@ -11,10 +11,12 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from digit_core.number_line import turned
 from training.drawings import compose_number
 
 Rng = np.random.Generator
 SLANT = 0.45  # slanted numbers lean by up to this shear (about 24 degrees) either way
+TILT = 35  # a number photographed at an angle: its row turned by up to this many degrees
 
 
 def number_ink(digits: list[np.ndarray], rng: Rng) -> np.ndarray:
@@ -53,7 +55,8 @@ def squared(ink: np.ndarray, rng: Rng) -> np.ndarray:
 
 
 def form_boxes(ink: np.ndarray, rng: Rng) -> np.ndarray:
-    """A form field: a rectangle round the number, touching its top or feet, sometimes combs."""
+    """A form field: a rectangle round the number, touching its top or feet, often dashed,
+    sometimes combs."""
     lines = np.zeros_like(ink)
     top, bottom = ink_rows(ink)
     cols = np.nonzero(ink.max(axis=0) > 0.5)[0]
@@ -62,6 +65,9 @@ def form_boxes(ink: np.ndarray, rng: Rng) -> np.ndarray:
     y1 = min(ink.shape[0] - 1, bottom + int(rng.integers(-2, 8)))
     thick = int(rng.integers(1, 4))
     cv2.rectangle(lines, (max(0, left), y0), (min(ink.shape[1] - 1, right), y1), 1.0, thick)
+    if rng.random() < 0.5:  # printed dashed, or faded by the scan: the box comes in pieces
+        dash = max(2, int((bottom - top) * rng.uniform(0.1, 1.0)))
+        lines[(np.indices(lines.shape).sum(axis=0) // dash) % 2 == 1] = 0
     if rng.random() < 0.4:  # dotted comb marks under each place
         for x in range(max(0, left), min(ink.shape[1], right), max(4, (bottom - top) // 2)):
             lines[y1 - (bottom - top) // 5 : y1, x : x + thick] = 1.0
@@ -150,17 +156,25 @@ def number_on_paper(
     photo: bool = True,
     skipping: bool = False,
     slanted: bool = False,
+    tilted: bool = False,
+    small: bool = False,
 ) -> np.ndarray:
     """A GENERATED picture (RGB uint8) of these digits written as one number on this paper."""
     ink = number_ink(digits, rng)
     if slanted:  # handwriting leans: MNIST's digits are upright
         ink = leaning(ink, rng.uniform(-SLANT, SLANT))
+    if tilted:  # the page photographed at an angle
+        ink, _ = turned(ink, rng.uniform(-TILT, TILT))
     if skipping:
         ink = skipping_pen(ink, rng)
     pad = int(ink.shape[0] * rng.uniform(0.2, 1.5))  # more paper round it, as photos have
     ink = np.pad(ink, ((pad, pad), (pad // 2 + 4, pad // 2 + 4)))
     darkness = np.maximum(ink, PAPERS[paper](ink, rng))
-    return photographed(darkness, rng, shadow=photo and rng.random() < 0.4)
+    picture = photographed(darkness, rng, shadow=photo and rng.random() < 0.4)
+    if small:  # a form field scanned at low resolution: the whole picture 32-64 px tall
+        scale = rng.uniform(32, 64) / picture.shape[0]
+        picture = cv2.resize(picture, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return picture
 
 
 def validation_digits(mnist_path: str, count: int = 6000) -> tuple[np.ndarray, np.ndarray]:
