@@ -5,7 +5,9 @@
 
 Whole numbers read exactly and digits read right (as benchmarks/read_numbers.py counts them),
 for the segmenting reader alone, the line reader alone, and the two combined by the rule chosen
-on GENERATED validation lines (rule.json beside the model); all pictures, then each source.
+on GENERATED validation lines (rule.json beside the model), and "either right": a number
+either reader reads right, the most any rule choosing between them could reach; all pictures,
+then each source.
 """
 
 import argparse
@@ -14,7 +16,7 @@ from pathlib import Path
 from benchmarks.read_numbers import DATA, Tally
 from training.line_reader import WORK, combined, one_thread, read_picture, segmenting, text_of
 
-READERS = ("segmenting", "line reader", "combined")
+READERS = ("segmenting", "line reader", "combined", "either right")
 
 
 def main() -> None:
@@ -37,7 +39,8 @@ def main() -> None:
         source = rest.rsplit("-", 1)[0]  # <digits>-<source>-<n>
         segmented = segmenting(str(path))
         learned = read_picture(model, str(path))
-        readings = (segmented, learned, combined(segmented, learned, rule))
+        either = learned if text_of(learned) == truth else segmented  # what no rule beats
+        readings = (segmented, learned, combined(segmented, learned, rule), either)
         for group in ("all", source):
             for reader, reading in zip(READERS, readings):
                 tallies.setdefault(group, {}).setdefault(reader, Tally()).add(
@@ -54,7 +57,7 @@ def main() -> None:
             f"{t.right / t.numbers:.1%} ({t.digits_right / t.digits:.1%})"
             for t in (by_reader[r] for r in READERS)
         ]
-        print(f"| {group} | {by_reader['combined'].numbers} | " + " | ".join(cells) + " |")
+        print(f"| {group[:40]} | {by_reader['combined'].numbers} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ Steps:
    paper (training/number_paper.py: plain, ruled, squared, form box, cheque, scan edge; photo
    light, shadows, vignettes, blur, JPEG; some slanted, some with a skipping pen) or composed on
    a white canvas (drawings.compose_number). Every line is GENERATED.
-2. Input: the picture read as read_number reads it (to_array, to_grayscale, shrink to
-   NUMBER_SIDE), the line's cleaned ink from digit_core.number_line.line_ink, cropped to the
-   digits' mask, scaled to HEIGHT pixels high (aspect kept, squeezed to WIDTH when wider), padded
-   to WIDTH (`line_input`): the same function for generated and real pictures.
+2. Input: the line's cleaned ink from digit_core.number_line.line_ink, cropped to the digits'
+   mask, scaled to HEIGHT pixels high (aspect kept, squeezed to WIDTH when wider), padded to
+   WIDTH (`line_input`); a picture is read as read_number reads it (to_array, to_grayscale,
+   shrink to NUMBER_SIDE, small ones enlarged, a tilted row turned level: `picture_input`).
 3. Model: conv blocks pooling the height to 1 and the width by 4, a bidirectional GRU, 11 classes
    per step (blank + 10 digits), CTC loss; greedy decoding; the number's confidence is the
    product of the best path's per-step top probabilities.
@@ -37,8 +37,8 @@ import numpy as np
 
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import InvalidImageError, NoDigitError
-from digit_core.number import MAX_DIGITS, NUMBER_SIDE, read_number
-from digit_core.number_line import line_ink
+from digit_core.number import LEVEL, MAX_DIGITS, NUMBER_SIDE, enlarged, read_number
+from digit_core.number_line import line_ink, tilt, turned
 from digit_core.preprocess import quantile, shrink, to_grayscale
 from training.drawings import compose_number
 from training.number_paper import PAPERS, number_on_paper, validation_digits
@@ -58,10 +58,9 @@ CHUNK = 2500  # training lines per cached file: training may start before the la
 WORK = Path("/tmp/ctc")
 
 
-def line_input(grey: np.ndarray) -> np.ndarray:
-    """A picture's grey levels (already shrunk as read_number shrinks them) -> the line reader's
-    HEIGHT x WIDTH input (float32, ink 1 on paper 0): the digits' cleaned ink only."""
-    ink, mask = line_ink(grey)
+def line_input(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A line's cleaned ink and the mask of its digits (number_line.line_ink) -> the line
+    reader's HEIGHT x WIDTH input (float32, ink 1 on paper 0): the digits' ink only."""
     if not mask.any():
         raise NoDigitError("No digits found.")
     stroke = max(quantile(ink[mask], 0.9), 1e-6)
@@ -76,8 +75,14 @@ def line_input(grey: np.ndarray) -> np.ndarray:
 
 
 def picture_input(image: ImageInput) -> np.ndarray:
-    """Any picture -> the line reader's input, read the way read_number reads it."""
-    return line_input(shrink(to_grayscale(to_array(image)), NUMBER_SIDE))
+    """Any picture -> the line reader's input, its ink found as read_number finds it (shrunk,
+    a small one enlarged, a tilted row turned level)."""
+    grey = enlarged(shrink(to_grayscale(to_array(image)), NUMBER_SIDE))
+    ink, mask = line_ink(grey)
+    angle = tilt(mask)
+    if abs(angle) > LEVEL:
+        ink, mask = line_ink(turned(grey, -angle)[0])
+    return line_input(ink, mask)
 
 
 def generated_line(
@@ -116,7 +121,8 @@ def make_lines(x: np.ndarray, y: np.ndarray, count: int, seed: int) -> dict[str,
         kind = i % len(KINDS)
         index = rng.choice(len(x), int(rng.integers(LENGTHS[0], LENGTHS[1] + 1)), replace=False)
         try:
-            line = line_input(to_grayscale(generated_line(x[index], KINDS[kind], rng)))
+            grey = to_grayscale(generated_line(x[index], KINDS[kind], rng))
+            line = line_input(*line_ink(grey))
         except NoDigitError:
             continue
         inputs.append(np.round(line * 255).astype(np.uint8))
