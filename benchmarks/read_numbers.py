@@ -10,7 +10,8 @@
    random sizes, baselines and gaps, about one gap in six lightly touching): the no-regression
    figure.
 3. GENERATED numbers of 2-8 MNIST validation digits (the training split's last 6,000) on
-   generated paper (training/number_paper.py), each kind of paper apart.
+   generated paper (training/number_paper.py), each kind of paper apart, then written with a
+   skipping pen, slanted, photographed at an angle, scanned small.
 Each wrong reading is one of: a digit misread (length right), extra digits, missing digits, or
 no reading at all (the reader refused the picture).
 """
@@ -128,18 +129,24 @@ def on_paper(mnist: Path, numbers: int) -> None:
     x, y = validation_digits(str(mnist))
     print(f"## GENERATED: MNIST validation digits on generated paper\n\n{HEADER}")
     total = Tally()
-    suites = [(paper, False) for paper in PAPERS] + [("plain", True)]
-    for paper, skipping in suites:
+    suites = [(paper, paper, {}) for paper in PAPERS] + [
+        ("skipping pen", "plain", {"skipping": True}),
+        ("slanted", "plain", {"slanted": True}),
+        ("tilted (photographed at an angle)", "plain", {"tilted": True}),
+        ("small (32-64 px tall)", "plain", {"small": True}),
+        ("small form field", "form box", {"small": True}),
+    ]
+    for name, paper, kind in suites:
         rng = np.random.default_rng(11)
         tally = Tally()
         for _ in range(numbers):
             index = rng.choice(len(x), int(rng.integers(2, 9)), replace=False)
             truth = "".join(str(y[i]) for i in index)
-            picture = number_on_paper([x[i] for i in index], rng, paper, skipping=skipping)
+            picture = number_on_paper([x[i] for i in index], rng, paper, **kind)
             text = reading(picture)
             tally.add(text, truth)
             total.add(text, truth)
-        print(tally.row("skipping pen" if skipping else paper))
+        print(tally.row(name))
     print(total.row("all"))
 
 
