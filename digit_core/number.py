@@ -224,17 +224,29 @@ def enlarged(grey: np.ndarray) -> np.ndarray:
     return np.clip(cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC), 0, 1)
 
 
+def number_grey(pixels: np.ndarray) -> np.ndarray:
+    """A decoded picture -> grey in [0, 1] at the number reader's size."""
+    return enlarged(shrink(to_grayscale(pixels), NUMBER_SIDE))
+
+
+def levelled_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The line's ink and the digits' mask (number_line.line_ink), found again on the picture
+    turned level when its row is tilted more than LEVEL degrees (digits read upright, the
+    paper's lines run level again); and the matrix taking the levelled picture back (None when
+    it was not turned)."""
+    ink, mask = line_ink(grey)
+    angle = tilt(mask)
+    if abs(angle) <= LEVEL:
+        return ink, mask, None
+    level, move = turned(grey, -angle)
+    return *line_ink(level), cv2.invertAffineTransform(move)
+
+
 def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberReading:
     pixels = to_array(image)
-    grey = enlarged(shrink(to_grayscale(pixels), NUMBER_SIDE))
+    grey = number_grey(pixels)
     scale = pixels.shape[1] / grey.shape[1]
-    ink, mask = line_ink(grey)
-    back, shape = None, grey.shape  # how a box on the levelled picture goes back onto this one
-    angle = tilt(mask)
-    if abs(angle) > LEVEL:  # digits read upright, and the paper's lines run level again
-        grey, move = turned(grey, -angle)
-        back = cv2.invertAffineTransform(move)
-        ink, mask = line_ink(grey)
+    ink, mask, back = levelled_ink(grey)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
@@ -251,6 +263,6 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     return NumberReading(
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
-        boxes=[scaled_box(box_on_picture(p, back, shape), scale) for p in pieces],
+        boxes=[scaled_box(box_on_picture(p, back, grey.shape), scale) for p in pieces],
         confidence=float(np.prod(proba.max(axis=1))),
     )

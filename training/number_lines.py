@@ -21,9 +21,9 @@ import numpy as np
 
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
-from digit_core.number import LEVEL, MAX_DIGITS, NUMBER_SIDE, enlarged
-from digit_core.number_line import line_ink, tilt, turned
-from digit_core.preprocess import quantile, shrink, to_grayscale
+from digit_core.number import MAX_DIGITS, levelled_ink, number_grey
+from digit_core.number_line import line_ink
+from digit_core.preprocess import quantile, to_grayscale
 from training.drawings import compose_number
 from training.number_paper import PAPERS, number_on_paper, validation_digits
 
@@ -58,11 +58,7 @@ def line_input(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def picture_input(image: ImageInput) -> np.ndarray:
     """Any picture -> the line reader's input, its ink found as read_number finds it (shrunk,
     a small one enlarged, a tilted row turned level)."""
-    grey = enlarged(shrink(to_grayscale(to_array(image)), NUMBER_SIDE))
-    ink, mask = line_ink(grey)
-    angle = tilt(mask)
-    if abs(angle) > LEVEL:
-        ink, mask = line_ink(turned(grey, -angle)[0])
+    ink, mask, _ = levelled_ink(number_grey(to_array(image)))
     return line_input(ink, mask)
 
 
