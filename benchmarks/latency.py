@@ -43,54 +43,35 @@ def main() -> None:
     number = compose_number(list(digits[:4]), np.random.default_rng(0))
     naive_calls = max(50, args.calls // 6)  # model.predict is slow: fewer calls
 
-    rows = [
+    paths = [  # (name, calls, what one call does)
         (
             "digit_core.predict (preprocess + LiteRT)",
             args.calls,
-            timings(lambda: digit_core.predict(drawing), args.calls),
+            lambda: digit_core.predict(drawing),
         ),
-        (
-            "  of which preprocess",
-            args.calls,
-            timings(lambda: digit_core.preprocess(drawing), args.calls),
-        ),
-        (
-            "  of which predict_proba (LiteRT)",
-            args.calls,
-            timings(lambda: digit_core.predict_proba(x), args.calls),
-        ),
-        (
-            "blurry scan: digit_core.predict",
-            args.calls,
-            timings(lambda: digit_core.predict(blurry), args.calls),
-        ),
-        (
-            "extra: explain (integrated gradients)",
-            naive_calls,
-            timings(lambda: explain(x[0], 3), naive_calls),
-        ),
-        (
-            "read_number, 4 digits",
-            naive_calls,
-            timings(lambda: digit_core.read_number(number), naive_calls),
-        ),
+        ("  of which preprocess", args.calls, lambda: digit_core.preprocess(drawing)),
+        ("  of which predict_proba (LiteRT)", args.calls, lambda: digit_core.predict_proba(x)),
+        ("blurry scan: digit_core.predict", args.calls, lambda: digit_core.predict(blurry)),
+        ("extra: explain (integrated gradients)", naive_calls, lambda: explain(x[0], 3)),
+        ("read_number, 4 digits", naive_calls, lambda: digit_core.read_number(number)),
         (
             "keras model(x) direct call",
             naive_calls,
-            timings(lambda: model.keras_model(x[..., None], training=False), naive_calls),
+            lambda: model.keras_model(x[..., None], training=False),
         ),
+    ]
+    rows = [(name, calls, timings(call, calls)) for name, calls, call in paths]
+
+    def naive():  # what a first version would do: Keras' predict, one picture at a time
+        return model.keras_model.predict(digit_core.preprocess(drawing)[None, ..., None], verbose=0)
+
+    rows.append(
         (
             "naive: preprocess + keras model.predict",
             naive_calls,
-            timings(
-                lambda: model.keras_model.predict(
-                    digit_core.preprocess(drawing)[None, ..., None], verbose=0
-                ),
-                naive_calls,
-                warmup=5,
-            ),
-        ),
-    ]
+            timings(naive, naive_calls, warmup=5),
+        )
+    )
     naive_p50 = np.percentile(rows[-1][2], 50)
     print(f"512x512 drawing, {len(rows)} paths, model from {model.source}")
     print(f"{'path':44} {'calls':>6} {'p50 ms':>8} {'p95 ms':>8} {'vs naive':>9}")

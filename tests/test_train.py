@@ -36,6 +36,11 @@ def run_train(cwd, *args):
     return run.stdout
 
 
+def train_one_epoch(cwd, data, *args):
+    """train.py for one epoch of small batches on `data`, with these further arguments."""
+    return run_train(cwd, "--data", data, "--epochs", 1, "--batch-size", 32, *args)
+
+
 def assert_check_kept_with_only_its_cut_moved(network_file: Path, served_file: Path):
     """A network trained alone learns `is_digit` with the digits; `finish` serves that head and
     only moves its cut (the bias) so that 0.5 % of drawn validation digits are flagged."""
@@ -110,28 +115,12 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     from digit_core.model import logits_model
 
     for seed in (1, 2):
-        run_train(
-            tmp_path,
-            "--data",
-            tiny_npz,
-            "--epochs",
-            1,
-            "--batch-size",
-            32,
-            "--seed",
-            seed,
-            "--network-only",
-        )
+        train_one_epoch(tmp_path, tiny_npz, "--seed", seed, "--network-only")
     assert not (tmp_path / "model").exists()  # --network-only stops before the served model
     # a trained network's run goes on learning, with smaller scans (how seeds 15 and 16 were made)
-    log = run_train(
+    log = train_one_epoch(
         tmp_path,
-        "--data",
         tiny_npz,
-        "--epochs",
-        1,
-        "--batch-size",
-        32,
         "--seed",
         4,
         "--network-only",
@@ -265,19 +254,8 @@ def test_the_teacher_answers_in_inference_mode_and_never_learns():
 
 
 def test_a_student_learns_from_a_served_model(tiny_npz, tmp_path):
-    log = run_train(
-        tmp_path,
-        "--data",
-        tiny_npz,
-        "--epochs",
-        1,
-        "--batch-size",
-        32,
-        "--seed",
-        3,
-        "--network-only",
-        "--teacher",
-        ROOT / "model",
+    log = train_one_epoch(
+        tmp_path, tiny_npz, "--seed", 3, "--network-only", "--teacher", ROOT / "model"
     )
     assert "teacher: " in log and "val_accuracy" in log
     report = json.loads((tmp_path / "runs/seed-3/network.json").read_text())
@@ -317,18 +295,8 @@ def test_accepted_corrections_from_the_app_join_the_training_split(tiny_npz, tmp
         )
         if i < 5:  # two left unreviewed: they wait
             record_review(tmp_path / "feedback", record["id"], accepted=True)
-    log = run_train(
-        tmp_path,
-        "--data",
-        tiny_npz,
-        "--epochs",
-        1,
-        "--out",
-        tmp_path / "model",
-        "--batch-size",
-        32,
-        "--extra-data",
-        tmp_path / "feedback",
+    log = train_one_epoch(
+        tmp_path, tiny_npz, "--out", tmp_path / "model", "--extra-data", tmp_path / "feedback"
     )
     assert "extra data: 5 corrections" in log
     assert json.loads((tmp_path / "model" / "metrics.json").read_text())["train_size"] == 225 + 5
