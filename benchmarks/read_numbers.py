@@ -1,6 +1,6 @@
 """Reading whole numbers: digit_core.read_number on real pictures first, then generated ones.
 
-    python -m benchmarks.read_numbers [--numbers 500] [--paper 60] [--real DIR]
+    python -m benchmarks.read_numbers [--numbers 500] [--paper 60] [--real DIR] [--non-digits DIR]
 
 1. The real dev set (`../shared/data/real-numbers-dev`, files named `<digits>-<source>-<n>.<ext>`):
    whole numbers read exactly, digits read right (digits of the truth matched in order by the
@@ -13,7 +13,7 @@
    generated paper (training/number_paper.py), each kind of paper apart, then written with a
    skipping pen, slanted, photographed at an angle, scanned small.
 Each wrong reading is one of: a digit misread (length right), extra digits, missing digits, or
-no reading at all (the reader refused the picture).
+no reading at all (the reader refused the picture, or said it is not a number).
 """
 
 import argparse
@@ -75,8 +75,10 @@ HEADER = (
 
 
 def reading(picture) -> str | None:
+    """The number read, or None when the reader refused it or says it is not a number."""
     try:
-        return read_number(picture).text
+        number = read_number(picture)
+        return number.text if number.is_number else None
     except (NoDigitError, InvalidImageError):
         return None
 
@@ -105,6 +107,20 @@ def real_set(folder: Path) -> None:
         f"\nTime per picture (decoding included): p50 {p50:.0f} ms, p90 {p90:.0f} ms, "
         f"max {slowest:.0f} ms\n"
     )
+
+
+def non_numbers(folder: Path) -> None:
+    """Doodles and letters people drew, each read as if it were a number: how many the reader
+    catches (refused, or "not a number")."""
+    print(f"## Real non-digits read as numbers: {folder.name}\n")
+    print("| pictures | count | caught |\n|---|---|---|")
+    everything = caught = 0
+    for kind in sorted(p for p in folder.iterdir() if p.is_dir()):
+        files = [p for p in kind.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"}]
+        kind_caught = sum(reading(str(path)) is None for path in files)
+        print(f"| {kind.name} | {len(files)} | {kind_caught / len(files):.1%} |")
+        everything, caught = everything + len(files), caught + kind_caught
+    print(f"| all | {everything} | {caught / everything:.1%} |\n")
 
 
 def composed(mnist: Path, numbers: int) -> None:
@@ -154,11 +170,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(DATA / "mnist.npz"))
     parser.add_argument("--real", default=str(DATA / "real-numbers-dev"))
+    parser.add_argument("--non-digits", default=str(DATA / "real-nondigits-dev"))
     parser.add_argument("--numbers", type=int, default=500, help="composed MNIST test numbers")
     parser.add_argument("--paper", type=int, default=60, help="numbers per kind of paper")
     args = parser.parse_args()
     if Path(args.real).is_dir():
         real_set(Path(args.real))
+    if Path(args.non_digits).is_dir():
+        non_numbers(Path(args.non_digits))
     composed(Path(args.data), args.numbers)
     on_paper(Path(args.data), args.paper)
 

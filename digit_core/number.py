@@ -4,9 +4,10 @@ The ink: digit_core.number_line (paper light, ruled/squared/form/frame lines, sp
 the row taken away). Segmentation: connected ink blobs, grouped when they share columns (a
 two-stroke 4 or 7) or when one is a flat fragment of its neighbour (the bar of a 5 drawn apart);
 neighbouring groups joined where the network reads them better as one digit (a stroke broken in
-two); a group too wide for one digit cut at its thinnest column when both halves read as digits
-more surely than the whole (two digits touching). Each piece goes through the single-digit steps;
-the number's confidence is the product of its digits' top probabilities.
+two); a group too wide for one digit cut where both halves read as digits more surely than the
+whole (two digits touching). Each piece goes through the single-digit steps; the number's
+confidence is the product of its digits' top probabilities, and it is not a number when most
+pieces fail the digit check (letters, a doodle, noise).
 """
 
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ import numpy as np
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
 from digit_core.number_line import line_ink, tilt, turned
-from digit_core.predict import predict_proba, run_model
+from digit_core.predict import run_model
 from digit_core.preprocess import (
     BLANK,
     NOISE,
@@ -40,10 +41,15 @@ MARKS = 4 * MAX_DIGITS  # more separate marks than this: not a number, and not w
 OVERLAP = 0.5  # blobs sharing this much of the narrower one's columns are one digit
 FRAGMENT = 0.45  # a group this much shorter than the median one belongs to a neighbour
 SPLIT_ASPECT = 0.9  # only groups wider than this times their height may be two digits
+CUTS = 13  # a piece that wide is tried cut at this many columns, evenly spread over
+CUT_SPAN = (0.15, 0.85)  # this share of its width (a 1 touching a 0 is cut near a side)
+SPLIT_MARGIN = 0.2  # its halves must read this much more surely than the whole,
+HALF_CHECK = 0.9  # and both be digits this surely to the check (a doodle's halves seldom are)
 JOIN = 3  # at most this many neighbouring groups may be one digit
 JOIN_GAP = 0.15  # ... when no gap between them is wider than this times the digits' height
 LEVEL = 12  # degrees: a row tilted more than this is turned level before its digits are read
 SHORT = 0.9  # pieces shorter than this times the digits' height are seldom whole digits
+NOT_A_NUMBER = "This doesn't look like a number (letters, a drawing or a pattern?)."
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ class NumberReading:
     confidence: (
         float  # how likely the whole number is right: its digits' top probabilities, multiplied
     )
+    is_number: bool = True  # False when most pieces fail the digit check (letters, a doodle)
+    reason: str = ""  # why it is not a number ("" when it is one)
 
     @property
     def unsure(self) -> list[int]:
@@ -108,24 +116,38 @@ def as_input(ink: np.ndarray, piece: np.ndarray) -> np.ndarray:
 
 
 def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
-    """Cut a wide piece at the thinnest column of its middle half when both halves read as
-    digits more surely than the whole does (top probability times the digit check: two joined
-    digits are seldom one digit to the check); recursive, so three can touch too."""
+    """Cut a piece too wide for one digit where its halves read most surely as digits (the
+    less sure half counts; CUTS columns tried), if they read more surely than the whole by
+    SPLIT_MARGIN (top probability times the digit check: two joined digits are seldom one
+    digit to the check) and both pass the check at HALF_CHECK; recursive, so three can touch
+    too."""
     x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
     if width <= SPLIT_ASPECT * height or width < 8:
         return [piece]
-    columns = piece[y : y + height, x : x + width].sum(axis=0)
-    lo, hi = width // 4, 3 * width // 4
-    cut = x + lo + int(np.argmin(columns[lo:hi]))
-    left, right = piece.copy(), piece.copy()
-    left[:, cut:] = False
-    right[:, :cut] = False
-    if not (left.any() and right.any()):
+    proba, scores = run_model(as_input(ink, piece)[None], model)
+    whole = float(proba.max() * scores[0])
+    if whole + SPLIT_MARGIN >= 1:  # no halves could beat it: spare the network 26 readings
         return [piece]
-    proba, scores = run_model(np.stack([as_input(ink, p) for p in (piece, left, right)]), model)
-    whole, *halves = proba.max(axis=1) * scores
-    if min(halves) <= whole:
+    halves, inputs = [], []
+    for cut in sorted({x + int(f * width) for f in np.linspace(*CUT_SPAN, CUTS)}):
+        left, right = piece.copy(), piece.copy()
+        left[:, cut:] = False
+        right[:, :cut] = False
+        try:
+            pair = [as_input(ink, left), as_input(ink, right)]
+        except NoDigitError:  # a sliver with no ink left once cropped
+            continue
+        halves.append((left, right))
+        inputs += pair
+    if not halves:
         return [piece]
+    proba, scores = run_model(np.stack(inputs), model)
+    value = proba.max(axis=1) * scores * (scores >= HALF_CHECK)  # a doubtful half counts 0
+    surest = value.reshape(-1, 2).min(axis=1)
+    best = int(np.argmax(surest))
+    if surest[best] <= whole + SPLIT_MARGIN:
+        return [piece]
+    left, right = halves[best]
     return split_touching(ink, left, model) + split_touching(ink, right, model)
 
 
@@ -258,11 +280,14 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     ]
     if len(pieces) > MAX_DIGITS:
         raise too_many_marks(grey, len(pieces))
-    proba = predict_proba(np.stack([as_input(ink, p) for p in pieces]), model).astype(np.float64)
-    proba /= proba.sum(axis=1, keepdims=True)
+    proba, scores = run_model(np.stack([as_input(ink, p) for p in pieces]), model)
+    proba = proba.astype(np.float64) / proba.sum(axis=1, keepdims=True)
+    is_number = bool(np.mean(scores >= 0.5) >= 0.5)  # most pieces are digits to the check
     return NumberReading(
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],
         boxes=[scaled_box(box_on_picture(p, back, grey.shape), scale) for p in pieces],
         confidence=float(np.prod(proba.max(axis=1))),
+        is_number=is_number,
+        reason="" if is_number else NOT_A_NUMBER,
     )

@@ -9,15 +9,20 @@ from digit_core.pictures import boxes_picture, to_uint8
 
 
 def doubts_text(reading: NumberReading) -> str:
-    """How sure the reader is of the whole number, and each unsure digit with its runner-up."""
-    lines = [f"Sure of the whole number: {reading.confidence:.0%}"]
+    """How sure the reader is of the whole number, and each unsure digit with its runner-up;
+    first, when most pieces are no digits, that it may not be a number at all."""
+    paragraphs = [f"Sure of the whole number: {reading.confidence:.0%}"]
+    if not reading.is_number:
+        paragraphs.insert(0, f"⚠️ **{reading.reason}** If it is one, it reads **{reading.text}**.")
+    doubts = []
     for i in reading.unsure:
         (first, p1), (second, p2) = sorted(reading.digits[i].items(), key=lambda d: -d[1])[:2]
-        lines.append(f"- digit {i + 1} is unsure: {first} ({p1:.0%}), maybe {second} ({p2:.0%})")
-    return "\n".join(lines[:1] + [""] * (len(lines) > 1) + lines[1:])
+        doubts.append(f"- digit {i + 1} is unsure: {first} ({p1:.0%}), maybe {second} ({p2:.0%})")
+    return "\n\n".join(paragraphs + ["\n".join(doubts)] * bool(doubts))
 
 
 def number_view(pixels: np.ndarray, reading: NumberReading) -> tuple[str, str, np.ndarray]:
     """(the number as a heading, the doubts, the boxed picture) for the tab's three outputs."""
     picture = boxes_picture(to_uint8(as_float(pixels)), reading.boxes, reading.text, reading.unsure)
-    return f"## {reading.text}", doubts_text(reading), picture
+    heading = f"## {reading.text}" if reading.is_number else "## Not a number?"
+    return heading, doubts_text(reading), picture

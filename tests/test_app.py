@@ -136,6 +136,16 @@ def test_read_number_returns_the_digits_and_their_boxes(client, tmp_path):
     )
     assert result["text"] == "".join(str(labels[i]) for i in (3, 1, 4, 5))
     assert len(result["boxes"]) == len(result["digits"]) == 4
+    assert result["is_number"] is True and result["reason"] == ""
+
+
+def test_read_number_says_when_a_picture_is_not_a_number(client, tmp_path):
+    rng = np.random.default_rng(0)
+    doodles = np.hstack([non_digit("doodle", rng, 160) for _ in range(3)])
+    result = client.predict(
+        handle_file(save(tmp_path, "doodles.png", doodles)), api_name="/read_number"
+    )
+    assert result["is_number"] is False and "doesn't look like a number" in result["reason"]
 
 
 def test_feedback_is_stored_only_when_sent(client, feedback_dir, tmp_path):
