@@ -18,7 +18,15 @@ import numpy as np
 
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
-from digit_core.number_line import line_ink, tilt, turned
+from digit_core.number_line import (
+    flatten_light,
+    line_ink,
+    line_ink_mask,
+    skew,
+    threshold,
+    tilt,
+    turned,
+)
 from digit_core.predict import run_model
 from digit_core.preprocess import (
     BLANK,
@@ -252,14 +260,19 @@ def number_grey(pixels: np.ndarray) -> np.ndarray:
 
 
 def levelled_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The line's ink and the digits' mask (number_line.line_ink), found again on the picture
-    turned level when its row is tilted more than LEVEL degrees (digits read upright, the
-    paper's lines run level again); and the matrix taking the levelled picture back (None when
-    it was not turned)."""
-    ink, mask = line_ink(grey)
-    angle = tilt(mask)
-    if abs(angle) <= LEVEL:
-        return ink, mask, None
+    """The line's ink and the digits' mask (number_line.line_ink), found on the picture turned
+    level first when its printed lines run askew (a page laid crooked: `skew`) or, with none,
+    when its row is tilted more than LEVEL degrees (digits read upright, the paper's lines run
+    level again); and the matrix taking the levelled picture back (None when it was not
+    turned)."""
+    flat = flatten_light(grey)
+    ink = threshold(flat)
+    angle = skew(ink)
+    if not angle:
+        mask = line_ink_mask(ink)
+        angle = tilt(mask)
+        if abs(angle) <= LEVEL:
+            return flat, mask, None
     level, move = turned(grey, -angle)
     return *line_ink(level), cv2.invertAffineTransform(move)
 

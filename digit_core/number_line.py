@@ -5,7 +5,8 @@ Steps, each chosen on GENERATED numbers (training/number_paper.py), never on rea
 subtract the paper's slowly varying light (a median far wider than a pen: shadows, vignettes);
 threshold; take away ruled, squared, form and frame lines (runs of ink longer than any stroke of
 a digit, found by morphological opening, the strokes they crossed closed again); keep the blobs
-near the row the biggest ones form, dropping specks.
+near the row the biggest ones form, dropping specks. A page laid crooked is first turned level
+by its printed lines' angle (`skew`, Hough's transform), or by its row's (`tilt`).
 """
 
 import cv2
@@ -29,6 +30,9 @@ ROW = 0.75  # a digit's centre lies within this many digits' heights of the row'
 AXIS = 3  # degrees: printed lines run along the page's sides, written strokes seldom do
 MANY = 500  # more marks than this: a texture (only 48 are ever read as digits)
 PRINTED = 0.6  # a straight blob drawn this much thinner than the digits' pen is a printed line
+SKEW = 0.5  # degrees: printed lines further off level than this are a page laid crooked
+SKEWED = 10  # ... up to this many degrees (the row's own tilt turns steeper rows)
+VOTES = 0.5  # ... its ink along this share of WIDE_LINE (TALL_LINE upright): dashes count
 
 
 def paper_light(grey: np.ndarray) -> np.ndarray:
@@ -230,6 +234,43 @@ def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
         columns = slice(left, left + width)
         sides[k] = near_line[top, columns].any() and near_line[top + height - 1, columns].any()
     return sides[labels]
+
+
+def skew(mask: np.ndarray) -> float:
+    """The page's angle in degrees (positive: rising to the right, as `tilt`) by the printed
+    lines in the mask of its ink (`threshold`), 0 when it has none or they run level within
+    SKEW (a crooked scan's lines escape the straight runs that find them). Upright lines must
+    agree: where they are level and the level ones are not, the lines were not printed square
+    and turning would unlevel them."""
+    if mask.mean() > 0.25:  # a texture or noise, refused later; the Hough work grows with ink
+        return 0.0
+    height, width = mask.shape
+    across = strongest_line(mask, WIDE_LINE * width)
+    if across is None or abs(across) <= SKEW:
+        return 0.0
+    down = strongest_line(mask.T, TALL_LINE * height)  # a left edge leaning left: page rising
+    if down is not None and abs(-down - across) > SKEW:
+        return 0.0
+    return across
+
+
+def strongest_line(mask: np.ndarray, length: float) -> float | None:
+    """The angle (degrees, positive: rising to the right) of the line within SKEWED degrees
+    of level that runs through the most ink, if VOTES of `length` pixels at least; else None.
+    Only the ink's upper edges vote: a thick line would back any angle it contains."""
+    edges = mask & ~np.vstack([np.zeros_like(mask[:1]), mask[:-1]])
+    level = np.pi / 2  # Hough's angle is the normal's: pi/2 for a level line
+    lines = cv2.HoughLines(
+        np.ascontiguousarray(edges, dtype=np.uint8),
+        1,
+        np.pi / 720,
+        threshold=max(8, int(length * VOTES)),
+        min_theta=level - np.radians(SKEWED),
+        max_theta=level + np.radians(SKEWED),
+    )
+    if lines is None:
+        return None
+    return 90 - float(np.degrees(lines.reshape(-1, 2)[0, 1]))
 
 
 def turned(image: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:

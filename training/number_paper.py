@@ -17,6 +17,7 @@ from training.drawings import compose_number
 Rng = np.random.Generator
 SLANT = 0.45  # slanted numbers lean by up to this shear (about 24 degrees) either way
 TILT = 35  # a number photographed at an angle: its row turned by up to this many degrees
+ASKEW = 6  # a page laid crooked on the scanner: ink and printed lines turned by up to this
 
 
 def number_ink(digits: list[np.ndarray], rng: Rng) -> np.ndarray:
@@ -158,6 +159,7 @@ def number_on_paper(
     slanted: bool = False,
     tilted: bool = False,
     small: bool = False,
+    askew: bool = False,
 ) -> np.ndarray:
     """A GENERATED picture (RGB uint8) of these digits written as one number on this paper."""
     ink = number_ink(digits, rng)
@@ -170,6 +172,10 @@ def number_on_paper(
     pad = int(ink.shape[0] * rng.uniform(0.2, 1.5))  # more paper round it, as photos have
     ink = np.pad(ink, ((pad, pad), (pad // 2 + 4, pad // 2 + 4)))
     darkness = np.maximum(ink, PAPERS[paper](ink, rng))
+    if askew:  # the whole page crooked, its printed lines too (the frame crops the corners)
+        h, w = darkness.shape
+        move = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-ASKEW, ASKEW), 1.0)
+        darkness = cv2.warpAffine(darkness, move, (w, h))
     picture = photographed(darkness, rng, shadow=photo and rng.random() < 0.4)
     if small:  # a form field scanned at low resolution: the whole picture 32-64 px tall
         scale = rng.uniform(32, 64) / picture.shape[0]
