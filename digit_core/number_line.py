@@ -239,9 +239,9 @@ def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
 def skew(mask: np.ndarray) -> float:
     """The page's angle in degrees (positive: rising to the right, as `tilt`) by the printed
     lines in the mask of its ink (`threshold`), 0 when it has none or they run level within
-    SKEW (a crooked scan's lines escape the straight runs that find them). Upright lines must
-    agree: where they are level and the level ones are not, the lines were not printed square
-    and turning would unlevel them."""
+    SKEW (a crooked scan's lines escape the straight runs that find them). Upright lines, where
+    the page has them, must give the same angle within SKEW: lines not printed square would be
+    unlevelled by the turn."""
     if mask.mean() > 0.25:  # a texture or noise, refused later; the Hough work grows with ink
         return 0.0
     height, width = mask.shape
