@@ -64,11 +64,19 @@ def flatten_light(grey: np.ndarray) -> np.ndarray:
     if quantile(edge, 0.95) - quantile(edge, 0.05) < UNEVEN:
         paper = np.full_like(paper, quantile(edge, 0.5))
     darker, lighter = np.clip(paper - grey, 0, None), np.clip(grey - paper, 0, None)
-    flat = darker if quantile(darker, 0.999) >= quantile(lighter, 0.999) else lighter
-    top = quantile(flat, 0.999)
+    dark, light = strongest(darker), strongest(lighter)
+    flat, top = (darker, dark) if dark >= light else (lighter, light)
     if top < MIN_CONTRAST:
         raise NoDigitError(BLANK)
     return np.clip(flat / top, 0, 1).astype(np.float32)
+
+
+def strongest(ink: np.ndarray) -> float:
+    """quantile(ink, 0.999) of ink that is mostly 0 (the paper taken away), read off the
+    positive values alone: np.partition (NumPy 2.4) is 10-25x slower on many equal values."""
+    positive = ink[ink > 0]
+    rank = round(0.999 * (ink.size - 1)) - (ink.size - positive.size)
+    return float(np.partition(positive, rank)[rank]) if rank >= 0 else 0.0
 
 
 def threshold(flat: np.ndarray) -> np.ndarray:

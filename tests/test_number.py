@@ -3,11 +3,22 @@
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from benchmarks.read_numbers import digits_matched
 from digit_core import NoDigitError, read_number
 from digit_core.number import NOT_A_NUMBER
-from digit_core.number_line import flatten_light, line_ink_mask, skew, threshold, turned
+from digit_core.number_line import (
+    flatten_light,
+    line_ink_mask,
+    skew,
+    strongest,
+    threshold,
+    turned,
+)
+from digit_core.preprocess import quantile
 from training.drawings import black_on_white, compose_number, ink_strokes, mnist_fixture
 from training.number_paper import ink_rows, number_ink, number_on_paper
 
@@ -160,6 +171,18 @@ def test_the_page_angle_is_its_printed_lines_angle():
 def test_a_small_scan_is_enlarged_before_it_is_read():
     """Whole pictures 32-64 px tall, digits 6-20 px (old reader: 6 of 20, now 12)."""
     assert reads_on_paper("plain", 20, seed=3, small=True) >= 9
+
+
+@given(
+    arrays(
+        np.float32,
+        st.tuples(st.integers(1, 60), st.integers(1, 60)),
+        elements=st.sampled_from([0.0, 0.0, 0.0, 0.25, 0.5, 1.0, 3.0]),
+    )
+)
+def test_the_strongest_ink_is_its_top_quantile(ink):
+    """The ink's 99.9th percentile, read off its positive values alone, is exactly quantile's."""
+    assert strongest(ink) == quantile(ink, 0.999)
 
 
 def test_dark_ink_on_a_vignetted_photo_is_the_ink():
