@@ -30,6 +30,7 @@ ROW = 0.75  # a digit's centre lies within this many digits' heights of the row'
 AXIS = 3  # degrees: printed lines run along the page's sides, written strokes seldom do
 MANY = 500  # more marks than this: a texture (only 48 are ever read as digits)
 PRINTED = 0.6  # a straight blob drawn this much thinner than the digits' pen is a printed line
+AXIS_RUN, AXIS_SHARE = 3, 0.9  # ... or one made of runs this many pens long, this share of it
 SKEW = 0.5  # degrees: printed lines further off level than this are a page laid crooked
 SKEWED = 10  # ... up to this many degrees (the row's own tilt turns steeper rows)
 VOTES = 0.5  # ... its ink along this share of WIDE_LINE (TALL_LINE upright): dashes count
@@ -133,12 +134,13 @@ def digit_height(stats: np.ndarray) -> float:
 
 
 def printed(labels: np.ndarray, stats: np.ndarray, sized: np.ndarray) -> np.ndarray:
-    """Which blobs are pieces of printed lines (a dashed box, a frame's broken side): straight
-    strokes running along the page, much thinner than the pen that wrote the digits (the
-    `sized` blobs with most ink) or dashes of one line. Blobs under 3 px are not looked at,
-    and none when more than MANY are left (a texture, refused later for too many marks): the
-    work stays bounded."""
+    """Which blobs are pieces of printed lines (a dashed box, a frame's broken side, a box's
+    corner, a comb's tooth): strokes running along the page, much thinner than the pen that
+    wrote the digits (the `sized` blobs with most ink), or straight dashes of one line. Blobs
+    under 3 px are not looked at, and none when more than MANY are left (a texture, refused
+    later for too many marks): the work stays bounded."""
     pens, straight = np.zeros(len(stats)), np.zeros(len(stats), bool)
+    along = straight.copy()
     marks = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= 3
     if marks.sum() > MANY:
         return straight
@@ -150,9 +152,18 @@ def printed(labels: np.ndarray, stats: np.ndarray, sized: np.ndarray) -> np.ndar
         _, (w, h), angle = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
         level = min(angle % 90, 90 - angle % 90) <= AXIS  # printed lines run along the page
         straight[k] = level and min(w, h) <= 1.5 * pens[k] + 1
+        along[k] = straight[k] or along_axes(blob, pens[k])
     areas = np.where(sized, stats[:, cv2.CC_STAT_AREA], 0)
     pen = np.median(pens[areas >= 0.2 * areas.max()])
-    return straight & ((pens <= PRINTED * pen) | stacked(stats, straight))
+    return (along & (pens <= PRINTED * pen)) | (straight & stacked(stats, straight))
+
+
+def along_axes(blob: np.ndarray, pen: float) -> bool:
+    """Whether nearly all of the blob (AXIS_SHARE) lies on level or upright runs of ink at
+    least AXIS_RUN pens long: strokes along the page only, in any number (an L, a T)."""
+    length = int(AXIS_RUN * pen) + 2
+    on_axes = runs(blob, length, horizontal=True) | runs(blob, length, horizontal=False)
+    return bool(on_axes.sum() >= AXIS_SHARE * blob.sum())
 
 
 def stacked(stats: np.ndarray, straight: np.ndarray) -> np.ndarray:

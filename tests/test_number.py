@@ -126,6 +126,26 @@ def test_a_dashed_form_box_leaves_no_digits():
     assert right >= 6
 
 
+def test_a_form_fields_printed_corner_brackets_are_not_digits():
+    """Thin L-shaped corners round the field were read as 1s and 7s (old reader: 5 of 10)."""
+    rng = np.random.default_rng(1)
+    right = 0
+    for _ in range(10):
+        index = rng.choice(len(DIGITS), int(rng.integers(2, 6)), replace=False)
+        ink = np.pad(number_ink([DIGITS[i] for i in index], rng), 30)
+        top, bottom = ink_rows(ink)
+        cols = np.nonzero(ink.max(axis=0) > 0.5)[0]
+        arm = (bottom - top) // 3
+        corners = np.zeros_like(ink)
+        for y, down in ((top - 8, 1), (bottom + 8, -1)):
+            for x, across in ((cols[0] - 10, 1), (cols[-1] + 10, -1)):
+                corners[min(y, y + down * arm) : max(y, y + down * arm) + 1, x : x + 2] = 1
+                corners[y : y + 2, min(x, x + across * arm) : max(x, x + across * arm) + 1] = 1
+        picture = black_on_white(np.maximum(ink, corners))
+        right += read_number(picture).text == "".join(str(LABELS[i]) for i in index)
+    assert right >= 8
+
+
 def test_a_number_photographed_at_an_angle_is_read_and_boxed_on_the_picture():
     """Rows turned by up to 35 degrees (old reader: 2 of 8, the row's ends cut off; now 8)."""
     assert reads_on_paper("plain", 8, seed=2, tilted=True) >= 6
