@@ -140,7 +140,6 @@ def printed(labels: np.ndarray, stats: np.ndarray, sized: np.ndarray) -> np.ndar
     under 3 px are not looked at, and none when more than MANY are left (a texture, refused
     later for too many marks): the work stays bounded."""
     pens, straight = np.zeros(len(stats)), np.zeros(len(stats), bool)
-    along = straight.copy()
     marks = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= 3
     if marks.sum() > MANY:
         return straight
@@ -152,10 +151,12 @@ def printed(labels: np.ndarray, stats: np.ndarray, sized: np.ndarray) -> np.ndar
         _, (w, h), angle = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
         level = min(angle % 90, 90 - angle % 90) <= AXIS  # printed lines run along the page
         straight[k] = level and min(w, h) <= 1.5 * pens[k] + 1
-        along[k] = straight[k] or along_axes(blob, pens[k])
     areas = np.where(sized, stats[:, cv2.CC_STAT_AREA], 0)
-    pen = np.median(pens[areas >= 0.2 * areas.max()])
-    return (along & (pens <= PRINTED * pen)) | (straight & stacked(stats, straight))
+    thin = marks & (pens <= PRINTED * np.median(pens[areas >= 0.2 * areas.max()]))
+    for k in np.flatnonzero(thin & ~straight):  # a thin piece bent along the page's sides?
+        left, top, width, height = stats[k, :4]
+        thin[k] = along_axes(labels[top : top + height, left : left + width] == k + 1, pens[k])
+    return thin | (straight & stacked(stats, straight))
 
 
 def along_axes(blob: np.ndarray, pen: float) -> bool:
