@@ -34,6 +34,7 @@ AXIS_RUN, AXIS_SHARE = 3, 0.9  # ... or one made of runs this many pens long, th
 SKEW = 0.5  # degrees: printed lines further off level than this are a page laid crooked
 SKEWED = 10  # ... up to this many degrees (the row's own tilt turns steeper rows)
 VOTES = 0.5  # ... its ink along this share of WIDE_LINE (TALL_LINE upright): dashes count
+INKY = 0.25  # ink over more of the picture than this: a texture, refused later; not a page
 
 
 def paper_light(grey: np.ndarray) -> np.ndarray:
@@ -262,7 +263,7 @@ def skew(mask: np.ndarray) -> float:
     SKEW (a crooked scan's lines escape the straight runs that find them). Upright lines, where
     the page has them, must give the same angle within SKEW: lines not printed square would be
     unlevelled by the turn."""
-    if mask.mean() > 0.25:  # a texture or noise, refused later; the Hough work grows with ink
+    if mask.mean() > INKY:  # (and the Hough transform's work grows with the ink)
         return 0.0
     height, width = mask.shape
     across = strongest_line(mask, WIDE_LINE * width)

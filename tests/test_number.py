@@ -106,44 +106,48 @@ def test_lines_frames_and_scan_edges_do_not_join_the_digits(paper):
     assert reads_on_paper(paper, 8, seed=1) >= 5
 
 
-def test_a_dashed_form_box_leaves_no_digits():
-    """Pieces of a dashed box's sides were read as 1s (old reader: 1 of 8 right, now 7)."""
-    rng = np.random.default_rng(4)
+def reads_with_printed_marks(count: int, seed: int, digits: tuple, pad: int, marks) -> int:
+    """How many of `count` GENERATED numbers of fixture digits (`digits`: how many, as
+    rng.integers takes it) read exactly with `marks(lines, top, bottom, first, last)` printed
+    round them: `lines` is blank paper to draw on, the rest where the number's ink lies."""
+    rng = np.random.default_rng(seed)
     right = 0
-    for _ in range(8):
-        index = rng.choice(len(DIGITS), int(rng.integers(3, 7)), replace=False)
-        ink = number_ink([DIGITS[i] for i in index], rng)
-        ink = np.pad(ink, 20)
+    for _ in range(count):
+        index = rng.choice(len(DIGITS), int(rng.integers(*digits)), replace=False)
+        ink = np.pad(number_ink([DIGITS[i] for i in index], rng), pad)
         top, bottom = ink_rows(ink)
         cols = np.nonzero(ink.max(axis=0) > 0.5)[0]
-        box = np.zeros_like(ink)
-        box[top - 6 : bottom + 6, cols[0] - 8 : cols[0] - 6] = 1  # the sides, a thin pen...
-        box[top - 6 : bottom + 6, cols[-1] + 6 : cols[-1] + 8] = 1
+        lines = marks(np.zeros_like(ink), top, bottom, cols[0], cols[-1])
+        picture = black_on_white(np.maximum(ink, lines))
+        right += read_number(picture).text == "".join(str(LABELS[i]) for i in index)
+    return right
+
+
+def test_a_dashed_form_box_leaves_no_digits():
+    """Pieces of a dashed box's sides were read as 1s (old reader: 1 of 8 right, now 7)."""
+
+    def dashed_sides(box, top, bottom, first, last):
+        box[top - 6 : bottom + 6, first - 8 : first - 6] = 1  # the sides, a thin pen...
+        box[top - 6 : bottom + 6, last + 6 : last + 8] = 1
         dash = int(0.6 * (bottom - top))
         box[((np.arange(len(box)) // dash) % 2 == 1)] = 0  # ... printed dashed
-        picture = black_on_white(np.maximum(ink, box))
-        right += read_number(picture).text == "".join(str(LABELS[i]) for i in index)
-    assert right >= 6
+        return box
+
+    assert reads_with_printed_marks(8, seed=4, digits=(3, 7), pad=20, marks=dashed_sides) >= 6
 
 
 def test_a_form_fields_printed_corner_brackets_are_not_digits():
     """Thin L-shaped corners round the field were read as 1s and 7s (old reader: 5 of 10)."""
-    rng = np.random.default_rng(1)
-    right = 0
-    for _ in range(10):
-        index = rng.choice(len(DIGITS), int(rng.integers(2, 6)), replace=False)
-        ink = np.pad(number_ink([DIGITS[i] for i in index], rng), 30)
-        top, bottom = ink_rows(ink)
-        cols = np.nonzero(ink.max(axis=0) > 0.5)[0]
+
+    def corner_brackets(corners, top, bottom, first, last):
         arm = (bottom - top) // 3
-        corners = np.zeros_like(ink)
         for y, down in ((top - 8, 1), (bottom + 8, -1)):
-            for x, across in ((cols[0] - 10, 1), (cols[-1] + 10, -1)):
+            for x, across in ((first - 10, 1), (last + 10, -1)):
                 corners[min(y, y + down * arm) : max(y, y + down * arm) + 1, x : x + 2] = 1
                 corners[y : y + 2, min(x, x + across * arm) : max(x, x + across * arm) + 1] = 1
-        picture = black_on_white(np.maximum(ink, corners))
-        right += read_number(picture).text == "".join(str(LABELS[i]) for i in index)
-    assert right >= 8
+        return corners
+
+    assert reads_with_printed_marks(10, seed=1, digits=(2, 6), pad=30, marks=corner_brackets) >= 8
 
 
 def test_a_number_photographed_at_an_angle_is_read_and_boxed_on_the_picture():
