@@ -291,11 +291,11 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
         for piece in joined(groups, stats, labels, ink, model)
         for part in split_touching(ink, piece, model)
     ]
-    if len(pieces) > MAX_DIGITS:
-        raise too_many_marks(grey, len(pieces))
     proba, scores = run_model(np.stack([as_input(ink, p) for p in pieces]), model)
     proba = proba.astype(np.float64) / proba.sum(axis=1, keepdims=True)
     is_number = bool(np.mean(scores >= 0.5) >= 0.5)  # most pieces are digits to the check
+    if len(pieces) > MAX_DIGITS:  # a number too long, or no number at all (a page's lines)
+        raise too_many_marks(grey, len(pieces)) if is_number else NoDigitError(NOT_A_NUMBER)
     return NumberReading(
         text="".join(str(int(row.argmax())) for row in proba),
         digits=[{str(d): float(p) for d, p in enumerate(row)} for row in proba],

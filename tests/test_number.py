@@ -1,5 +1,7 @@
 """Whole numbers: segmentation into digits, boxes, and a small run of the reading benchmark."""
 
+from functools import partial
+
 import cv2
 import numpy as np
 import pytest
@@ -20,7 +22,7 @@ from digit_core.number_line import (
 )
 from digit_core.preprocess import quantile
 from training.drawings import black_on_white, compose_number, ink_strokes, mnist_fixture
-from training.number_paper import ink_rows, number_ink, number_on_paper
+from training.number_paper import form_field, ink_rows, number_ink, number_on_paper
 
 DIGITS, LABELS = mnist_fixture()
 
@@ -88,11 +90,16 @@ def test_the_number_picture_is_drawn_on_a_copy():
 
 def reads_on_paper(paper: str, count: int, seed: int, **kinds) -> int:
     """How many of `count` GENERATED numbers on this paper read exactly."""
+    return reads(partial(number_on_paper, paper=paper, **kinds), count, seed)
+
+
+def reads(make, count: int, seed: int) -> int:
+    """How many of `count` GENERATED numbers made by make(digits, rng) read exactly."""
     rng = np.random.default_rng(seed)
     right = 0
     for _ in range(count):
         index = rng.choice(len(DIGITS), int(rng.integers(3, 7)), replace=False)
-        picture = number_on_paper([DIGITS[i] for i in index], rng, paper, **kinds)
+        picture = make([DIGITS[i] for i in index], rng)
         try:
             right += read_number(picture).text == "".join(str(LABELS[i]) for i in index)
         except NoDigitError:
@@ -195,6 +202,14 @@ def test_the_page_angle_is_its_printed_lines_angle():
 def test_a_small_scan_is_enlarged_before_it_is_read():
     """Whole pictures 32-64 px tall, digits 6-20 px (old reader: 6 of 20, now 12)."""
     assert reads_on_paper("plain", 20, seed=3, small=True) >= 9
+
+
+def test_form_fields_cut_from_a_scan_are_read():
+    """Fields 34-42 px tall in black and white, their frame partly inside (now: 14 of 20)."""
+    rng = np.random.default_rng(0)
+    fields = [form_field([DIGITS[i] for i in rng.choice(len(DIGITS), 8)], rng) for _ in range(5)]
+    assert all(34 <= f.shape[0] <= 42 and f.shape[1] > 3 * f.shape[0] for f in fields)
+    assert reads(form_field, 20, seed=3) >= 12
 
 
 @given(
@@ -302,6 +317,24 @@ def test_noise_is_not_a_number():
         assert not read_number(noise).is_number
     except NoDigitError:
         pass  # refused outright is as good
+
+
+def test_a_crooked_lined_page_with_no_number_is_called_that():
+    """Ruled lines 1.5 degrees off level leave 21 steps of a pixel: they were refused as "Found
+    21 separate marks: write at most 12 digits"."""
+    page = np.full((600, 800), 255, np.uint8)
+    page[10::40] = page[11::40] = 120
+    turn = cv2.getRotationMatrix2D((400, 300), 1.5, 1.0)
+    page = cv2.warpAffine(page, turn, (800, 600), borderValue=255)
+    with pytest.raises(NoDigitError, match="doesn't look like a number"):
+        read_number(page)
+
+
+def test_a_number_too_long_is_refused_as_too_long():
+    rng = np.random.default_rng(0)
+    index = rng.choice(len(DIGITS), 14, replace=False)
+    with pytest.raises(NoDigitError, match="write at most 12 digits"):
+        read_number(compose_number([DIGITS[i] for i in index], rng))
 
 
 def test_thousands_of_specks_are_refused_quickly():

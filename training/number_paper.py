@@ -18,6 +18,7 @@ Rng = np.random.Generator
 SLANT = 0.45  # slanted numbers lean by up to this shear (about 24 degrees) either way
 TILT = 35  # a number photographed at an angle: its row turned by up to this many degrees
 ASKEW = 6  # a page laid crooked on the scanner: ink and printed lines turned by up to this
+FIELD = (34, 42)  # a form field cut out of a scanned form is this many pixels tall
 
 
 def number_ink(digits: list[np.ndarray], rng: Rng) -> np.ndarray:
@@ -181,6 +182,58 @@ def number_on_paper(
         scale = rng.uniform(32, 64) / picture.shape[0]
         picture = cv2.resize(picture, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     return picture
+
+
+def frame_side(lines: np.ndarray, x: int, rng: Rng) -> None:
+    """A printed frame's upright side drawn into `lines`: a little off the page's axis (the form
+    printed or cut a degree or three askew) and broken where the scan lost it."""
+    h = lines.shape[0]
+    lean = np.tan(np.radians(rng.uniform(-3, 3))) * h
+    thick = int(rng.integers(1, 4))
+    cv2.line(lines, (x, 0), (x + int(lean), h - 1), 1.0, thick)
+    if rng.random() < 0.6:
+        gaps = rng.random(h) < rng.uniform(0.01, 0.06)
+        lines[cv2.dilate(gaps.astype(np.uint8)[:, None], np.ones((3, 1))).ravel() > 0] *= 0
+
+
+def form_field(digits: list[np.ndarray], rng: Rng) -> np.ndarray:
+    """A GENERATED form field cut out of a scanned form (RGB uint8, 34-42 px tall): a tight crop
+    round the number, a ballpoint's pen, the printed frame partly inside (its top and bottom at
+    the crop's edges, its sides sometimes in, a little askew and broken), scanned in black and
+    white, and dust."""
+    ink = number_ink(digits, rng)
+    top, bottom = ink_rows(ink)
+    height = bottom - top
+    # A ballpoint's line, thinner than MNIST's marker: up to a 20th of the digits' height thinner.
+    thin = max(1, int(height * rng.uniform(0.0, 0.05)))
+    ink = np.pad(cv2.erode(ink, np.ones((thin, thin), np.uint8)), height)  # room for the frame
+    top, bottom = ink_rows(ink)
+    cols = np.nonzero(ink.max(axis=0) > 0.5)[0]
+    y0 = top - int(height * rng.uniform(0.05, 0.35))
+    y1 = bottom + int(height * rng.uniform(0.0, 0.3))
+    x0 = cols[0] - int(height * rng.uniform(0.1, 0.8))
+    x1 = cols[-1] + int(height * rng.uniform(0.1, 0.8))
+    thick = int(rng.integers(1, 4))
+    lines = np.zeros_like(ink)
+    lines[y0 : y0 + thick, x0:x1] = lines[y1 : y1 + thick, x0:x1] = 1.0
+    frame = lines[y0 : y1 + thick]  # a view: the sides are drawn into `lines`
+    for x in (x0, x1):
+        if rng.random() < 0.6:
+            side = np.zeros_like(frame)
+            frame_side(side, x, rng)
+            np.maximum(frame, side, out=frame)
+    margin = height * rng.uniform(0.05, 0.3, 2)
+    cut = np.maximum(ink, lines)[
+        y0 + int(rng.integers(0, 3)) : y1 + thick - int(rng.integers(0, 3)),
+        x0 - int(margin[0]) : x1 + int(margin[1]),
+    ]
+    scale = rng.uniform(*FIELD) / cut.shape[0]
+    cut = cv2.resize(cut, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    scan = (cut > rng.uniform(0.3, 0.5)).astype(np.float32)  # a black-and-white scan
+    scan = np.maximum(scan, rng.random(scan.shape) < rng.uniform(0.0, 0.001))  # dust
+    scan = cv2.GaussianBlur(scan, (0, 0), rng.uniform(0.3, 0.7))
+    grey = np.clip(255 * (1 - 0.9 * scan), 0, 255).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=2)
 
 
 def validation_digits(mnist_path: str, count: int = 6000) -> tuple[np.ndarray, np.ndarray]:
