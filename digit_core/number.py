@@ -30,6 +30,7 @@ from digit_core.number_line import (
 from digit_core.predict import run_model
 from digit_core.preprocess import (
     BLANK,
+    HALO,
     NOISE,
     centre_by_mass,
     crop_digit,
@@ -119,8 +120,13 @@ def digit_groups(stats: np.ndarray) -> list[list[int]]:
 
 
 def as_input(ink: np.ndarray, piece: np.ndarray) -> np.ndarray:
-    """One digit's ink -> the model's 28x28 input, by the single-digit steps."""
-    return centre_by_mass(fit_box(crop_digit(ink, piece)))
+    """One digit's ink -> the model's 28x28 input, by the single-digit steps, taken on the
+    piece's surroundings (as far as a blurry digit's halo reaches), not on the whole picture:
+    the picture's paper level took 2 ms a piece on a 1024 px page."""
+    x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
+    reach = round(HALO * max(width, height)) + 2
+    around = np.s_[max(0, y - reach) : y + height + reach, max(0, x - reach) : x + width + reach]
+    return centre_by_mass(fit_box(crop_digit(ink[around], piece[around])))
 
 
 def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
