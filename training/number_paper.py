@@ -178,7 +178,7 @@ def number_on_paper(
         move = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-ASKEW, ASKEW), 1.0)
         darkness = cv2.warpAffine(darkness, move, (w, h))
     picture = photographed(darkness, rng, shadow=photo and rng.random() < 0.4)
-    if small:  # a form field scanned at low resolution: the whole picture 32-64 px tall
+    if small:  # a picture scanned or photographed small: the whole of it 32-64 px tall
         scale = rng.uniform(32, 64) / picture.shape[0]
         picture = cv2.resize(picture, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     return picture
