@@ -12,7 +12,8 @@
 3. GENERATED numbers of 2-8 MNIST validation digits (the training split's last 6,000) on
    generated paper (training/number_paper.py), each kind of paper apart, then written with a
    skipping pen, slanted, photographed at an angle, scanned small, form fields cut from a scanned
-   form, and pages with printed lines laid crooked (turned up to 6 degrees, lines and all).
+   form, pages with printed lines laid crooked (turned up to 6 degrees, lines and all), and
+   written in pencil (often fainter than the paper's printed lines).
 Each wrong reading is one of: a digit misread (length right), extra digits, missing digits, or
 no reading at all (the reader refused the picture, or said it is not a number).
 """
@@ -161,6 +162,7 @@ def on_paper(mnist: Path, numbers: int) -> None:
             ("form field from a scan (34-42 px)", form_field),
         ]
         + [(f"crooked page: {p}", on(p, askew=True)) for p in PAPERS if p != "plain"]
+        + [(f"pencil: {p}", on(p, pencil=True)) for p in ("plain", "ruled", "squared", "form box")]
     )
     for name, make in suites:
         rng = np.random.default_rng(11)

@@ -161,6 +161,7 @@ def number_on_paper(
     tilted: bool = False,
     small: bool = False,
     askew: bool = False,
+    pencil: bool = False,
 ) -> np.ndarray:
     """A GENERATED picture (RGB uint8) of these digits written as one number on this paper."""
     ink = number_ink(digits, rng)
@@ -172,7 +173,10 @@ def number_on_paper(
         ink = skipping_pen(ink, rng)
     pad = int(ink.shape[0] * rng.uniform(0.2, 1.5))  # more paper round it, as photos have
     ink = np.pad(ink, ((pad, pad), (pad // 2 + 4, pad // 2 + 4)))
-    darkness = np.maximum(ink, PAPERS[paper](ink, rng))
+    lines = PAPERS[paper](ink, rng)
+    if pencil:  # a soft pencil's grey, often fainter than the paper's printed lines
+        ink = ink * rng.uniform(0.3, 0.6)
+    darkness = np.maximum(ink, lines)
     if askew:  # the whole page crooked, its printed lines too (the frame crops the corners)
         h, w = darkness.shape
         move = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-ASKEW, ASKEW), 1.0)
