@@ -197,7 +197,7 @@ def frame_side(lines: np.ndarray, x: int, rng: Rng) -> None:
     cv2.line(lines, (x, 0), (x + int(lean), h - 1), 1.0, thick)
     if rng.random() < 0.6:
         gaps = rng.random(h) < rng.uniform(0.01, 0.06)
-        lines[cv2.dilate(gaps.astype(np.uint8)[:, None], np.ones((3, 1))).ravel() > 0] *= 0
+        lines[cv2.dilate(gaps.astype(np.uint8)[:, None], np.ones((3, 1))).ravel() > 0] = 0
 
 
 def form_field(digits: list[np.ndarray], rng: Rng) -> np.ndarray:
