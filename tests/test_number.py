@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 from benchmarks.read_numbers import digits_matched
 from digit_core import NoDigitError, read_number
-from digit_core.number import NOT_A_NUMBER
+from digit_core.number import NOT_A_NUMBER, as_input
 from digit_core.number_line import (
     flatten_light,
     line_ink_mask,
@@ -249,6 +249,17 @@ def test_box_sides_go_and_a_boxed_one_stays():
     kept = line_ink_mask(mask)
     assert kept[14:46, 60:63].all()
     assert not kept[:, 15:25].any() and not kept[:, 175:185].any()
+
+
+def test_a_pieces_input_does_not_depend_on_the_picture_far_from_it():
+    """A grey region over two thirds of the page, far from the digit, moved the paper level the
+    digit was stretched by (inputs 0.15 apart): each piece is now taken on its surroundings."""
+    page = np.zeros((200, 600), np.float32)
+    page[70:130, 30:90] = ink_strokes(DIGITS[0], canvas=60, height=1.0, stroke=1.0)
+    piece = page > 0.5
+    shaded = page.copy()
+    shaded[:, 200:] = 0.3
+    np.testing.assert_array_equal(as_input(shaded, piece), as_input(page, piece))
 
 
 def test_a_digit_cut_in_two_is_read_as_one():
