@@ -38,6 +38,7 @@ MAX_QUEUED_PER_VISITOR = 4  # events one visitor may have waiting or running at 
 REFUSAL_SECONDS = 1.0
 JOINS_PER_VISITOR = (300, 60)  # events one visitor may start per minute (a fast drawer: ~120)
 JOINS_QUEUE = re.compile(r"/(queue/join|call/(v2/)?[^/]+)/?$")  # the routes that queue an event
+CALL = re.compile(r"/call/(?:v2/)?([^/]+)/?$")  # an event called by its API name
 
 
 # ----------------------------------------------------------------------------- files
@@ -89,6 +90,7 @@ class TooSlow(Exception):
 def request_limits(
     app,
     known_event: Callable[[int], bool],
+    inputs_of: Callable[[int | str], int | None],
     upload_folder: Path,
     upload_budget: RateLimit,
     readable: Iterable[Path],
@@ -177,7 +179,10 @@ def request_limits(
         except TooSlow:
             return await refuse(send, 408, too_slow(seconds))
         data = b"".join(chunks)
-        problem = event_problem(data, known_event, readable)
+        called = CALL.search(scope["path"])
+        problem = event_problem(
+            data, known_event, readable, inputs_of, called.group(1) if called else None
+        )
         if problem:
             return await refuse(send, 400, problem)
         if JOINS_QUEUE.search(scope["path"]):
@@ -254,9 +259,18 @@ def too_slow(seconds: float) -> str:
     return f"The request took longer than {seconds:.0f} s to arrive."
 
 
-def event_problem(data: bytes, known_event: Callable[[int], bool], readable: Iterable[Path]) -> str:
+def event_problem(
+    data: bytes,
+    known_event: Callable[[int], bool],
+    readable: Iterable[Path],
+    inputs_of: Callable[[int | str], int | None] | None = None,
+    api_name: str | None = None,
+) -> str:
     """What is wrong with an event's JSON body, or "" (bodies that are not JSON pass: Gradio
-    answers them itself). Files must be regular files inside `readable` (see checked_path)."""
+    answers them itself). Files must be regular files inside `readable` (see checked_path).
+    With `inputs_of` (an event's number of inputs, by fn_index or API name), an event given
+    fewer values than it takes is refused too: Gradio logged a traceback and answered with its
+    components' reprs."""
     try:
         request = json.loads(data)
     except RecursionError:
@@ -272,8 +286,13 @@ def event_problem(data: bytes, known_event: Callable[[int], bool], readable: Ite
         and not (type(fn_index) is int and known_event(fn_index))
     ):  # not 9999.0, "9999" or True
         return f"There is no event number {str(fn_index)[:20]}."
+    values = request.get("data")
+    event = fn_index if fn_index is not None else api_name
+    wanted = inputs_of(event) if inputs_of and event is not None else None
+    if isinstance(values, list) and wanted is not None and len(values) < wanted:
+        return f"This event takes {wanted} input value(s); the request has {len(values)}."
     try:
-        paths = list(file_paths(request.get("data")))
+        paths = list(file_paths(values))
     except RecursionError:
         return "The request is nested too deeply."
     if any(is_url_path(path) for path in paths):

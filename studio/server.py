@@ -89,6 +89,16 @@ class Sessions:
             task.cancel()
 
 
+def inputs_by_event(demo: gr.Blocks) -> dict[int | str, int]:
+    """Each event's number of inputs, by fn_index and by API name."""
+    counts: dict[int | str, int] = {}
+    for index, fn in demo.fns.items():
+        counts[index] = len(fn.inputs)
+        if isinstance(fn.api_name, str):
+            counts[fn.api_name] = len(fn.inputs)
+    return counts
+
+
 def queued_by(demo: gr.Blocks) -> Callable[[str], int]:
     """How many events a visitor has waiting or running in `demo`'s queue."""
 
@@ -116,6 +126,7 @@ def guarded_app(
     limits = Middleware(
         guards.request_limits,
         known_event=lambda i: i in demo.fns,
+        inputs_of=inputs_by_event(demo).get,
         upload_folder=upload_folder,
         upload_budget=upload_budget,
         readable=readable,

@@ -127,6 +127,16 @@ def test_an_event_that_does_not_exist_is_a_400_not_a_500(app_url):
     assert status == 400 and "no event number 9999" in message
 
 
+def test_an_event_given_too_few_values_is_a_400_not_a_traceback(app_url):
+    """Gradio logged a traceback and answered with its components' reprs."""
+    for fn_index, event in events(app_url).items():
+        if event.get("inputs"):
+            status, message = call(app_url, fn_index, [])
+            assert status == 400 and "input value(s); the request has 0" in message, fn_index
+    answer = httpx.post(app_url + "gradio_api/call/read_number", json={"data": []}, timeout=30)
+    assert answer.status_code == 400 and "takes 1 input value(s)" in answer.text, answer.text
+
+
 def test_sketch_bomb_is_refused_without_memory(app):
     url, server = app
     bomb = upload(url, sketch_bomb(), "bomb.png")

@@ -123,6 +123,16 @@ def test_event_problems(tmp_path):
     assert "deeply" in event_problem(deep, known, roots)
 
 
+def test_an_event_given_fewer_values_than_it_takes(tmp_path):
+    known, roots, inputs_of = {0, 1}.__contains__, [tmp_path], {0: 1, 1: 2, "read": 1}.get
+    assert "takes 2 input value(s); the request has 1" in event_problem(
+        event(fn_index=1, data=[None]), known, roots, inputs_of
+    )
+    assert event_problem(event(fn_index=1, data=[None, 3, 4]), known, roots, inputs_of) == ""
+    assert "has 0" in event_problem(event(data=[]), known, roots, inputs_of, api_name="read")
+    assert event_problem(event(data=[]), known, roots, inputs_of, api_name="other") == ""
+
+
 def test_a_visitor_is_the_address_the_trusted_proxies_saw():
     """Counted from the right: what the caller wrote itself stands left of what proxies appended."""
     assert visitor("127.0.0.1", "203.0.113.9", hops=0) == "127.0.0.1"
