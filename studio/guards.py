@@ -89,7 +89,6 @@ class TooSlow(Exception):
 
 def request_limits(
     app,
-    known_event: Callable[[int], bool],
     inputs_of: Callable[[int | str], int | None],
     upload_folder: Path,
     upload_budget: RateLimit,
@@ -179,10 +178,7 @@ def request_limits(
         except TooSlow:
             return await refuse(send, 408, too_slow(seconds))
         data = b"".join(chunks)
-        called = CALL.search(scope["path"])
-        problem = event_problem(
-            data, known_event, readable, inputs_of, called.group(1) if called else None
-        )
+        problem = event_problem(data, inputs_of, readable, scope["path"])
         if problem:
             return await refuse(send, 400, problem)
         if JOINS_QUEUE.search(scope["path"]):
@@ -260,17 +256,12 @@ def too_slow(seconds: float) -> str:
 
 
 def event_problem(
-    data: bytes,
-    known_event: Callable[[int], bool],
-    readable: Iterable[Path],
-    inputs_of: Callable[[int | str], int | None] | None = None,
-    api_name: str | None = None,
+    data: bytes, inputs_of: Callable[[int | str], int | None], readable: Iterable[Path], path=""
 ) -> str:
-    """What is wrong with an event's JSON body, or "" (bodies that are not JSON pass: Gradio
-    answers them itself). Files must be regular files inside `readable` (see checked_path).
-    With `inputs_of` (an event's number of inputs, by fn_index or API name), an event given
-    fewer values than it takes is refused too: Gradio logged a traceback and answered with its
-    components' reprs."""
+    """What is wrong with an event's JSON body sent to `path`, or "" (bodies that are not JSON
+    pass: Gradio answers them itself). Events are known by `inputs_of` (their number of inputs,
+    by fn_index or API name); too few values are refused (Gradio logged a traceback). Files
+    must be regular files inside `readable` (see checked_path)."""
     try:
         request = json.loads(data)
     except RecursionError:
@@ -283,12 +274,11 @@ def event_problem(
     if (
         "fn_index" in request
         and fn_index is not None
-        and not (type(fn_index) is int and known_event(fn_index))
+        and not (type(fn_index) is int and inputs_of(fn_index) is not None)
     ):  # not 9999.0, "9999" or True
         return f"There is no event number {str(fn_index)[:20]}."
-    values = request.get("data")
-    event = fn_index if fn_index is not None else api_name
-    wanted = inputs_of(event) if inputs_of and event is not None else None
+    values, api = request.get("data"), CALL.search(path)
+    wanted = inputs_of(fn_index if fn_index is not None else api.group(1) if api else "")
     if isinstance(values, list) and wanted is not None and len(values) < wanted:
         return f"This event takes {wanted} input value(s); the request has {len(values)}."
     try:

@@ -125,7 +125,6 @@ def guarded_app(
     sessions = Sessions()
     limits = Middleware(
         guards.request_limits,
-        known_event=lambda i: i in demo.fns,
         inputs_of=inputs_by_event(demo).get,
         upload_folder=upload_folder,
         upload_budget=upload_budget,

@@ -102,7 +102,7 @@ def event(**body) -> bytes:
 
 
 def test_event_problems(tmp_path):
-    known, roots = {0, 1}.__contains__, [tmp_path]
+    known, roots = {0: 1, 1: 1}.get, [tmp_path]  # each event's number of inputs
     (tmp_path / "upload.png").write_bytes(b"x")
     upload = {"path": str(tmp_path / "upload.png"), "meta": {"_type": "gradio.FileData"}}
     assert event_problem(event(fn_index=1, data=[upload]), known, roots) == ""
@@ -124,13 +124,13 @@ def test_event_problems(tmp_path):
 
 
 def test_an_event_given_fewer_values_than_it_takes(tmp_path):
-    known, roots, inputs_of = {0, 1}.__contains__, [tmp_path], {0: 1, 1: 2, "read": 1}.get
+    inputs_of, roots = {0: 1, 1: 2, "read": 1}.get, [tmp_path]
     assert "takes 2 input value(s); the request has 1" in event_problem(
-        event(fn_index=1, data=[None]), known, roots, inputs_of
+        event(fn_index=1, data=[None]), inputs_of, roots
     )
-    assert event_problem(event(fn_index=1, data=[None, 3, 4]), known, roots, inputs_of) == ""
-    assert "has 0" in event_problem(event(data=[]), known, roots, inputs_of, api_name="read")
-    assert event_problem(event(data=[]), known, roots, inputs_of, api_name="other") == ""
+    assert event_problem(event(fn_index=1, data=[None, 3, 4]), inputs_of, roots) == ""
+    assert "has 0" in event_problem(event(data=[]), inputs_of, roots, "/gradio_api/call/read")
+    assert event_problem(event(data=[]), inputs_of, roots, "/gradio_api/call/other") == ""
 
 
 def test_a_visitor_is_the_address_the_trusted_proxies_saw():
