@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from training.check import set_check_threshold
+from training.continental import continental
 from training.data import as_input, drawn, load_mnist, scanned, validation_size
 from training.drawings import canvas_drawing, enlarged
 from training.finish import joined_networks
@@ -87,6 +88,11 @@ def main() -> None:
     drawn = as_inputs(
         (canvas_drawing(d, rng) for d in np.tile(digits, (CANVASES_PER_DIGIT, 1, 1))), len(y_drawn)
     )
+    rng = np.random.default_rng(35)  # GENERATED: the validation 1s flagged, 7s crossed, drawn
+    european = [(continental(d, y, rng), y) for d, y in zip(digits, labels) if y in (1, 7)]
+    european = [(d, y) for d, y in european if d is not None]
+    y_european = np.array([y for _, y in european])
+    european_drawn = as_inputs((canvas_drawing(d, rng) for d, _ in european), len(european))
     rng = np.random.default_rng(34)
     y_lettered = np.arange(LETTERED) % 10
     lettered = as_inputs((lettered_digit(int(d), rng, "train") for d in y_lettered), LETTERED)
@@ -103,6 +109,7 @@ def main() -> None:
         wrong = read(model, drawn)[0] != y_drawn
         baseline_wrong = wrong if baseline_wrong is None else baseline_wrong
         lettered_read, lettered_flagged = read(model, lettered)
+        european_read = read(model, european_drawn)[0]
         cells = {
             f"clean digits ({n_val}), right": accuracy(read(model, clean)[0], labels),
             f"blurry scans ({len(y_scans)}), right": accuracy(read(model, scans)[0], y_scans),
@@ -111,6 +118,12 @@ def main() -> None:
                 f"{wrong.sum()} ({(wrong & ~baseline_wrong).sum()} / "
                 f"{(baseline_wrong & ~wrong).sum()})"
             ),
+            **{
+                f"{name} ({(y_european == d).sum()}), right": accuracy(
+                    european_read[y_european == d], y_european[y_european == d]
+                )
+                for d, name in ((1, "flagged 1s, drawn"), (7, "crossed 7s, drawn"))
+            },
             f"lettered digits ({LETTERED}), right": accuracy(lettered_read, y_lettered),
             "lettered digits, flagged": f"{lettered_flagged.mean():.1%}",
             f"generated non-digits ({len(non_digits[1])}), flagged": (

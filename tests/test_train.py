@@ -321,3 +321,55 @@ def test_the_fitted_digit_check_is_the_same_every_run():
         )
     for first, second in zip(*weights):
         np.testing.assert_array_equal(first, second)
+
+
+def added_ink(digit: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Where `continental` drew: pixels at least half lit now that were nearly dark before."""
+    return (out >= 128) & (digit < 32)
+
+
+def test_european_forms_add_a_flag_to_the_top_of_a_1_and_a_bar_across_a_7():
+    """The digit itself is kept (its ink only grows); a 1's new ink lies left of its top, in
+    its upper half, or is a foot along its bottom; a 7's is a level band around its middle, on
+    both sides of the stem."""
+    from training.continental import continental
+
+    x, y = mnist_fixture()
+    rng = np.random.default_rng(0)
+    assert all(
+        continental(x[i], int(y[i]), rng) is None for i in np.nonzero(~np.isin(y, (1, 7)))[0]
+    )
+    for i in np.nonzero(np.isin(y, (1, 7)))[0]:
+        out = continental(x[i], int(y[i]), rng)
+        if out is None:
+            assert y[i] == 7
+            continue
+        assert out.shape == (28, 28) and out.dtype == np.uint8
+        assert (out >= x[i]).all()  # the digit as it was written, under the new stroke
+        new_rows, new_cols = np.nonzero(added_ink(x[i], out))
+        assert new_rows.size >= 3
+        rows, cols = np.nonzero(x[i] > 127)
+        middle = (rows.min() + rows.max()) / 2
+        if y[i] == 1:
+            upper = new_rows <= middle
+            assert upper.sum() >= 3, i
+            assert np.median(new_cols[upper]) < cols[rows <= rows.min() + 2].mean(), i
+            assert (new_rows[~upper] >= rows.max() - 3).all(), i  # a foot
+        else:
+            band = (rows.max() - rows.min()) * 0.3
+            assert np.abs(np.median(new_rows) - middle) <= band, i
+            stem = cols[np.abs(rows - np.median(new_rows)) <= 1].mean()
+            assert new_cols.min() < stem < new_cols.max(), i
+
+
+def test_european_forms_are_the_1s_and_7s_read_as_the_app_reads_them():
+    from training.data import european_forms
+
+    x, y = mnist_fixture()
+    inputs, labels = european_forms(x, y, share=1.0, seed=3)
+    assert set(labels.tolist()) == {1, 7}
+    assert len(labels) >= 0.9 * np.isin(y, (1, 7)).sum()
+    assert inputs.shape == (len(labels), 28, 28, 1)
+    assert inputs.min() >= 0 and inputs.max() <= 1 and inputs.mean() > 0.03
+    half, _ = european_forms(x, y, share=0.5, seed=3)
+    assert 0.3 * len(labels) < len(half) < 0.7 * len(labels)

@@ -4,10 +4,10 @@ against Keras on the TF.js WebAssembly backend the page uses.
     python train.py convert [--out model] [--data ylecun/mnist]   # after finish
 
 Three steps: Keras exports a SavedModel here (this environment's TensorFlow); the `tensorflowjs`
-converter turns it into model.json + weights in its own environment, because installing it
-downgrades TensorFlow, NumPy and protobuf (`python3.11 -m venv .venv-convert &&
-.venv-convert/bin/pip install -r training/requirements-convert.txt`; or TFJS_CONVERTER names its
-executable); node runs the result (studio/browser/check-model.mjs, after `npm ci` there) on
+converter turns it into model.json + weights in its own environment, because it needs older
+TensorFlow, NumPy and protobuf (`python3.11 -m venv .venv-convert && .venv-convert/bin/pip
+install --no-deps -r training/requirements-convert.txt`, a full lock; or TFJS_CONVERTER names
+its executable); node runs the result (studio/browser/check-model.mjs, after `npm ci` there) on
 validation digits, and the largest difference from Keras goes into metrics.json.
 """
 

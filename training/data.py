@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from training.continental import continental
 from training.drawings import canvas_drawing, low_resolution_scan
 from training.lettering import lettered_digit
 from training.non_digits import non_digit
@@ -101,6 +102,19 @@ def scanned(
     rng = np.random.default_rng(seed)
     inputs, kept = drawn(low_resolution_scan(d, rng, small_share) for d in digits)
     return inputs, labels[kept]
+
+
+def european_forms(
+    digits: np.ndarray, labels: np.ndarray, share: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`share` of the 1s and 7s again, flagged and crossed (`continental`), each drawn on a
+    canvas and read as the app reads it, with their labels: GENERATED from the training digits."""
+    rng = np.random.default_rng(seed)
+    chosen = [i for i in np.nonzero(np.isin(labels, (1, 7)))[0] if rng.random() < share]
+    forms = [(continental(digits[i], int(labels[i]), rng), labels[i]) for i in chosen]
+    forms = [(d, y) for d, y in forms if d is not None]
+    inputs, kept = drawn(canvas_drawing(d, rng) for d, _ in forms)
+    return inputs, np.array([y for _, y in forms])[kept]
 
 
 NOT_DIGITS = 32000  # generated non-digits the network learns to call "not a digit"

@@ -16,6 +16,7 @@ from training.augment import with_augmentation
 from training.data import (
     as_input,
     data_sha256,
+    european_forms,
     limited,
     load_mnist,
     scanned,
@@ -69,6 +70,12 @@ def train(args) -> None:
         print(f"extra data: {len(y_extra)} corrections from {args.extra_data}")
     train_size = len(x_train)
     x_train, y_train = np.concatenate([x_train, x_scans]), np.concatenate([y_train, y_scans])
+    if args.european:  # flagged 1s and crossed 7s, as much of Europe writes them
+        x_forms, y_forms = european_forms(
+            data["x_train"][:-n_val], data["y_train"][:-n_val], args.european, args.seed + 2
+        )
+        x_train, y_train = np.concatenate([x_train, x_forms]), np.concatenate([y_train, y_forms])
+        print(f"european forms: {len(y_forms)} flagged 1s and crossed 7s")
     if not args.teacher:  # the "is it a digit?" head learnt with the digits (see with_check)
         x_train, y_train = with_check(
             x_train,
@@ -161,6 +168,7 @@ def train(args) -> None:
         "validation_accuracy": digit_accuracy(network, x_val, data["y_train"][-n_val:]),
         "validation_scan_accuracy": digit_accuracy(network, x_val_scans, y_val_scans),
         "learning_rate": args.learning_rate,
+        "european": args.european,
         "started_from": start,
         "training_seconds": round(time.time() - t0, 1),
         "backend": keras.backend.backend(),
