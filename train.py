@@ -103,13 +103,7 @@ def main() -> None:
         metavar="SHARE",
         help="train: this share of the blurry scans shrunk to 7-10 px, not 6-20",
     )
-    p.add_argument(
-        "--european",
-        type=float,
-        default=0.0,
-        metavar="SHARE",
-        help="train: this share of the 1s and 7s again, flagged and crossed (continental.py)",
-    )
+    p.add_argument("--european", type=float, default=0.0, help="train: 1s and 7s made European")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--resume", action="store_true", help="continue from runs/seed-N/checkpoints")
     p.add_argument(

@@ -246,7 +246,10 @@ def too_many_marks(grey: np.ndarray, count: int) -> NoDigitError:
     except NoDigitError as refused:
         if str(refused) == NOISE:
             return refused
-    return NoDigitError(f"Found {count} separate marks: write at most {MAX_DIGITS} digits.")
+    return NoDigitError(
+        f"Found {count} separate marks, but a number here has at most {MAX_DIGITS} digits. "
+        "If you wrote fewer, some strokes came apart: try darker ink or a closer photo."
+    )
 
 
 def enlarged(grey: np.ndarray) -> np.ndarray:

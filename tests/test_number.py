@@ -350,7 +350,7 @@ def test_a_crooked_lined_page_with_no_number_is_called_that():
 def test_a_number_too_long_is_refused_as_too_long():
     rng = np.random.default_rng(0)
     index = rng.choice(len(DIGITS), 14, replace=False)
-    with pytest.raises(NoDigitError, match="write at most 12 digits"):
+    with pytest.raises(NoDigitError, match="has at most 12 digits. If you wrote fewer"):
         read_number(compose_number([DIGITS[i] for i in index], rng))
 
 

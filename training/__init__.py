@@ -12,6 +12,7 @@ The steps, one module each, read top to bottom:
   report.py     training curves, confusion matrix, model card
 
 Beside them: the generators of training pictures (drawings, lettering, non_digits,
-number_paper), convert (the browser model), review (corrections), examples; and an experiment
-that does not ship, a learned line reader for whole numbers (line_reader over number_lines).
+number_paper, continental), convert (the browser model), review (corrections), examples; and an
+experiment that does not ship, a learned line reader for whole numbers (line_reader over
+number_lines).
 """
