@@ -152,7 +152,7 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     )
     assert table.returncode == 0, table.stderr[-3000:]
     lines = table.stdout.splitlines()
-    assert lines[0].split()[-2:] == ["seed-1", "seed-4"] and len(lines) == 9
+    assert lines[0].split()[-2:] == ["seed-1", "seed-4"] and len(lines) == 11
     drawn = next(line for line in lines if line.startswith("drawn canvases (50)"))
     assert drawn.split(", wrong")[1].split()[1:3] == ["(0", "/"]  # the baseline against itself
     out = tmp_path / "ensemble"
