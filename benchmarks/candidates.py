@@ -18,8 +18,14 @@ import keras
 import numpy as np
 
 from training.check import set_check_threshold
-from training.continental import continental
-from training.data import as_input, drawn, load_mnist, scanned, validation_size
+from training.data import (
+    as_input,
+    continental_forms,
+    drawn,
+    load_mnist,
+    scanned,
+    validation_size,
+)
 from training.drawings import canvas_drawing, enlarged
 from training.finish import joined_networks
 from training.lettering import lettered_digit
@@ -89,10 +95,8 @@ def main() -> None:
         (canvas_drawing(d, rng) for d in np.tile(digits, (CANVASES_PER_DIGIT, 1, 1))), len(y_drawn)
     )
     rng = np.random.default_rng(35)  # GENERATED: the validation 1s flagged, 7s crossed, drawn
-    european = [(continental(d, y, rng), y) for d, y in zip(digits, labels) if y in (1, 7)]
-    european = [(d, y) for d, y in european if d is not None]
-    y_european = np.array([y for _, y in european])
-    european_drawn = as_inputs((canvas_drawing(d, rng) for d, _ in european), len(european))
+    european, y_european = continental_forms(digits, labels, 1.0, rng)
+    european_drawn = as_inputs((canvas_drawing(d, rng) for d in european), len(european))
     rng = np.random.default_rng(34)
     y_lettered = np.arange(LETTERED) % 10
     lettered = as_inputs((lettered_digit(int(d), rng, "train") for d in y_lettered), LETTERED)

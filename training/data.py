@@ -110,12 +110,22 @@ def european_forms(
     """`share` of the 1s and 7s again, flagged and crossed (`continental`), as a dark digit on
     light paper read as the app reads it, with their labels: GENERATED from the training digits.
     (Seed 17 drew them on canvases, seed 18 on paper: docs/training-log.md, neither served.)"""
-    rng = np.random.default_rng(seed)
-    chosen = [i for i in np.nonzero(np.isin(labels, (1, 7)))[0] if rng.random() < share]
+    forms, form_labels = continental_forms(digits, labels, share, np.random.default_rng(seed))
+    inputs, kept = drawn(255 - np.pad(d, 14) for d in forms)
+    return inputs, form_labels[kept]
+
+
+def continental_forms(
+    digits: np.ndarray, labels: np.ndarray, share: float, rng: np.random.Generator
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """`share` of the 1s and 7s in their European form (28x28, white on black), with labels;
+    7s with no stem to cross are left out."""
+    chosen = [
+        i for i in np.nonzero(np.isin(labels, (1, 7)))[0] if share >= 1 or rng.random() < share
+    ]
     forms = [(continental(digits[i], int(labels[i]), rng), labels[i]) for i in chosen]
     forms = [(d, y) for d, y in forms if d is not None]
-    inputs, kept = drawn(255 - np.pad(d, 14) for d, _ in forms)
-    return inputs, np.array([y for _, y in forms])[kept]
+    return [d for d, _ in forms], np.array([y for _, y in forms])
 
 
 NOT_DIGITS = 32000  # generated non-digits the network learns to call "not a digit"
