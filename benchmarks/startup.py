@@ -1,6 +1,7 @@
 """Seconds from `python app.py` to the first answered /predict, next to a bare `import gradio`
-(what any Gradio app pays before its own code runs). Predictions run on LiteRT: TensorFlow loads
-only for the explanation, in the background once the server answers.
+(what any Gradio app pays before its own code runs). Predictions run on LiteRT; TensorFlow loads
+for the explanation before the server answers (loaded in the background while serving, it stalled
+the first requests by seconds).
 
     python -m benchmarks.startup [--runs 3]
 """

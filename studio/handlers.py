@@ -6,7 +6,6 @@ visitor; app.py wires them to components.
 
 import json
 import os
-import threading
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -53,15 +52,18 @@ LABEL = gr.Label(num_top_classes=10, render=False)  # the Label's answer format,
 
 
 def explain(x: np.ndarray, digit: int) -> np.ndarray:
-    """The explanation map. Its module loads TensorFlow (seconds): imported on first use, which
-    `warm_up_explanations` makes happen in the background once the server answers."""
+    """The explanation map. Its module loads TensorFlow (seconds): `warm_up_explanations` loads it
+    before the server answers."""
     from digit_core.explain import explain as integrated_gradients
 
     return integrated_gradients(x, digit)
 
 
 def warm_up_explanations() -> None:
-    threading.Thread(target=explain, args=(PIPELINE["centred 28x28"], 0), daemon=True).start()
+    """Loads TensorFlow and traces the explanation once, before serving. Done in a thread while
+    serving, it held the GIL and stalled the first visitors' uploads by 3.2 s (past gradio_client's
+    5 s read timeout on a busy machine)."""
+    explain(PIPELINE["centred 28x28"], 0)
 
 
 @contextmanager

@@ -276,8 +276,7 @@ def closed_by_server(connection: socket.socket, within: float) -> bool:
 
 
 def settled_rss_mb(url: str, pid: int) -> float:
-    """The server's RSS once everything it loads is loaded: the explanations' TensorFlow loads
-    in the background after start (~230 MB over ~20 s), or on the first explanation."""
+    """The server's RSS once everything it loads is loaded, an upload and an explanation run."""
     named = {e.get("api_name"): i for i, e in events(url).items()}
     picture = upload(url, encode(255 - DIGITS[299], "PNG"), "warm.png", visitor="203.0.113.250")
     call(url, named["explain"], [picture], visitor="203.0.113.250")
