@@ -104,6 +104,7 @@ def main() -> None:
         help="train: this share of the blurry scans shrunk to 7-10 px, not 6-20",
     )
     p.add_argument("--european", type=float, default=0.0, help="train: 1s and 7s made European")
+    p.add_argument("--touching-pairs", type=int, default=0, help="train: pairs learnt as no digit")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--resume", action="store_true", help="continue from runs/seed-N/checkpoints")
     p.add_argument(

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from training.continental import continental
-from training.drawings import canvas_drawing, low_resolution_scan
+from training.drawings import canvas_drawing, compose_number, low_resolution_scan
 from training.lettering import lettered_digit
 from training.non_digits import non_digit
 
@@ -81,6 +81,13 @@ def generated_non_digits(count: int, rng: np.random.Generator) -> tuple[np.ndarr
     return drawn(non_digit(CHECK_MIX[i % len(CHECK_MIX)], rng, fonts="train") for i in range(count))
 
 
+def touching_pairs(digits: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` pairs of these digits drawn touching (`compose_number`), as the app reads them: two
+    digits are not one, and a reader that meets a pair as one piece must not trust it."""
+    pairs = (rng.choice(len(digits), 2, replace=False) for _ in range(count))
+    return drawn(compose_number(list(digits[pair]), rng, touching=1) for pair in pairs)[0]
+
+
 def canvas_drawings(digits: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Each digit drawn on a canvas (`canvas_drawing`) as the app reads it, and which were kept."""
     return drawn(canvas_drawing(d, rng) for d in digits)
@@ -136,17 +143,24 @@ LETTERED_DIGITS = 6000  # digits in the fonts the letters come from, so fonts al
 
 
 def with_check(
-    x: np.ndarray, y: np.ndarray, digits: np.ndarray, labels: np.ndarray, seed: int
+    x: np.ndarray,
+    y: np.ndarray,
+    digits: np.ndarray,
+    labels: np.ndarray,
+    seed: int,
+    pairs: int = 0,
 ) -> tuple[np.ndarray, dict]:
-    """Training inputs with generated non-digits and drawn and lettered digits added, all read
-    by the app's own preprocessing, and both targets: the digit (-1, no digit loss, for
-    non-digits) and whether it is one. Learnt together, the features themselves tell a letter
-    from a digit."""
+    """Training inputs with generated non-digits (and `pairs` touching pairs of digits) and drawn
+    and lettered digits added, all read by the app's own preprocessing, and both targets: the
+    digit (-1, no digit loss, for non-digits) and whether it is one. Learnt together, the
+    features themselves tell a letter from a digit."""
     rng = np.random.default_rng(seed)
     drawings, kept = canvas_drawings(digits[:DRAWN_DIGITS], rng)
     scale = len(digits) / 54000  # fewer in a smoke run on a few digits
     printed, printed_labels = lettered_digits(int(LETTERED_DIGITS * scale), rng)
     not_digits, _ = generated_non_digits(int(NOT_DIGITS * scale), rng)
+    if int(pairs * scale):
+        not_digits = np.concatenate([not_digits, touching_pairs(digits, int(pairs * scale), rng)])
     x = np.concatenate([x, drawings, printed, not_digits])
     digit = np.concatenate(
         [y, labels[kept], printed_labels.astype(y.dtype), np.full(len(not_digits), -1, y.dtype)]

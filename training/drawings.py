@@ -142,9 +142,11 @@ def filling_scan(digit: np.ndarray, small: int = 8, big: int = 96) -> np.ndarray
     return np.round(np.clip(255 - enlarged, 0, 255)).astype(np.uint8)
 
 
-def compose_number(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+def compose_number(
+    digits: list[np.ndarray], rng: np.random.Generator, touching: float = 1 / 6
+) -> np.ndarray:
     """Several digits side by side on one wide canvas, black on white (RGB uint8): random sizes,
-    a wandering baseline, random gaps, about one gap in six lightly touching."""
+    a wandering baseline, random gaps, this share of them lightly touching."""
     height = rng.uniform(40, 110)
     pieces = []
     for digit in digits:
@@ -170,7 +172,6 @@ def compose_number(digits: list[np.ndarray], rng: np.random.Generator) -> np.nda
         h, w = piece.shape
         region = canvas[top : top + h, x : x + w]
         np.maximum(region, piece, out=region)
-        touching = rng.random() < 1 / 6
-        gap = rng.uniform(-0.06, 0.0) if touching else rng.uniform(0.08, 0.45)
+        gap = rng.uniform(-0.06, 0.0) if rng.random() < touching else rng.uniform(0.08, 0.45)
         x += w + int(gap * height)
     return black_on_white(canvas[:, : x + margin])

@@ -83,6 +83,7 @@ def train(args) -> None:
             data["x_train"][:-n_val],
             data["y_train"][:-n_val].astype("int32"),
             args.seed,
+            args.touching_pairs,
         )
     print(
         f"data: {args.data}  train {train_size} (+{len(x_train) - train_size} generated)  "
@@ -169,6 +170,7 @@ def train(args) -> None:
         "validation_scan_accuracy": digit_accuracy(network, x_val_scans, y_val_scans),
         "learning_rate": args.learning_rate,
         "european": args.european,
+        "touching_pairs": args.touching_pairs,
         "started_from": start,
         "training_seconds": round(time.time() - t0, 1),
         "backend": keras.backend.backend(),
