@@ -1,6 +1,7 @@
 """Reading whole numbers: digit_core.read_number on real pictures first, then generated ones.
 
     python -m benchmarks.read_numbers [--numbers 500] [--paper 60] [--real DIR] [--non-digits DIR]
+    DIGIT_MODEL=FOLDER python -m benchmarks.read_numbers --validation-only --numbers 600 --paper 40
 
 1. The real dev set (`../shared/data/real-numbers-dev`, files named `<digits>-<source>-<n>.<ext>`):
    whole numbers read exactly, digits read right (digits of the truth matched in order by the
@@ -14,6 +15,8 @@
    skipping pen, slanted, photographed at an angle, scanned small, form fields cut from a scanned
    form, pages with printed lines laid crooked (turned up to 6 degrees, lines and all), and
    written in pencil (often fainter than the paper's printed lines).
+With --validation-only (to choose between readers or models), only generated numbers of
+validation digits: 2-6 composed on a white canvas (seeds 7 and 99), then the paper suites.
 Each wrong reading is one of: a digit misread (length right), extra digits, missing digits, or
 no reading at all (the reader refused the picture, or said it is not a number).
 """
@@ -126,18 +129,16 @@ def non_numbers(folder: Path) -> None:
     print(f"| all | {everything} | {caught / everything:.1%} |\n")
 
 
-def composed(mnist: Path, numbers: int) -> None:
-    with np.load(mnist) as f:
-        x_test, y_test = f["x_test"], f["y_test"]
-    rng = np.random.default_rng(7)
+def composed(x: np.ndarray, y: np.ndarray, numbers: int, seed: int, which: str) -> None:
+    rng = np.random.default_rng(seed)
     tally, by_length = Tally(), {}
     for _ in range(numbers):
-        index = rng.choice(len(x_test), int(rng.integers(2, 7)), replace=False)
-        truth = "".join(str(y_test[i]) for i in index)
-        text = reading(compose_number([x_test[i] for i in index], rng))
+        index = rng.choice(len(x), int(rng.integers(2, 7)), replace=False)
+        truth = "".join(str(y[i]) for i in index)
+        text = reading(compose_number([x[i] for i in index], rng))
         tally.add(text, truth)
         by_length.setdefault(len(truth), Tally()).add(text, truth)
-    print(f"## GENERATED: MNIST test digits composed on a white canvas\n\n{HEADER}")
+    print(f"## GENERATED: MNIST {which} digits composed on a white canvas, seed {seed}\n\n{HEADER}")
     print(tally.row("all"))
     for length, t in sorted(by_length.items()):
         print(t.row(f"numbers of {length} digits"))
@@ -184,12 +185,25 @@ def main() -> None:
     parser.add_argument("--non-digits", default=str(DATA / "real-nondigits-dev"))
     parser.add_argument("--numbers", type=int, default=500, help="composed MNIST test numbers")
     parser.add_argument("--paper", type=int, default=60, help="numbers per kind of paper")
+    parser.add_argument(
+        "--validation-only",
+        action="store_true",
+        help="to choose a reader or a model (DIGIT_MODEL=folder): only numbers GENERATED from "
+        "validation digits (composed, seeds 7 and 99; paper), no real pictures, no test digits",
+    )
     args = parser.parse_args()
+    if args.validation_only:
+        x, y = validation_digits(args.data)
+        for seed in (7, 99):
+            composed(x, y, args.numbers, seed, "validation")
+        on_paper(Path(args.data), args.paper)
+        return
     if Path(args.real).is_dir():
         real_set(Path(args.real))
     if Path(args.non_digits).is_dir():
         non_numbers(Path(args.non_digits))
-    composed(Path(args.data), args.numbers)
+    with np.load(args.data) as f:
+        composed(f["x_test"], f["y_test"], args.numbers, 7, "test")
     on_paper(Path(args.data), args.paper)
 
 

@@ -34,6 +34,7 @@ AXIS_RUN, AXIS_SHARE = 3, 0.9  # ... or one made of runs this many pens long, th
 SKEW = 0.5  # degrees: printed lines further off level than this are a page laid crooked
 SKEWED = 10  # ... up to this many degrees (the row's own tilt turns steeper rows)
 VOTES = 0.5  # ... its ink along this share of WIDE_LINE (TALL_LINE upright): dashes count
+LEAN, GAP = 3, 0.15  # a frame's side may lean this many degrees, with gaps this share of it
 INKY = 0.25  # ink over more of the picture than this: a texture, refused later; not a page
 
 
@@ -95,6 +96,26 @@ def runs(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
     return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel).astype(bool)
 
 
+def upright_lines(mask: np.ndarray, length: int) -> np.ndarray:
+    """The ink of upright lines at least `length` long, leaning up to LEAN degrees and broken
+    by gaps up to GAP of their length (a frame's side, printed or cut a little askew and partly
+    lost by the scan): Hough's segments, drawn as thick as the ink's pen."""
+    segments = cv2.HoughLinesP(
+        mask.astype(np.uint8),
+        1,
+        np.pi / 180,
+        threshold=max(8, int(VOTES * length)),
+        minLineLength=length,
+        maxLineGap=max(1, int(GAP * length)),
+    )
+    lines = np.zeros(mask.shape, np.uint8)
+    pen = 2 * round(stroke_width(mask)) + 1
+    for x0, y0, x1, y1 in np.reshape([] if segments is None else segments, (-1, 4)):
+        if abs(x1 - x0) <= np.tan(np.radians(LEAN)) * abs(y1 - y0):
+            cv2.line(lines, (int(x0), int(y0)), (int(x1), int(y1)), 1, pen)
+    return mask & lines.astype(bool)
+
+
 def line_thickness(lines: np.ndarray) -> int:
     """The thickest line's thickness: its area over its length."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(lines.astype(np.uint8), connectivity=8)
@@ -103,11 +124,14 @@ def line_thickness(lines: np.ndarray) -> int:
 
 
 def without_lines(
-    mask: np.ndarray, across_length: int, down_length: int
+    mask: np.ndarray, across_length: int, down_length: int, askew: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The mask with horizontal and vertical runs at least this long taken away, and the
-    strokes that crossed them joined again across the gap; and the horizontal lines."""
+    """The mask with horizontal and vertical runs at least this long taken away (the vertical
+    ones leaning and broken too, if `askew`), and the strokes that crossed them joined again
+    across the gap; and the horizontal lines."""
     across, down = runs(mask, across_length, True), runs(mask, down_length, False)
+    if askew:
+        down |= upright_lines(mask, down_length)
     kept = mask & ~across & ~down
     # A stroke crossing a ruled line was cut by the line's thickness: close the gap, but only
     # inside the line (a bridge anywhere else would join neighbouring digits).
@@ -236,7 +260,7 @@ def line_ink_mask(mask: np.ndarray) -> np.ndarray:
     """The mask of a picture's ink -> the mask of the digits' ink: lines, box sides, specks and
     marks off the row taken away."""
     height, width = mask.shape
-    mask, ruled = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height))
+    mask, ruled = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height), askew=True)
     _, stats, _ = blob_heights(mask)
     digits = digit_height(stats)
     mask, more_ruled = without_lines(mask, int(LONG * digits), int(LONG * digits))

@@ -251,6 +251,16 @@ def test_box_sides_go_and_a_boxed_one_stays():
     assert not kept[:, 15:25].any() and not kept[:, 175:185].any()
 
 
+@pytest.mark.parametrize("seed", [17, 26])
+def test_a_frame_side_askew_and_broken_is_no_end_one(seed):
+    """GENERATED form fields whose frame side leans and is broken by the scan: no straight run
+    of it is long enough for a line, and it was read as a first or last "1"."""
+    rng = np.random.default_rng(seed)
+    index = rng.choice(len(DIGITS), 5, replace=False)
+    field = form_field([DIGITS[i] for i in index], rng)
+    assert read_number(field).text == "".join(str(LABELS[i]) for i in index)
+
+
 def test_a_pieces_input_does_not_depend_on_the_picture_far_from_it():
     """A grey region over two thirds of the page, far from the digit, moved the paper level the
     digit was stretched by (inputs 0.15 apart): each piece is now taken on its surroundings."""
