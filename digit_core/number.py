@@ -20,7 +20,6 @@ from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
 from digit_core.number_line import (
     flatten_light,
-    line_ink,
     line_ink_mask,
     skew,
     threshold,
@@ -282,8 +281,8 @@ def levelled_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray |
         angle = tilt(mask)
         if abs(angle) <= LEVEL:
             return flat, mask, None
-    level, move = turned(grey, -angle)
-    return *line_ink(level), cv2.invertAffineTransform(move)
+    level, move = turned(flat, -angle)  # the light is flat already: turned, it stays flat
+    return level, line_ink_mask(threshold(level)), cv2.invertAffineTransform(move)
 
 
 def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberReading:
