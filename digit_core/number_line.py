@@ -4,7 +4,8 @@ away, only the blobs of the row the digits form kept.
 Steps, each chosen on GENERATED numbers (training/number_paper.py), never on real pictures:
 subtract the paper's slowly varying light (a median far wider than a pen: shadows, vignettes);
 threshold; take away ruled, squared, form and frame lines (runs of ink longer than any stroke of
-a digit, found by morphological opening, the strokes they crossed closed again); keep the blobs
+a digit, found by morphological opening, or by Hough's transform where a frame's side leans and
+is broken; the strokes they crossed closed again); keep the blobs
 near the row the biggest ones form, dropping specks. A page laid crooked is first turned level
 by its printed lines' angle (`skew`, Hough's transform), or by its row's (`tilt`).
 """
@@ -99,7 +100,7 @@ def runs(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
 def upright_lines(mask: np.ndarray, length: int) -> np.ndarray:
     """The ink of upright lines at least `length` long, leaning up to LEAN degrees and broken
     by gaps up to GAP of their length (a frame's side, printed or cut a little askew and partly
-    lost by the scan): Hough's segments, drawn as thick as the ink's pen."""
+    lost by the scan): Hough's segments, drawn twice as thick as the ink's pen."""
     segments = cv2.HoughLinesP(
         mask.astype(np.uint8),
         1,

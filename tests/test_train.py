@@ -373,3 +373,25 @@ def test_european_forms_are_the_1s_and_7s_read_as_the_app_reads_them():
     assert inputs.min() >= 0 and inputs.max() <= 1 and inputs.mean() > 0.03
     half, _ = european_forms(x, y, share=0.5, seed=3)
     assert 0.3 * len(labels) < len(half) < 0.7 * len(labels)
+
+
+def test_touching_pairs_leave_no_gap_between_their_digits():
+    """compose_number(touching=1) sets every neighbour against the last (their boxes overlap):
+    no empty column between two digits; read as the app reads one picture, a pair fills the
+    input wider than a single digit does."""
+    from training.data import as_input, touching_pairs
+    from training.drawings import compose_number
+
+    x, _ = mnist_fixture()
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        picture = compose_number(list(x[rng.choice(len(x), 2, replace=False)]), rng, touching=1)
+        columns = np.nonzero((picture[..., 0] < 250).any(axis=0))[0]  # faint edges too
+        assert np.ptp(columns) + 1 == len(columns)
+    pairs = touching_pairs(x, 40, np.random.default_rng(1))
+    assert pairs.shape == (40, 28, 28, 1) and pairs.min() >= 0 and pairs.max() <= 1
+
+    def widths(inputs):
+        return np.array([np.ptp(np.nonzero(i[..., 0] > 0.3)[1]) for i in inputs])
+
+    assert np.median(widths(pairs)) > np.median(widths(as_input(x[:40]))) + 3
