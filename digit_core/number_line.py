@@ -100,7 +100,11 @@ def runs(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
 def upright_lines(mask: np.ndarray, length: int) -> np.ndarray:
     """The ink of upright lines at least `length` long, leaning up to LEAN degrees and broken
     by gaps up to GAP of their length (a frame's side, printed or cut a little askew and partly
-    lost by the scan): Hough's segments, drawn twice as thick as the ink's pen."""
+    lost by the scan): Hough's segments, drawn twice as thick as the ink's pen. None in a
+    texture (over INKY inked, refused later): the transform's work grows with the ink."""
+    lines = np.zeros(mask.shape, np.uint8)
+    if mask.mean() > INKY:
+        return lines.astype(bool)
     segments = cv2.HoughLinesP(
         mask.astype(np.uint8),
         1,
@@ -109,11 +113,14 @@ def upright_lines(mask: np.ndarray, length: int) -> np.ndarray:
         minLineLength=length,
         maxLineGap=max(1, int(GAP * length)),
     )
-    lines = np.zeros(mask.shape, np.uint8)
-    pen = 2 * round(stroke_width(mask)) + 1
-    for x0, y0, x1, y1 in np.reshape([] if segments is None else segments, (-1, 4)):
-        if abs(x1 - x0) <= np.tan(np.radians(LEAN)) * abs(y1 - y0):
-            cv2.line(lines, (int(x0), int(y0)), (int(x1), int(y1)), 1, pen)
+    upright = [
+        (int(x0), int(y0), int(x1), int(y1))
+        for x0, y0, x1, y1 in np.reshape([] if segments is None else segments, (-1, 4))
+        if abs(x1 - x0) <= np.tan(np.radians(LEAN)) * abs(y1 - y0)
+    ]
+    pen = 2 * round(stroke_width(mask)) + 1 if upright else 0  # most pictures have none
+    for x0, y0, x1, y1 in upright:
+        cv2.line(lines, (x0, y0), (x1, y1), 1, pen)
     return mask & lines.astype(bool)
 
 
