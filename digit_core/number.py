@@ -19,6 +19,7 @@ import numpy as np
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
 from digit_core.number_line import (
+    INKY,
     flatten_light,
     line_ink_mask,
     skew,
@@ -29,6 +30,7 @@ from digit_core.number_line import (
 from digit_core.predict import run_model
 from digit_core.preprocess import (
     BLANK,
+    FINE,
     HALO,
     NOISE,
     centre_by_mass,
@@ -39,9 +41,11 @@ from digit_core.preprocess import (
     shrink,
     to_grayscale,
 )
+from digit_core.strokes import stroke_width
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
+PIECE_SIDE = 128  # a piece is shrunk to this before its single-digit steps (as WORK_SIDE is)
 MIN_SIDE = 96  # a smaller picture (a form field scanned small) is enlarged to this height
 MAX_DIGITS = 12
 UNSURE = 0.8  # a digit read with a lower top probability is marked as unsure
@@ -125,7 +129,13 @@ def as_input(ink: np.ndarray, piece: np.ndarray) -> np.ndarray:
     x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
     reach = round(HALO * max(width, height)) + 2
     around = np.s_[max(0, y - reach) : y + height + reach, max(0, x - reach) : x + width + reach]
-    return centre_by_mass(fit_box(crop_digit(ink[around], piece[around])))
+    ink, piece = ink[around], piece[around]
+    scale = PIECE_SIDE / max(width, height)
+    if scale < 1:  # bounded work: a texture's one giant blob took 0.5 s a reading
+        size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+        ink = cv2.resize(ink, size, interpolation=cv2.INTER_AREA)
+        piece = cv2.resize(piece.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    return centre_by_mass(fit_box(crop_digit(ink, piece)))
 
 
 def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
@@ -290,6 +300,8 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     grey = number_grey(pixels)
     scale = pixels.shape[1] / grey.shape[1]
     ink, mask, back = levelled_ink(grey)
+    if mask.mean() > INKY and stroke_width(mask) < FINE * min(mask.shape):
+        raise NoDigitError(NOISE)  # ink all over, in a fine grain: one giant blob, no digits
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks

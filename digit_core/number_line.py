@@ -31,6 +31,7 @@ ROW = 0.75  # a digit's centre lies within this many digits' heights of the row'
 AXIS = 3  # degrees: printed lines run along the page's sides, written strokes seldom do
 MANY = 500  # more marks than this: a texture (only 48 are ever read as digits)
 PRINTED = 0.6  # a straight blob drawn this much thinner than the digits' pen is a printed line
+ONE = 0.8  # ... unless it stands upright between digits, at least this times their height
 AXIS_RUN, AXIS_SHARE = 3, 0.9  # ... or one made of runs this many pens long, this share of it
 SKEW = 0.5  # degrees: printed lines further off level than this are a page laid crooked
 SKEWED = 10  # ... up to this many degrees (the row's own tilt turns steeper rows)
@@ -213,6 +214,25 @@ def stacked(stats: np.ndarray, straight: np.ndarray) -> np.ndarray:
     return twins
 
 
+def between_digits(
+    stats: np.ndarray, lines: np.ndarray, sized: np.ndarray, height: float
+) -> np.ndarray:
+    """Which of these printed `lines` are upright blobs as tall as the digits (ONE to LONG times
+    their height), alone in their columns, with a digit that is no line on either side: a 1
+    written with a finer pen than its neighbours. A frame's or a box's side stands at an end."""
+    left, width = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
+    right, tall = left + width, stats[:, cv2.CC_STAT_HEIGHT]
+    upright = tall > 2 * width
+    areas = np.where(sized, stats[:, cv2.CC_STAT_AREA], 0)
+    digits = (areas >= 0.2 * areas.max()) & ~lines
+    ones = lines & upright & (tall >= ONE * height) & (tall <= LONG * height)
+    if not ones.any():  # as in a texture, where `printed` marks nothing: the work stays bounded
+        return ones
+    for k in np.flatnonzero(ones):
+        ones[k] = (digits & (right < left[k])).any() and (digits & (left > right[k])).any()
+    return ones & ~stacked(stats, upright)
+
+
 def row_mask(mask: np.ndarray) -> np.ndarray:
     """Only the blobs of the row of digits: no specks, nothing far above or below, no thin
     bar on the picture's left or right edge (a frame or the paper's edge cut by the crop)."""
@@ -222,7 +242,9 @@ def row_mask(mask: np.ndarray) -> np.ndarray:
     on_edge = (left == 0) | (left + width == mask.shape[1])
     size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
     sized = size >= SPECK * height  # a 5's flat bar drawn apart is no speck
-    bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT]) | printed(labels, stats, sized)
+    lines = printed(labels, stats, sized)
+    lines &= ~between_digits(stats, lines, sized, height)
+    bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT]) | lines
     tall = sized & ~bar
     if not tall.any():
         raise NoDigitError(BLANK)
