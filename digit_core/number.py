@@ -45,7 +45,7 @@ from digit_core.strokes import stroke_width
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
-PIECE_SIDE = 128  # a piece is shrunk to this before its single-digit steps (as WORK_SIDE is)
+PIECE_SIDE = 256  # a piece is shrunk to this before its single-digit steps: bounded work
 MIN_SIDE = 96  # a smaller picture (a form field scanned small) is enlarged to this height
 MAX_DIGITS = 12
 UNSURE = 0.8  # a digit read with a lower top probability is marked as unsure
