@@ -22,11 +22,10 @@ from digit_core.number_line import (
     INKY,
     flatten_light,
     line_ink_mask,
-    skew,
     threshold,
     tilt,
-    turned,
 )
+from digit_core.page_angle import skew, turned
 from digit_core.predict import run_model
 from digit_core.preprocess import (
     BLANK,

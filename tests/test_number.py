@@ -15,11 +15,10 @@ from digit_core.number import NOT_A_NUMBER, as_input
 from digit_core.number_line import (
     flatten_light,
     line_ink_mask,
-    skew,
     strongest,
     threshold,
-    turned,
 )
+from digit_core.page_angle import skew, turned
 from digit_core.preprocess import crop_digit, quantile
 from training.drawings import black_on_white, compose_number, ink_strokes, mnist_fixture
 from training.number_paper import form_field, ink_rows, number_ink, number_on_paper

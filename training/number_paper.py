@@ -11,7 +11,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from digit_core.number_line import turned
+from digit_core.page_angle import turned
 from training.drawings import compose_number
 
 Rng = np.random.Generator
