@@ -124,7 +124,8 @@ def digit_groups(stats: np.ndarray) -> list[list[int]]:
 def as_input(ink: np.ndarray, piece: np.ndarray) -> np.ndarray:
     """One digit's ink -> the model's 28x28 input, by the single-digit steps, taken on the
     piece's surroundings (as far as a blurry digit's halo reaches), not on the whole picture:
-    the picture's paper level took 2 ms a piece on a 1024 px page."""
+    the picture's paper level took 2 ms a piece on a 1024 px page. A piece bigger than
+    PIECE_SIDE is shrunk to it first: its pen is measured and redrawn at that size."""
     x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
     reach = round(HALO * max(width, height)) + 2
     around = np.s_[max(0, y - reach) : y + height + reach, max(0, x - reach) : x + width + reach]
