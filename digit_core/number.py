@@ -61,6 +61,7 @@ JOIN_GAP = 0.15  # ... when no gap between them is wider than this times the dig
 LEVEL = 12  # degrees: a row tilted more than this is turned level before its digits are read
 SHORT = 0.9  # pieces shorter than this times the digits' height are seldom whole digits
 NOT_A_NUMBER = "This doesn't look like a number (letters, a drawing or a pattern?)."
+TEXTURE = "This looks like noise or a texture, not handwritten digits."
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def too_many_marks(grey: np.ndarray, count: int) -> NoDigitError:
         ink_mask(light_ink_on_dark(grey))
     except NoDigitError as refused:
         if str(refused) == NOISE:
-            return refused
+            return NoDigitError(TEXTURE)
     return NoDigitError(
         f"Found {count} separate marks, but a number here has at most {MAX_DIGITS} digits. "
         "If you wrote fewer, some strokes came apart: try darker ink or a closer photo."
@@ -301,7 +302,7 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     scale = pixels.shape[1] / grey.shape[1]
     ink, mask, back = levelled_ink(grey)
     if mask.mean() > INKY and stroke_width(mask) < FINE * min(mask.shape):
-        raise NoDigitError(NOISE)  # ink all over, in a fine grain: one giant blob, no digits
+        raise NoDigitError(TEXTURE)  # ink all over, in a fine grain: one giant blob, no digits
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks

@@ -371,7 +371,7 @@ def fine_textures() -> dict[str, np.ndarray]:
 def test_fine_textures_are_noise(name):
     """Ink all over in a fine grain is one giant blob: salt and pepper was read "1" (not a
     number) in 11 s, the checkerboard "81", a number, blurred noise "84" (not a number)."""
-    with pytest.raises(NoDigitError, match="noise or a texture"):
+    with pytest.raises(NoDigitError, match="noise or a texture, not handwritten digits"):
         read_number(fine_textures()[name])
 
 
