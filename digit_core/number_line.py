@@ -165,10 +165,11 @@ def digit_height(stats: np.ndarray) -> float:
     return float(np.median(stats[big, cv2.CC_STAT_HEIGHT]))
 
 
-def printed(labels: np.ndarray, stats: np.ndarray, sized: np.ndarray) -> np.ndarray:
+def printed(labels: np.ndarray, stats: np.ndarray, sized: np.ndarray, digits: float) -> np.ndarray:
     """Which blobs are pieces of printed lines (a dashed box, a frame's broken side, a box's
     corner, a comb's tooth): strokes running along the page, much thinner than the pen that
-    wrote the digits (the `sized` blobs with most ink), or straight dashes of one line. Blobs
+    wrote the digits (the `sized` blobs with most ink), or straight dashes of one line; not a
+    thin 1 between digits (`between_digits`; `digits` is their height). Blobs
     under 3 px are not looked at, and none when more than MANY are left (a texture, refused
     later for too many marks): the work stays bounded."""
     pens, straight = np.zeros(len(stats)), np.zeros(len(stats), bool)
@@ -188,7 +189,8 @@ def printed(labels: np.ndarray, stats: np.ndarray, sized: np.ndarray) -> np.ndar
     for k in np.flatnonzero(thin & ~straight):  # a thin piece bent along the page's sides?
         left, top, width, height = stats[k, :4]
         thin[k] = along_axes(labels[top : top + height, left : left + width] == k + 1, pens[k])
-    return thin | (straight & stacked(stats, straight))
+    lines = thin | (straight & stacked(stats, straight))
+    return lines & ~between_digits(stats, lines, sized, digits)
 
 
 def along_axes(blob: np.ndarray, pen: float) -> bool:
@@ -240,8 +242,7 @@ def row_mask(mask: np.ndarray) -> np.ndarray:
     on_edge = (left == 0) | (left + width == mask.shape[1])
     size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
     sized = size >= SPECK * height  # a 5's flat bar drawn apart is no speck
-    lines = printed(labels, stats, sized)
-    lines &= ~between_digits(stats, lines, sized, height)
+    lines = printed(labels, stats, sized, height)
     bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT]) | lines
     tall = sized & ~bar
     if not tall.any():
