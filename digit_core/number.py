@@ -1,11 +1,8 @@
 """A whole number ("2026") -> its digits: find the line's ink, segment it, read each piece.
 
 The ink: digit_core.number_line (paper light, ruled/squared/form/frame lines, specks and marks off
-the row taken away). Segmentation: connected ink blobs, grouped when they share columns (a
-two-stroke 4 or 7) or when one is a flat fragment of its neighbour (the bar of a 5 drawn apart);
-neighbouring groups joined where the network reads them better as one digit (a stroke broken in
-two); a group too wide for one digit cut where both halves read as digits more surely than the
-whole (two digits touching). Each piece goes through the single-digit steps; the number's
+the row taken away). The pieces: digit_core.segment (blobs grouped into digits, strokes broken
+in two joined, touching digits cut). Each piece goes through the single-digit steps; the number's
 confidence is the product of its digits' top probabilities, and it is not a number when most
 pieces fail the digit check (letters, a doodle, noise).
 """
@@ -28,38 +25,23 @@ from digit_core.number_line import (
 from digit_core.page_angle import skew, turned
 from digit_core.predict import run_model
 from digit_core.preprocess import (
-    BLANK,
     FINE,
-    HALO,
     NOISE,
-    centre_by_mass,
-    crop_digit,
-    fit_box,
     ink_mask,
     light_ink_on_dark,
     shrink,
     to_grayscale,
 )
+from digit_core.segment import as_input, digit_groups, joined, split_touching
 from digit_core.strokes import stroke_width
 from digit_core.weights import LoadedModel
 
 NUMBER_SIDE = 1024  # numbers are wide: keep more columns than for one digit
-PIECE_SIDE = 256  # a piece is shrunk to this before its single-digit steps: bounded work
 MIN_SIDE = 96  # a smaller picture (a form field scanned small) is enlarged to this height
 MAX_DIGITS = 12
 UNSURE = 0.8  # a digit read with a lower top probability is marked as unsure
 MARKS = 4 * MAX_DIGITS  # more separate marks than this: not a number, and not worth reading
-OVERLAP = 0.5  # blobs sharing this much of the narrower one's columns are one digit
-FRAGMENT = 0.45  # a group this much shorter than the median one belongs to a neighbour
-SPLIT_ASPECT = 0.9  # only groups wider than this times their height may be two digits
-CUTS = 13  # a piece that wide is tried cut at this many columns, evenly spread over
-CUT_SPAN = (0.15, 0.85)  # this share of its width (a 1 touching a 0 is cut near a side)
-SPLIT_MARGIN = 0.2  # its halves must read this much more surely than the whole,
-HALF_CHECK = 0.9  # and both be digits this surely to the check (a doodle's halves seldom are)
-JOIN = 3  # at most this many neighbouring groups may be one digit
-JOIN_GAP = 0.15  # ... when no gap between them is wider than this times the digits' height
 LEVEL = 12  # degrees: a row tilted more than this is turned level before its digits are read
-SHORT = 0.9  # pieces shorter than this times the digits' height are seldom whole digits
 NOT_A_NUMBER = "This doesn't look like a number (letters, a drawing or a pattern?)."
 TEXTURE = "This looks like noise or a texture, not handwritten digits."
 
@@ -81,98 +63,6 @@ class NumberReading:
         return [i for i, p in enumerate(self.digits) if max(p.values()) < UNSURE]
 
 
-def extent(stats: np.ndarray, labels: list[int]) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) around these blobs."""
-    s = stats[labels]
-    return (
-        s[:, cv2.CC_STAT_LEFT].min(),
-        s[:, cv2.CC_STAT_TOP].min(),
-        (s[:, cv2.CC_STAT_LEFT] + s[:, cv2.CC_STAT_WIDTH]).max(),
-        (s[:, cv2.CC_STAT_TOP] + s[:, cv2.CC_STAT_HEIGHT]).max(),
-    )
-
-
-def digit_groups(stats: np.ndarray) -> list[list[int]]:
-    """Blob labels grouped into digits, left to right."""
-    groups: list[list[int]] = []
-    for label in sorted(range(1, len(stats)), key=lambda k: stats[k, cv2.CC_STAT_LEFT]):
-        if groups:
-            g_left, _, g_right, _ = extent(stats, groups[-1])
-            left, _, right, _ = extent(stats, [label])
-            if min(right, g_right) - max(left, g_left) >= OVERLAP * min(
-                right - left, g_right - g_left
-            ):
-                groups[-1].append(label)
-                continue
-        groups.append([label])
-    heights = [extent(stats, g)[3] - extent(stats, g)[1] for g in groups]
-    median = np.median(heights)
-    for i in sorted(range(len(groups)), key=lambda k: heights[k]):  # shortest first
-        if heights[i] >= FRAGMENT * median:
-            break
-        left, _, right, _ = extent(stats, groups[i])
-        gaps = {
-            j: max(extent(stats, groups[j])[0] - right, left - extent(stats, groups[j])[2])
-            for j in (i - 1, i + 1)
-            if 0 <= j < len(groups) and groups[j]
-        }
-        if gaps:
-            groups[min(gaps, key=lambda j: gaps[j])] += groups[i]
-            groups[i] = []
-    return [g for g in groups if g]
-
-
-def as_input(ink: np.ndarray, piece: np.ndarray) -> np.ndarray:
-    """One digit's ink -> the model's 28x28 input, by the single-digit steps, taken on the
-    piece's surroundings (as far as a blurry digit's halo reaches), not on the whole picture:
-    the picture's paper level took 2 ms a piece on a 1024 px page. A piece bigger than
-    PIECE_SIDE is shrunk to it first: its pen is measured and redrawn at that size."""
-    x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
-    reach = round(HALO * max(width, height)) + 2
-    around = np.s_[max(0, y - reach) : y + height + reach, max(0, x - reach) : x + width + reach]
-    ink, piece = ink[around], piece[around]
-    # Bounded work: a texture's one giant blob took 0.5 s a reading at full size.
-    side = round(max(ink.shape) * min(1, PIECE_SIDE / max(width, height)))
-    piece = shrink(piece.astype(np.float32), side) > 0
-    return centre_by_mass(fit_box(crop_digit(shrink(ink, side), piece)))
-
-
-def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
-    """Cut a piece too wide for one digit where its halves read most surely as digits (the
-    less sure half counts; CUTS columns tried), if they read more surely than the whole by
-    SPLIT_MARGIN (top probability times the digit check: two joined digits are seldom one
-    digit to the check) and both pass the check at HALF_CHECK; recursive, so three can touch
-    too."""
-    x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
-    if width <= SPLIT_ASPECT * height or width < 8:
-        return [piece]
-    proba, scores = run_model(as_input(ink, piece)[None], model)
-    whole = float(proba.max() * scores[0])
-    if whole + SPLIT_MARGIN >= 1:  # no halves could beat it: spare the network 26 readings
-        return [piece]
-    halves, inputs = [], []
-    for cut in sorted({x + int(f * width) for f in np.linspace(*CUT_SPAN, CUTS)}):
-        left, right = piece.copy(), piece.copy()
-        left[:, cut:] = False
-        right[:, :cut] = False
-        try:
-            pair = [as_input(ink, left), as_input(ink, right)]
-        except NoDigitError:  # a sliver with no ink left once cropped
-            continue
-        halves.append((left, right))
-        inputs += pair
-    if not halves:
-        return [piece]
-    proba, scores = run_model(np.stack(inputs), model)
-    value = proba.max(axis=1) * scores * (scores >= HALF_CHECK)  # a doubtful half counts 0
-    surest = value.reshape(-1, 2).min(axis=1)
-    best = int(np.argmax(surest))
-    if surest[best] <= whole + SPLIT_MARGIN:
-        return [piece]
-    left, right = halves[best]
-    return split_touching(ink, left, model) + split_touching(ink, right, model)
-
-
 def scaled_box(box: Sequence[int], scale: float) -> tuple[int, int, int, int]:
     x, y, w, h = box
     return round(x * scale), round(y * scale), round(w * scale), round(h * scale)
@@ -191,59 +81,6 @@ def box_on_picture(
     left, top = np.clip(turned_back.min(axis=0), 0, None)
     right, bottom = np.minimum(turned_back.max(axis=0), (shape[1], shape[0]))
     return round(left), round(top), max(1, round(right - left)), max(1, round(bottom - top))
-
-
-def has_ink(ink: np.ndarray, piece: np.ndarray) -> bool:
-    """False for a piece with no ink left once cropped (a hairline fainter than the paper)."""
-    try:
-        as_input(ink, piece)
-    except NoDigitError:
-        return False
-    return True
-
-
-def joined(
-    groups: list[list[int]], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray, model
-) -> list[np.ndarray]:
-    """Neighbouring groups joined where they read better as one digit: a faint stroke broken
-    in two, a 7's bar apart from its stem. Every run of up to JOIN groups close enough to be one
-    digit is read; the reading of the whole row that the network is surest of wins (dynamic
-    programming over the runs, each scored by its top probability, its digit check and how
-    tall it is)."""
-    groups = [g for g in groups if has_ink(ink, np.isin(labels, g))]
-    if not groups:
-        raise NoDigitError(BLANK)
-    height = float(np.median([extent(stats, g)[3] - extent(stats, g)[1] for g in groups]))
-    runs: dict[tuple[int, int], list[int]] = {}
-    for i in range(len(groups)):
-        for j in range(i + 1, min(i + JOIN, len(groups)) + 1):
-            members = [label for g in groups[i:j] for label in g]
-            left, _, right, _ = extent(stats, members)
-            gaps = [
-                extent(stats, groups[k + 1])[0] - extent(stats, groups[k])[2]
-                for k in range(i, j - 1)
-            ]
-            if j - i > 1 and (
-                right - left > SPLIT_ASPECT * height or max(gaps) > JOIN_GAP * height
-            ):
-                break
-            runs[i, j] = members
-    pieces = {run: np.isin(labels, members) for run, members in runs.items()}
-    proba, scores = run_model(np.stack([as_input(ink, p) for p in pieces.values()]), model)
-    tall = np.array([extent(stats, m)[3] - extent(stats, m)[1] for m in runs.values()])
-    # A piece much shorter than the digits is more likely part of one than a digit itself.
-    stature = np.minimum(1, tall / (SHORT * height)) ** 2
-    value = dict(zip(runs, np.log(proba.max(axis=1) * scores * stature + 1e-9)))
-    best: list[tuple[float, list[tuple[int, int]]]] = [(0.0, [])]
-    for j in range(1, len(groups) + 1):  # (i, i + 1) is always a run: every j is reachable
-        best.append(
-            max(
-                (best[i][0] + value[i, j], best[i][1] + [(i, j)])
-                for i in range(max(0, j - JOIN), j)
-                if (i, j) in value
-            )
-        )
-    return [pieces[run] for run in best[-1][1]]
 
 
 def too_many_marks(grey: np.ndarray, count: int) -> NoDigitError:
