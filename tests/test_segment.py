@@ -14,7 +14,7 @@ from training.data import VALIDATION_SIZE, load_mnist
 from training.drawings import ink_strokes, mnist_fixture
 from training.widths import widest
 
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz"
+MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz"  # in CI too
 
 
 def covers(count: int):
@@ -68,7 +68,6 @@ def test_an_empty_piece_is_a_typed_refusal():
         as_input(ink, np.zeros(ink.shape, bool))
 
 
-@pytest.mark.skipif(not MNIST.exists(), reason="needs ../shared/data/mnist.npz")
 def test_the_width_table_is_measured_on_the_training_split():
     data = load_mnist(str(MNIST))
     training = slice(0, len(data["x_train"]) - VALIDATION_SIZE)

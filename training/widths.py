@@ -1,7 +1,7 @@
 """How wide each digit is written: the widest (width / height of its ink) that all but 1 in 100
 of MNIST's training digits of that class reach, the first 54,000 (the last 6,000 are
-validation). `number.WIDEST` holds these numbers; `number.width_prior` tells a piece too wide
-for the digit it reads as (two digits touching) by them.
+validation). `segment.WIDEST` holds these numbers; `segment.width_prior` tells a piece too
+wide for the digit it reads as (two digits touching) by them.
 
     python -m training.widths [--mnist ../shared/data/mnist.npz]
 """
