@@ -28,6 +28,7 @@ SEGMENT = 1.7  # into segments at most this much wider than it is tall; its digi
 SPLIT_MARGIN = 0.2  # this much more surely than the whole,
 HALF_CHECK = 0.9  # and each be a digit this surely to the check (a doodle's pieces seldom are)
 ALONG = 0.3  # a cut through more ink than this times its height runs along a stroke
+RUN = 4  # at most this many digits touch in a row; a longer run of "digits" is a scribble
 # The widest (width / height) each digit 0-9 is written but 1 in 100: MNIST's training split,
 # its first 54,000 (`python -m training.widths`).
 WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
@@ -184,10 +185,11 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     that run along strokes: a filled blob or a letter sliced into 1s), and the segmentation the
     network is surest of kept (`surest`: each segment scored by its top probability, digit
     check, stature and `width_prior`; a segment failing the check at HALF_CHECK counts 0), if
-    its least sure digit reads more surely than the whole by SPLIT_MARGIN."""
+    its least sure digit reads more surely than the whole by SPLIT_MARGIN and it has at most
+    RUN digits (a wavy scribble is a run of 1s)."""
     x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
-    if width <= SPLIT_ASPECT * height or width < 8:
-        return [piece]
+    if width <= SPLIT_ASPECT * height or width < 8 or width > RUN * SEGMENT * height:
+        return [piece]  # one digit, or more than RUN digits (segments are SEGMENT wide at most)
     proba, scores = run_model(as_input(ink, piece)[None], model)
     whole = float(proba.max() * scores[0] * width_prior(proba, np.array([width / height]))[0])
     if whole + SPLIT_MARGIN >= 1:  # no cut could beat it: spare the network the segments
@@ -220,6 +222,6 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     reading = proba.max(axis=1) * scores * (scores >= HALF_CHECK) * stature
     value = dict(zip(segments, reading * width_prior(proba, wide / tall)))
     path = surest({run: np.log(v + 1e-9) for run, v in value.items()}, len(cuts) - 1)
-    if not path or min(value[run] for run in path) <= whole + SPLIT_MARGIN:
+    if not path or len(path) > RUN or min(value[run] for run in path) <= whole + SPLIT_MARGIN:
         return [piece]
     return [segments[run] for run in path]

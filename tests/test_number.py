@@ -375,6 +375,18 @@ def test_rows_of_doodles_shapes_scribbles_and_letters_are_not_numbers():
     assert flagged >= 14, flagged
 
 
+@pytest.mark.parametrize("amplitude", [40, 120, 300])
+def test_a_long_wavy_scribble_is_not_a_number(amplitude):
+    """One wavy stroke across the page: every column crosses it once, so the segmentation search
+    cut it at each crest into 40 upright strokes, each a sure 1 ("Found 41 separate marks")."""
+    picture = np.full((400, 2000), 255, np.uint8)
+    xs = np.arange(50, 1950)
+    ys = 200 + amplitude / 2 * np.sin(xs / 15)
+    cv2.polylines(picture, [np.stack([xs, ys], 1).astype(np.int32)], False, 0, 6)
+    reading = read_number(picture)
+    assert not reading.is_number and reading.reason == NOT_A_NUMBER, reading.text
+
+
 @pytest.mark.parametrize("name", ["salt and pepper 50 %", "checkerboard of 8 px", "blurred noise"])
 def test_fine_textures_are_noise(name):
     """Ink all over in a fine grain is one giant blob: salt and pepper was read "1" (not a
