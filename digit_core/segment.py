@@ -101,6 +101,12 @@ def has_ink(ink: np.ndarray, piece: np.ndarray) -> bool:
     return True
 
 
+def stature(tall: np.ndarray, height: float) -> np.ndarray:
+    """How likely pieces this tall are whole digits of this height: a piece much shorter than
+    the digits is more likely part of one than a digit itself."""
+    return np.minimum(1, tall / (SHORT * height)) ** 2
+
+
 def surest(value: dict[tuple[int, int], float], count: int) -> list[tuple[int, int]]:
     """The runs (i, j) that cover 0..count with the highest sum of values (dynamic programming
     over the runs, each value a log probability), or [] when no runs cover it."""
@@ -148,9 +154,7 @@ def joined(
     pieces = {run: np.isin(labels, members) for run, members in runs.items()}
     proba, scores = run_model(np.stack([as_input(ink, p) for p in pieces.values()]), model)
     tall = np.array([extent(stats, m)[3] - extent(stats, m)[1] for m in runs.values()])
-    # A piece much shorter than the digits is more likely part of one than a digit itself.
-    stature = np.minimum(1, tall / (SHORT * height)) ** 2
-    value = dict(zip(runs, np.log(proba.max(axis=1) * scores * stature + 1e-9)))
+    value = dict(zip(runs, np.log(proba.max(axis=1) * scores * stature(tall, height) + 1e-9)))
     # (i, i + 1) is always a run: every group is reached
     return [pieces[run] for run in surest(value, len(groups))]
 
@@ -187,7 +191,7 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
     check, stature and `width_prior`; a segment failing the check at HALF_CHECK counts 0), if
     its least sure digit reads more surely than the whole by SPLIT_MARGIN and it has at most
     RUN digits (a wavy scribble is a run of 1s)."""
-    x, y, width, height = cv2.boundingRect(piece.astype(np.uint8))
+    x, _, width, height = cv2.boundingRect(piece.astype(np.uint8))
     if width <= SPLIT_ASPECT * height or width < 8 or width > RUN * SEGMENT * height:
         return [piece]  # one digit, or more than RUN digits (segments are SEGMENT wide at most)
     proba, scores = run_model(as_input(ink, piece)[None], model)
@@ -218,8 +222,7 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
         return [piece]
     proba, scores = run_model(np.stack(inputs), model)
     wide, tall = np.array(sizes, dtype=np.float64).T
-    stature = np.minimum(1, tall / (SHORT * height)) ** 2
-    reading = proba.max(axis=1) * scores * (scores >= HALF_CHECK) * stature
+    reading = proba.max(axis=1) * scores * (scores >= HALF_CHECK) * stature(tall, height)
     value = dict(zip(segments, reading * width_prior(proba, wide / tall)))
     path = surest({run: np.log(v + 1e-9) for run, v in value.items()}, len(cuts) - 1)
     if not path or len(path) > RUN or min(value[run] for run in path) <= whole + SPLIT_MARGIN:
