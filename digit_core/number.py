@@ -131,10 +131,13 @@ def levelled_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray |
     return level, line_ink_mask(threshold(level)), cv2.invertAffineTransform(move)
 
 
-def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberReading:
-    pixels = to_array(image)
+def row_pieces(
+    pixels: np.ndarray, model: LoadedModel | None = None
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray | None]:
+    """A decoded picture -> its grey at the reader's size, the line's ink, the pieces of the
+    row before touching digits are split (strokes grouped and joined into digits), and the
+    matrix taking a levelled picture back (`levelled_ink`)."""
     grey = number_grey(pixels)
-    scale = pixels.shape[1] / grey.shape[1]
     ink, mask, back = levelled_ink(grey)
     if mask.mean() > INKY and stroke_width(mask) < FINE * min(mask.shape):
         raise NoDigitError(TEXTURE)  # ink all over, in a fine grain: one giant blob, no digits
@@ -142,11 +145,14 @@ def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberRe
     groups = digit_groups(stats)
     if len(groups) > MARKS:  # bounded work: a texture is thousands of marks
         raise too_many_marks(grey, len(groups))
-    pieces = [
-        part
-        for piece in joined(groups, stats, labels, ink, model)
-        for part in split_touching(ink, piece, model)
-    ]
+    return grey, ink, joined(groups, stats, labels, ink, model), back
+
+
+def read_number(image: ImageInput, model: LoadedModel | None = None) -> NumberReading:
+    pixels = to_array(image)
+    grey, ink, joined_pieces, back = row_pieces(pixels, model)
+    scale = pixels.shape[1] / grey.shape[1]
+    pieces = [part for piece in joined_pieces for part in split_touching(ink, piece, model)]
     proba, scores = run_model(np.stack([as_input(ink, p) for p in pieces]), model)
     proba = proba.astype(np.float64) / proba.sum(axis=1, keepdims=True)
     is_number = bool(np.mean(scores >= 0.5) >= 0.5)  # most pieces are digits to the check

@@ -165,11 +165,15 @@ def digit_height(stats: np.ndarray) -> float:
     return float(np.median(stats[big, cv2.CC_STAT_HEIGHT]))
 
 
-def printed(labels: np.ndarray, stats: np.ndarray, sized: np.ndarray, digits: float) -> np.ndarray:
+def printed(
+    labels: np.ndarray, stats: np.ndarray, sized: np.ndarray, digits: float, lined: bool
+) -> np.ndarray:
     """Which blobs are pieces of printed lines (a dashed box, a frame's broken side, a box's
     corner, a comb's tooth): strokes running along the page, much thinner than the pen that
     wrote the digits (the `sized` blobs with most ink), or straight dashes of one line; not a
-    thin 1 between digits (`between_digits`; `digits` is their height). Blobs
+    thin 1 between digits (`between_digits`; `digits` is their height), nor the one thin blob
+    of a page where no printed line was found (`lined` False): boxes and frames have several
+    sides, a 1 written with a finer pen at the number's end has none. Blobs
     under 3 px are not looked at, and none when more than MANY are left (a texture, refused
     later for too many marks): the work stays bounded."""
     pens, straight = np.zeros(len(stats)), np.zeros(len(stats), bool)
@@ -190,7 +194,8 @@ def printed(labels: np.ndarray, stats: np.ndarray, sized: np.ndarray, digits: fl
         left, top, width, height = stats[k, :4]
         thin[k] = along_axes(labels[top : top + height, left : left + width] == k + 1, pens[k])
     lines = thin | (straight & stacked(stats, straight))
-    return lines & ~between_digits(stats, lines, sized, digits)
+    lines &= ~between_digits(stats, lines, sized, digits)
+    return lines if lined or lines.sum() > 1 else np.zeros(len(stats), bool)
 
 
 def along_axes(blob: np.ndarray, pen: float) -> bool:
@@ -233,16 +238,17 @@ def between_digits(
     return ones & ~stacked(stats, upright)
 
 
-def row_mask(mask: np.ndarray) -> np.ndarray:
+def row_mask(mask: np.ndarray, lined: bool) -> np.ndarray:
     """Only the blobs of the row of digits: no specks, nothing far above or below, no thin
-    bar on the picture's left or right edge (a frame or the paper's edge cut by the crop)."""
+    bar on the picture's left or right edge (a frame or the paper's edge cut by the crop), no
+    piece of a printed line (`printed`; `lined`: printed lines were found on the page)."""
     labels, stats, centroids = blob_heights(mask)
     height = digit_height(stats)
     left, width = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     on_edge = (left == 0) | (left + width == mask.shape[1])
     size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
     sized = size >= SPECK * height  # a 5's flat bar drawn apart is no speck
-    lines = printed(labels, stats, sized, height)
+    lines = printed(labels, stats, sized, height, lined)
     bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT]) | lines
     tall = sized & ~bar
     if not tall.any():
@@ -293,7 +299,8 @@ def line_ink_mask(mask: np.ndarray) -> np.ndarray:
     _, stats, _ = blob_heights(mask)
     digits = digit_height(stats)
     mask, more_ruled = without_lines(mask, int(LONG * digits), int(LONG * digits))
-    return row_mask(mask & ~box_sides(mask, ruled | more_ruled, digits))
+    ruled |= more_ruled
+    return row_mask(mask & ~box_sides(mask, ruled, digits), bool(ruled.any()))
 
 
 def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:

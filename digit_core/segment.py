@@ -3,10 +3,13 @@
 Connected ink blobs are grouped when they share columns (a two-stroke 4 or 7) or when one is a
 flat fragment of its neighbour (the bar of a 5 drawn apart); neighbouring groups are joined
 where the network reads them better as one digit (a stroke broken in two); a group too wide for
-one digit is cut into the digits touching in it: cut at many columns, every run of them read,
-the segmentation the network is surest of kept (a width prior tells "32" read as a sure,
-too-wide 3). Each piece is read by the single-digit steps (`as_input`).
+one digit may be cut into the digits touching in it: cut at many columns, every run of them
+read, the segmentation the network is surest of found (a width prior tells "32" read as a sure,
+too-wide 3), and a learnt choice says whether it or the whole is right ("31" read as a sure 3,
+a 7 read as a sure "71"). Each piece is read by the single-digit steps (`as_input`).
 """
+
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -25,13 +28,26 @@ SPLIT_ASPECT = 0.9  # only groups wider than this times their height may be two 
 CUT_STEP = 0.1  # such a piece may be cut every this much of its height,
 CUTS = 48  # at this many places at most (bounded work),
 SEGMENT = 1.7  # into segments at most this much wider than it is tall; its digits must read
-SPLIT_MARGIN = 0.2  # this much more surely than the whole,
-HALF_CHECK = 0.9  # and each be a digit this surely to the check (a doodle's pieces seldom are)
+HALF_CHECK = 0.9  # each a digit this surely to the check (a doodle's pieces seldom are)
 ALONG = 0.3  # a cut through more ink than this times its height runs along a stroke
 RUN = 4  # at most this many digits touch in a row; a longer run of "digits" is a scribble
 # The widest (width / height) each digit 0-9 is written but 1 in 100: MNIST's training split,
 # its first 54,000 (`python -m training.widths`).
 WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
+# Whether a piece holds touching digits or one wide digit: a logistic regression over
+# `split_features`, fitted on GENERATED numbers of those training digits
+# (`python -m training.split_choice`).
+SPLIT_WEIGHTS = np.array(
+    # the whole: top probability, check, width prior, aspect
+    [-0.365, -0.5794, -0.2868, 0.3622]
+    # the split: its least segment score, top probability and check; how many segments
+    + [0.0311, 0.5275, 0.2899, -3.3873]
+    # its narrowest and shortest segment; whether the narrowest reads 1, its width, height
+    + [0.9114, 3.3371, -1.9086, 1.1433, 0.0544]
+    # the whole's class, 0-9
+    + [-1.6536, -1.3894, -0.1635, 1.4142, 0.2426, 0.3086, 0.8035, -0.4309, 0.7735, 0.8938]
+)
+SPLIT_BIAS = 2.7489
 
 
 def extent(stats: np.ndarray, labels: list[int]) -> tuple[int, int, int, int]:
@@ -183,24 +199,67 @@ def width_prior(proba: np.ndarray, aspect: np.ndarray) -> np.ndarray:
     return np.minimum(1, np.asarray(WIDEST)[proba.argmax(axis=1)] / aspect) ** 4
 
 
-def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
-    """A piece too wide for one digit -> the digits touching in it: cut at `cut_columns`, every
-    run of neighbouring cuts up to SEGMENT times its height read (but no slice between two cuts
-    that run along strokes: a filled blob or a letter sliced into 1s), and the segmentation the
-    network is surest of kept (`surest`: each segment scored by its top probability, digit
-    check, stature and `width_prior`; a segment failing the check at HALF_CHECK counts 0), if
-    its least sure digit reads more surely than the whole by SPLIT_MARGIN and it has at most
-    RUN digits (a wavy scribble is a run of 1s)."""
+def logit(p: np.ndarray | float) -> np.ndarray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(q / (1 - q))
+
+
+def split_features(
+    whole: np.ndarray,
+    check: float,
+    aspect: float,
+    digits: np.ndarray,
+    checks: np.ndarray,
+    value: np.ndarray,
+    sizes: np.ndarray,
+) -> np.ndarray:
+    """What tells a piece of touching digits from one wide digit (`SPLIT_WEIGHTS`' order): the
+    whole's reading (top probability, check, width prior, width / height, class), and the
+    surest segmentation's (its least sure segment's score, top probability and check, how many
+    segments, the narrowest and the shortest (over the piece's height), and whether the
+    narrowest reads 1, with its width and height: a 1 leaning on a digit, or a digit's end)."""
+    narrow = int(np.argmin(sizes[:, 0]))
+    one = float(digits[narrow].argmax() == 1)
+    return np.concatenate(
+        [
+            [
+                logit(whole.max()),
+                logit(check),
+                np.log(max(width_prior(whole[None], np.array([aspect]))[0], 1e-6)),
+                aspect,
+            ],
+            [logit(value.min()), logit(digits.max(axis=1).min()), logit(checks.min()), len(digits)],
+            [
+                sizes[:, 0].min(),
+                sizes[:, 1].min(),
+                one,
+                one * sizes[narrow, 0],
+                one * sizes[narrow, 1],
+            ],
+            np.eye(10)[whole.argmax()],
+        ]
+    )
+
+
+def surest_split(
+    ink: np.ndarray, piece: np.ndarray, model
+) -> tuple[np.ndarray, list[np.ndarray]] | None:
+    """A piece wide enough for two digits -> the features (`split_features`) and segments of
+    its surest segmentation: cut at `cut_columns`, every run of neighbouring cuts up to SEGMENT
+    times its height read (but no slice between two cuts that run along strokes: a filled blob
+    or a letter sliced into 1s), each segment scored by its top probability, digit check,
+    stature and `width_prior` (one failing the check at HALF_CHECK counts 0), and the best
+    covering found by `surest`. None when the piece is one digit's width, wider than RUN
+    digits (a wavy scribble is a run of 1s), or no segmentation reads at all."""
     x, _, width, height = cv2.boundingRect(piece.astype(np.uint8))
     if width <= SPLIT_ASPECT * height or width < 8 or width > RUN * SEGMENT * height:
-        return [piece]  # one digit, or more than RUN digits (segments are SEGMENT wide at most)
-    proba, scores = run_model(as_input(ink, piece)[None], model)
-    whole = float(proba.max() * scores[0] * width_prior(proba, np.array([width / height]))[0])
-    if whole + SPLIT_MARGIN >= 1:  # no cut could beat it: spare the network the segments
-        return [piece]
+        return None
+    whole, check = run_model(as_input(ink, piece)[None], model)
     cuts = cut_columns(piece, x, width, height)
     along = [0 < c < width and piece[:, x + c].sum() > ALONG * height for c in cuts]
-    segments, inputs, sizes = {}, [], []
+    segments: dict[tuple[int, int], int] = {}  # (first cut, last cut) -> its row in the batch
+    inputs: list[np.ndarray] = []
+    sizes: list[Sequence[int]] = []
     for i in range(len(cuts)):
         for j in range(i + 1, len(cuts)):
             if cuts[j] - cuts[i] > SEGMENT * height:
@@ -209,22 +268,45 @@ def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray
                 continue
             if along[i] and along[j]:  # a slice of one stroke or blob: a 1 to the network
                 continue
-            segment = piece.copy()
-            segment[:, : x + cuts[i]] = False
-            segment[:, x + cuts[j] :] = False
+            segment = cut(piece, x + cuts[i], x + cuts[j])
             try:
                 inputs.append(as_input(ink, segment))
             except NoDigitError:  # a sliver with no ink left once cropped
                 continue
-            segments[i, j] = segment
+            segments[i, j] = len(sizes)
             sizes.append(cv2.boundingRect(segment.astype(np.uint8))[2:])
     if not segments:
-        return [piece]
+        return None
     proba, scores = run_model(np.stack(inputs), model)
     wide, tall = np.array(sizes, dtype=np.float64).T
     reading = proba.max(axis=1) * scores * (scores >= HALF_CHECK) * stature(tall, height)
-    value = dict(zip(segments, reading * width_prior(proba, wide / tall)))
-    path = surest({run: np.log(v + 1e-9) for run, v in value.items()}, len(cuts) - 1)
-    if not path or len(path) > RUN or min(value[run] for run in path) <= whole + SPLIT_MARGIN:
+    value = reading * width_prior(proba, wide / tall)
+    path = surest({run: np.log(value[k] + 1e-9) for run, k in segments.items()}, len(cuts) - 1)
+    if not path or len(path) > RUN:
+        return None
+    k = [segments[run] for run in path]
+    features = split_features(
+        whole[0],
+        float(check[0]),
+        width / height,
+        proba[k],
+        scores[k],
+        value[k],
+        np.array(sizes, dtype=np.float64)[k] / height,
+    )
+    return features, [cut(piece, x + cuts[i], x + cuts[j]) for i, j in path]
+
+
+def cut(piece: np.ndarray, left: int, right: int) -> np.ndarray:
+    segment = np.zeros_like(piece)
+    segment[:, left:right] = piece[:, left:right]
+    return segment
+
+
+def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
+    """A piece -> the digits touching in it: its `surest_split` when the learnt choice
+    (`SPLIT_WEIGHTS`) says it holds several digits rather than one wide one, else the piece."""
+    best = surest_split(ink, piece, model)
+    if best is None or best[0] @ SPLIT_WEIGHTS + SPLIT_BIAS <= 0:
         return [piece]
-    return [segments[run] for run in path]
+    return best[1]

@@ -262,6 +262,16 @@ def test_a_frame_side_askew_and_broken_is_no_end_one(seed):
     assert read_number(field).text == "".join(str(LABELS[i]) for i in index)
 
 
+def row_of(digits: list[tuple[int, float]]) -> np.ndarray:
+    """Fixture digits side by side, each drawn with its own pen: (index, pen)."""
+    inks = []
+    for digit, stroke in digits:
+        ink = ink_strokes(DIGITS[digit], canvas=200, height=0.7, stroke=stroke)
+        columns = np.nonzero(ink.max(axis=0) > 0.05)[0]
+        inks.append(ink[:, columns[0] - 10 : columns[-1] + 11])
+    return black_on_white(np.pad(np.hstack(inks), ((0, 0), (30, 30))))
+
+
 def test_a_one_drawn_finer_than_its_neighbours_is_no_printed_line():
     """A 1 between two digits, drawn with a third of their pen: thin and straight, it was taken
     for a printed line's piece (GENERATED composed numbers give each digit its own pen); the old
@@ -271,13 +281,23 @@ def test_a_one_drawn_finer_than_its_neighbours_is_no_printed_line():
     right = 0
     for one in np.flatnonzero(LABELS == 1)[:20]:
         a, b = rng.choice(others, 2)
-        inks = []
-        for digit, stroke in ((a, 2.0), (one, 0.6), (b, 2.0)):
-            ink = ink_strokes(DIGITS[digit], canvas=200, height=0.7, stroke=stroke)
-            columns = np.nonzero(ink.max(axis=0) > 0.05)[0]
-            inks.append(ink[:, columns[0] - 10 : columns[-1] + 11])
-        number = black_on_white(np.pad(np.hstack(inks), ((0, 0), (30, 30))))
+        number = row_of([(a, 2.0), (one, 0.6), (b, 2.0)])
         right += read_number(number).text == f"{LABELS[a]}1{LABELS[b]}"
+    assert right >= 18, right
+
+
+def test_a_finer_one_ending_a_number_on_a_clean_page_is_read():
+    """A 1 ending a number, drawn with a fifth of its neighbours' pen, was taken for a frame's
+    side: 11 of 20 read before, 19 now. On a page with no printed line the one thin blob is a
+    1 (a frame or a box has several sides; the form-field, boxed and scan-edge tests hold
+    those)."""
+    rng = np.random.default_rng(1)
+    others = np.flatnonzero(LABELS != 1)
+    right = 0
+    for one in np.flatnonzero(LABELS == 1)[:20]:
+        a, b = rng.choice(others, 2)
+        number = row_of([(a, 3.0), (b, 3.0), (one, 0.6)])
+        right += read_number(number).text == f"{LABELS[a]}{LABELS[b]}1"
     assert right >= 18, right
 
 
@@ -347,6 +367,28 @@ def test_three_or_four_touching_digits_are_each_read():
         text = read_number(touching([DIGITS[i] for i in chosen], 4)).text
         right += text == "".join(str(LABELS[i]) for i in chosen)
     assert right >= 18, right
+
+
+def test_a_one_touching_its_neighbour_is_read():
+    """GENERATED pairs of a fixture 1 and another digit, touching (`compose_number`): a pair
+    read as one sure digit ("31" read 3 at 1.00, the check passing) was never split, since the
+    split had to beat the whole by a margin: 135 of 150 read before the learnt choice
+    (`segment.SPLIT_WEIGHTS`), 139 now."""
+    rng = np.random.default_rng(3)
+    others, ones = np.flatnonzero(LABELS != 1), np.flatnonzero(LABELS == 1)
+    right = 0
+    for k in range(150):
+        pair = [rng.choice(others), rng.choice(ones)][:: 1 if k % 2 else -1]
+        text = read_number(compose_number([DIGITS[i] for i in pair], rng, touching=1)).text
+        right += text == "".join(str(LABELS[i]) for i in pair)
+    assert right >= 138, right
+
+
+def test_single_digits_are_not_cut():
+    """Each of the 300 fixture digits alone, read as a number: a wide digit must stay whole (a
+    learnt choice that splits freely reads a 7 as "71"). 0 were cut before."""
+    cut = [i for i, digit in enumerate(DIGITS) if len(read_number(touching([digit], 0)).text) > 1]
+    assert len(cut) <= 3, cut
 
 
 def test_confidence_is_the_product_of_the_digits_and_doubts_are_marked():

@@ -395,3 +395,31 @@ def test_touching_pairs_leave_no_gap_between_their_digits():
         return np.array([np.ptp(np.nonzero(i[..., 0] > 0.3)[1]) for i in inputs])
 
     assert np.median(widths(pairs)) > np.median(widths(as_input(x[:40]))) + 3
+
+
+def test_composed_numbers_know_where_each_digit_lies():
+    """composed_with_places draws what compose_number draws (same random numbers), and each
+    digit's columns hold ink; split_choice labels pieces by them."""
+    from training.drawings import compose_number, composed_with_places
+
+    x, _ = mnist_fixture()
+    digits = list(x[:4])
+    picture, places = composed_with_places(digits, np.random.default_rng(5))
+    assert np.array_equal(picture, compose_number(digits, np.random.default_rng(5)))
+    ink = (picture[..., 0] < 128).any(axis=0)
+    assert len(places) == 4 and all(a < b for a, b in places)
+    assert all(ink[left:right].mean() > 0.5 for left, right in places)
+    assert all(b[0] >= a[0] for a, b in zip(places, places[1:]))
+
+
+def test_split_choice_labels_touching_and_single_pieces():
+    """The learnt split's examples: each piece the split looks at, its features in
+    SPLIT_WEIGHTS' order, 1 for touching digits the surest split separates, 0 for one digit."""
+    from digit_core.segment import SPLIT_WEIGHTS
+    from training.split_choice import fit, labelled_pieces
+
+    x, y = mnist_fixture()
+    features, labels = labelled_pieces(x, y, 60, seed=3)
+    assert features.shape == (len(labels), len(SPLIT_WEIGHTS))
+    assert 0 < labels.sum() < len(labels)
+    assert (fit(features, labels).predict(features) == labels).mean() > 0.9

@@ -147,6 +147,13 @@ def compose_number(
 ) -> np.ndarray:
     """Several digits side by side on one wide canvas, black on white (RGB uint8): random sizes,
     a wandering baseline, random gaps, this share of them lightly touching."""
+    return composed_with_places(digits, rng, touching)[0]
+
+
+def composed_with_places(
+    digits: list[np.ndarray], rng: np.random.Generator, touching: float = 1 / 6
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """compose_number's picture, and each digit's (left, right) columns on it."""
     height = rng.uniform(40, 110)
     pieces = []
     for digit in digits:
@@ -166,12 +173,13 @@ def compose_number(
         ),
         np.float32,
     )
-    x = margin
+    x, places = margin, []
     for piece in pieces:
         top = margin + int(rng.uniform(0, 0.25) * height)  # wandering baseline
         h, w = piece.shape
         region = canvas[top : top + h, x : x + w]
         np.maximum(region, piece, out=region)
+        places.append((x, x + w))
         gap = rng.uniform(-0.06, 0.0) if rng.random() < touching else rng.uniform(0.08, 0.45)
         x += w + int(gap * height)
-    return black_on_white(canvas[:, : x + margin])
+    return black_on_white(canvas[:, : x + margin]), places
