@@ -10,6 +10,7 @@ a 7 read as a sure "71"). Each piece is read by the single-digit steps (`as_inpu
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -29,6 +30,8 @@ CUT_STEP = 0.1  # such a piece may be cut every this much of its height,
 CUTS = 48  # at this many places at most (bounded work),
 SEGMENT = 1.7  # into segments at most this much wider than it is tall; its digits must read
 HALF_CHECK = 0.9  # each a digit this surely to the check (a doodle's pieces seldom are)
+SPLIT_MARGIN = 0.2  # a whole that is no digit to the check is split if each digit reads this
+# much more surely than it (the learnt choice below saw digits only)
 ALONG = 0.3  # a cut through more ink than this times its height runs along a stroke
 RUN = 4  # at most this many digits touch in a row; a longer run of "digits" is a scribble
 # The widest (width / height) each digit 0-9 is written but 1 in 100: MNIST's training split,
@@ -39,15 +42,15 @@ WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
 # (`python -m training.split_choice`).
 SPLIT_WEIGHTS = np.array(
     # the whole: top probability, check, width prior, aspect
-    [-0.365, -0.5794, -0.2868, 0.3622]
+    [-0.3485, -0.6299, 0.1476, 0.184]
     # the split: its least segment score, top probability and check; how many segments
-    + [0.0311, 0.5275, 0.2899, -3.3873]
+    + [-0.0328, 0.5044, 0.3547, -2.365]
     # its narrowest and shortest segment; whether the narrowest reads 1, its width, height
-    + [0.9114, 3.3371, -1.9086, 1.1433, 0.0544]
+    + [0.4723, 5.552, -2.7785, 2.3775, 0.1001]
     # the whole's class, 0-9
-    + [-1.6536, -1.3894, -0.1635, 1.4142, 0.2426, 0.3086, 0.8035, -0.4309, 0.7735, 0.8938]
+    + [-1.5167, -0.606, -0.0956, 1.3123, -0.3658, 0.6241, 0.877, -0.5413, 0.6082, 1.0147]
 )
-SPLIT_BIAS = 2.7489
+SPLIT_BIAS = -0.1208
 
 
 def extent(stats: np.ndarray, labels: list[int]) -> tuple[int, int, int, int]:
@@ -241,16 +244,23 @@ def split_features(
     )
 
 
-def surest_split(
-    ink: np.ndarray, piece: np.ndarray, model
-) -> tuple[np.ndarray, list[np.ndarray]] | None:
-    """A piece wide enough for two digits -> the features (`split_features`) and segments of
-    its surest segmentation: cut at `cut_columns`, every run of neighbouring cuts up to SEGMENT
-    times its height read (but no slice between two cuts that run along strokes: a filled blob
-    or a letter sliced into 1s), each segment scored by its top probability, digit check,
-    stature and `width_prior` (one failing the check at HALF_CHECK counts 0), and the best
-    covering found by `surest`. None when the piece is one digit's width, wider than RUN
-    digits (a wavy scribble is a run of 1s), or no segmentation reads at all."""
+@dataclass(frozen=True)
+class Split:
+    segments: list[np.ndarray]  # the surest segmentation's digits, left to right
+    features: np.ndarray  # `split_features`
+    check: float  # the whole's digit check
+    whole: float  # the whole's score: top probability x check x width prior
+    least: float  # the least sure segment's score
+
+
+def surest_split(ink: np.ndarray, piece: np.ndarray, model) -> Split | None:
+    """A piece wide enough for two digits -> its surest segmentation: cut at `cut_columns`,
+    every run of neighbouring cuts up to SEGMENT times its height read (but no slice between two
+    cuts that run along strokes: a filled blob or a letter sliced into 1s), each segment scored
+    by its top probability, digit check, stature and `width_prior` (one failing the check at
+    HALF_CHECK counts 0), and the best covering found by `surest`. None when the piece is one
+    digit's width, wider than RUN digits (a wavy scribble is a run of 1s), or no segmentation
+    reads at all."""
     x, _, width, height = cv2.boundingRect(piece.astype(np.uint8))
     if width <= SPLIT_ASPECT * height or width < 8 or width > RUN * SEGMENT * height:
         return None
@@ -285,16 +295,22 @@ def surest_split(
     if not path or len(path) > RUN:
         return None
     k = [segments[run] for run in path]
-    features = split_features(
-        whole[0],
-        float(check[0]),
-        width / height,
-        proba[k],
-        scores[k],
-        value[k],
-        np.array(sizes, dtype=np.float64)[k] / height,
+    aspect = width / height
+    return Split(
+        segments=[cut(piece, x + cuts[i], x + cuts[j]) for i, j in path],
+        features=split_features(
+            whole[0],
+            float(check[0]),
+            aspect,
+            proba[k],
+            scores[k],
+            value[k],
+            np.array(sizes, dtype=np.float64)[k] / height,
+        ),
+        check=float(check[0]),
+        whole=float(whole.max() * check[0] * width_prior(whole, np.array([aspect]))[0]),
+        least=float(value[k].min()),
     )
-    return features, [cut(piece, x + cuts[i], x + cuts[j]) for i, j in path]
 
 
 def cut(piece: np.ndarray, left: int, right: int) -> np.ndarray:
@@ -305,8 +321,15 @@ def cut(piece: np.ndarray, left: int, right: int) -> np.ndarray:
 
 def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
     """A piece -> the digits touching in it: its `surest_split` when the learnt choice
-    (`SPLIT_WEIGHTS`) says it holds several digits rather than one wide one, else the piece."""
-    best = surest_split(ink, piece, model)
-    if best is None or best[0] @ SPLIT_WEIGHTS + SPLIT_BIAS <= 0:
+    (`SPLIT_WEIGHTS`) says it holds several digits rather than one wide one, else the piece.
+    The choice learnt from digits only, so a whole that is no digit to the check (a pair
+    read as a muddle, a letter, a doodle) is split only if each digit reads more surely than
+    it by SPLIT_MARGIN: a doodle's slices seldom do."""
+    split = surest_split(ink, piece, model)
+    if split is None:
         return [piece]
-    return best[1]
+    if split.check >= 0.5:
+        several = split.features @ SPLIT_WEIGHTS + SPLIT_BIAS > 0
+    else:
+        several = split.least > split.whole + SPLIT_MARGIN
+    return split.segments if several else [piece]

@@ -7,7 +7,9 @@ MNIST training digits (the first 54,000; the last 6,000 are validation): each nu
 on a white canvas as the benchmark composes them (`drawings.composed_with_places`, so where
 each digit lies is known), read up to the split, and every piece the split looks at labelled
 by how many digits' centres lie in its columns (1: keep it whole; more, and the surest split
-cuts it into that many: split). `segment.SPLIT_WEIGHTS` and `SPLIT_BIAS` hold what it prints.
+cuts it into that many: split). Only pieces whose whole is a digit to the check: the others
+are the margin rule's (`segment.split_touching`). `segment.SPLIT_WEIGHTS` and `SPLIT_BIAS`
+hold what it prints.
 
     python -m training.split_choice [--numbers 4000] [--seeds 101 102 103 104]
 """
@@ -44,13 +46,13 @@ def labelled_pieces(
         scale = picture.shape[1] / grey.shape[1]
         centres = np.array([(left + right) / 2 for left, right in places]) / scale
         for piece in pieces:
-            best = surest_split(ink, piece, None)
-            if best is None:
+            split = surest_split(ink, piece, None)
+            if split is None or split.check < 0.5:  # not the learnt choice's to make
                 continue
             left, _, width, _ = cv2.boundingRect(piece.astype(np.uint8))
             count = int(((centres >= left) & (centres < left + width)).sum())
-            if count == 1 or count == len(best[1]):
-                features.append(best[0])
+            if count == 1 or count == len(split.segments):
+                features.append(split.features)
                 labels.append(int(count > 1))
     return np.array(features), np.array(labels)
 
