@@ -211,6 +211,7 @@ def split_features(
     whole: np.ndarray,
     check: float,
     aspect: float,
+    prior: float,
     digits: np.ndarray,
     checks: np.ndarray,
     value: np.ndarray,
@@ -228,7 +229,7 @@ def split_features(
             [
                 logit(whole.max()),
                 logit(check),
-                np.log(max(width_prior(whole[None], np.array([aspect]))[0], 1e-6)),
+                np.log(max(prior, 1e-6)),
                 aspect,
             ],
             [logit(value.min()), logit(digits.max(axis=1).min()), logit(checks.min()), len(digits)],
@@ -296,19 +297,21 @@ def surest_split(ink: np.ndarray, piece: np.ndarray, model) -> Split | None:
         return None
     k = [segments[run] for run in path]
     aspect = width / height
+    prior = float(width_prior(whole, np.array([aspect]))[0])
     return Split(
         segments=[cut(piece, x + cuts[i], x + cuts[j]) for i, j in path],
         features=split_features(
             whole[0],
             float(check[0]),
             aspect,
+            prior,
             proba[k],
             scores[k],
             value[k],
             np.array(sizes, dtype=np.float64)[k] / height,
         ),
         check=float(check[0]),
-        whole=float(whole.max() * check[0] * width_prior(whole, np.array([aspect]))[0]),
+        whole=float(whole.max() * check[0] * prior),
         least=float(value[k].min()),
     )
 
