@@ -107,15 +107,15 @@ def test_train_writes_everything_then_resumes(tiny_npz, tmp_path):
 
 
 def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
-    """Two networks trained apart, joined by `finish`: the served probabilities are the softmax
-    of the mean of their logits over the fitted temperature, and one look at the test split."""
+    """Two networks joined by `finish`: the served probabilities are the softmax of the mean of
+    their logits over the fitted temperature, and one look at the test split. The second goes on
+    from the first (one training run fewer than two trained apart)."""
     import keras
 
     from digit_core import load_model, predict_proba
     from digit_core.model import logits_model
 
-    for seed in (1, 2):
-        train_one_epoch(tmp_path, tiny_npz, "--seed", seed, "--network-only")
+    train_one_epoch(tmp_path, tiny_npz, "--seed", 1, "--network-only")
     assert not (tmp_path / "model").exists()  # --network-only stops before the served model
     # a trained network's run goes on learning, with smaller scans (how seeds 15 and 16 were made)
     log = train_one_epoch(
@@ -165,17 +165,18 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
         out,
         "--networks",
         "runs/seed-1",
-        "runs/seed-2",
+        "runs/seed-4",
         "--note",
         "two seeds, one epoch",
     )
     assert log.count("test accuracy") == 1
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["members"] == 2 and metrics["seeds"] == [1, 2]
+    assert metrics["members"] == 2 and metrics["seeds"] == [1, 4]
+    assert metrics["started_from"] == ["random weights", "the network of seed 1"]
     # the reading is recorded under its note, with the three commands that made the model
     assert [r["candidate"] for r in metrics["test_split_readings"]] == ["two seeds, one epoch"]
-    train_1, train_2, finish = metrics["commands"]
-    assert "--seed 1 " in train_1 and "--seed 2 " in train_2
+    train_1, train_4, finish = metrics["commands"]
+    assert "--seed 1 " in train_1 and "--seed 4 " in train_4 and "--start-from" in train_4
     assert finish.startswith("python train.py finish ")
     assert finish.endswith("--note 'two seeds, one epoch'")
     assert metrics["digit_check"] == "fitted on the frozen features"  # one head for both
@@ -184,7 +185,7 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
     logits = [
         logits_model(net).predict(x[..., None], verbose=0)
         for net in (
-            keras.saving.load_model(tmp_path / f"runs/seed-{s}/network.keras") for s in (1, 2)
+            keras.saving.load_model(tmp_path / f"runs/seed-{s}/network.keras") for s in (1, 4)
         )
     ]
     mean = np.mean(logits, axis=0) / metrics["temperature"]
