@@ -30,27 +30,33 @@ CUT_STEP = 0.1  # such a piece may be cut every this much of its height,
 CUTS = 48  # at this many places at most (bounded work),
 SEGMENT = 1.7  # into segments at most this much wider than it is tall; its digits must read
 HALF_CHECK = 0.9  # each a digit this surely to the check (a doodle's pieces seldom are)
-SPLIT_MARGIN = 0.2  # a whole that is no digit to the check is split if each digit reads this
-# much more surely than it (the learnt choice below saw digits only)
 ALONG = 0.3  # a cut through more ink than this times its height runs along a stroke
 RUN = 4  # at most this many digits touch in a row; a longer run of "digits" is a scribble
 # The widest (width / height) each digit 0-9 is written but 1 in 100: MNIST's training split,
 # its first 54,000 (`python -m training.widths`).
 WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
-# Whether a piece holds touching digits or one wide digit: a logistic regression over
-# `split_features`, fitted on GENERATED numbers of those training digits
-# (`python -m training.split_choice`).
+# Whether a piece holds touching digits, or one wide digit or no digit at all (a letter, a
+# doodle): a logistic regression over `split_features`, one row of weights for wholes that pass
+# the digit check and one for those that fail it, fitted on GENERATED numbers of those training
+# digits and GENERATED rows of non-digits (`python -m training.split_choice`).
 SPLIT_WEIGHTS = np.array(
-    # the whole: top probability, check, width prior, aspect
-    [-0.3485, -0.6299, 0.1476, 0.184]
-    # the split: its least segment score, top probability and check; how many segments
-    + [-0.0328, 0.5044, 0.3547, -2.365]
-    # its narrowest and shortest segment; whether the narrowest reads 1, its width, height
-    + [0.4723, 5.552, -2.7785, 2.3775, 0.1001]
-    # the whole's class, 0-9
-    + [-1.5167, -0.606, -0.0956, 1.3123, -0.3658, 0.6241, 0.877, -0.5413, 0.6082, 1.0147]
+    [
+        # the whole: top probability, check, width prior, aspect
+        [-0.2517, -0.6091, 0.6529, -0.3375]
+        # the split: its least segment score, top probability and check; how many segments
+        + [0.0, 0.5524, 0.3314, -0.4735]
+        # its narrowest and shortest segment; whether the narrowest reads 1, its width, height
+        + [2.1628, 3.979, -2.6039, 1.0623, 0.5926]
+        # the whole's class, 0-9
+        + [-1.6913, -3.6836, -0.4684, 0.916, -1.0162, 0.2205, 0.5109, -1.013, 0.5692, 0.6956],
+        # the same for a whole that fails the check
+        [-0.2288, 0.2652, -0.1462, 0.6921]
+        + [0.0099, 0.658, 0.3767, -0.8772]
+        + [0.4399, 1.1785, -1.2588, -1.0192, -1.3197]
+        + [-0.2994, -0.8644, 0.7503, 2.9139, 0.77, 0.4997, 1.2661, 0.1229, 2.178, 1.0228],
+    ]
 )
-SPLIT_BIAS = -0.1208
+SPLIT_BIAS = np.array([-3.4898, -2.5928])
 
 
 def extent(stats: np.ndarray, labels: list[int]) -> tuple[int, int, int, int]:
@@ -250,8 +256,6 @@ class Split:
     segments: list[np.ndarray]  # the surest segmentation's digits, left to right
     features: np.ndarray  # `split_features`
     check: float  # the whole's digit check
-    whole: float  # the whole's score: top probability x check x width prior
-    least: float  # the least sure segment's score
 
 
 def surest_split(ink: np.ndarray, piece: np.ndarray, model) -> Split | None:
@@ -311,8 +315,6 @@ def surest_split(ink: np.ndarray, piece: np.ndarray, model) -> Split | None:
             np.array(sizes, dtype=np.float64)[k] / height,
         ),
         check=float(check[0]),
-        whole=float(whole.max() * check[0] * prior),
-        least=float(value[k].min()),
     )
 
 
@@ -324,15 +326,12 @@ def cut(piece: np.ndarray, left: int, right: int) -> np.ndarray:
 
 def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
     """A piece -> the digits touching in it: its `surest_split` when the learnt choice
-    (`SPLIT_WEIGHTS`) says it holds several digits rather than one wide one, else the piece.
-    The choice learnt from digits only, so a whole that is no digit to the check (a pair
-    read as a muddle, a letter, a doodle) is split only if each digit reads more surely than
-    it by SPLIT_MARGIN: a doodle's slices seldom do."""
+    (`SPLIT_WEIGHTS`' row for a whole that passes the digit check, or the one for a whole that
+    fails it) says it holds several digits rather than one wide one or none (a letter's
+    slices are sure 1s), else the piece."""
     split = surest_split(ink, piece, model)
     if split is None:
         return [piece]
-    if split.check >= 0.5:
-        several = split.features @ SPLIT_WEIGHTS + SPLIT_BIAS > 0
-    else:
-        several = split.least > split.whole + SPLIT_MARGIN
+    row = 0 if split.check >= 0.5 else 1
+    several = split.features @ SPLIT_WEIGHTS[row] + SPLIT_BIAS[row] > 0
     return split.segments if several else [piece]

@@ -377,7 +377,8 @@ def test_a_one_touching_its_neighbour_is_read():
     """GENERATED pairs of a fixture 1 and another digit, touching (`compose_number`): a pair
     read as one sure digit ("31" read 3 at 1.00, the check passing) was never split, since the
     split had to beat the whole by a margin: 135 of 150 read before the learnt choice
-    (`segment.SPLIT_WEIGHTS`), 139 now."""
+    (`segment.SPLIT_WEIGHTS`), 139 with it, 137 since it also learnt to keep non-digits whole
+    (a row of letters is far likelier caught: see the test below)."""
     rng = np.random.default_rng(3)
     others, ones = np.flatnonzero(LABELS != 1), np.flatnonzero(LABELS == 1)
     right = 0
@@ -385,7 +386,7 @@ def test_a_one_touching_its_neighbour_is_read():
         pair = [rng.choice(others), rng.choice(ones)][:: 1 if k % 2 else -1]
         text = read_number(compose_number([DIGITS[i] for i in pair], rng, touching=1)).text
         right += text == "".join(str(LABELS[i]) for i in pair)
-    assert right >= 138, right
+    assert right >= 136, right
 
 
 def test_single_digits_are_not_cut():
@@ -417,8 +418,9 @@ def test_rows_of_doodles_shapes_scribbles_and_letters_are_not_numbers():
             assert reading.reason == ("" if reading.is_number else NOT_A_NUMBER)
     # of 24 GENERATED rows: 17 with the old split into halves, 15 with the segmentation search
     # (8 when it could slice a filled shape into 1s between cuts along its strokes); 8 when a
-    # split needed no sure digit check on both halves
-    assert flagged >= 14, flagged
+    # split needed no sure digit check on both halves; 16 with the learnt choice for digits and a
+    # margin for non-digit wholes, 22 since the choice also learnt from rows of non-digits
+    assert flagged >= 20, flagged
 
 
 @pytest.mark.parametrize("amplitude", [40, 120, 300])

@@ -413,14 +413,32 @@ def test_composed_numbers_know_where_each_digit_lies():
     assert all(b[0] >= a[0] for a, b in zip(places, places[1:]))
 
 
-def test_split_choice_labels_touching_and_single_pieces():
+def test_split_choice_labels_touching_single_and_non_digit_pieces():
     """The learnt split's examples: each piece the split looks at, its features in
-    SPLIT_WEIGHTS' order, 1 for touching digits the surest split separates, 0 for one digit."""
+    SPLIT_WEIGHTS' order, 1 for touching digits the surest split separates, 0 for one digit and
+    for every piece of a row of GENERATED letters, words, scribbles, shapes and doodles; and the
+    weights it prints decide as the fitted regression does, for both kinds of whole."""
     from digit_core.segment import SPLIT_WEIGHTS
-    from training.split_choice import fit, labelled_pieces
+    from training.split_choice import (
+        by_check,
+        fit,
+        labelled_pieces,
+        non_digit_pieces,
+        split_weights,
+    )
 
     x, y = mnist_fixture()
     features, labels = labelled_pieces(x, y, 60, seed=3)
-    assert features.shape == (len(labels), len(SPLIT_WEIGHTS))
+    others = non_digit_pieces(20, seed=4)
+    assert features.shape == (len(labels), SPLIT_WEIGHTS.shape[1]) and len(others) > 5
     assert 0 < labels.sum() < len(labels)
-    assert (fit(features, labels).predict(features) == labels).mean() > 0.9
+    every = np.concatenate([features, others])
+    labels = np.concatenate([labels, np.zeros(len(others), int)])
+    model = fit(every, labels)
+    assert (model.predict(by_check(every)) == labels).mean() > 0.9
+    sure = every[:, 1] >= 0  # the check's logit
+    assert 0 < sure.sum() < len(sure)
+    weights, bias = split_weights(model)
+    row = np.where(sure, 0, 1)
+    served = np.einsum("ij,ij->i", every, weights[row]) + bias[row] > 0
+    assert np.array_equal(served, model.predict(by_check(every)) == 1)
