@@ -427,8 +427,8 @@ def test_split_choice_labels_touching_single_and_non_digit_pieces():
         split_weights,
     )
 
-    x, y = mnist_fixture()
-    features, labels = labelled_pieces(x, y, 60, seed=3)
+    x, _ = mnist_fixture()
+    features, labels = labelled_pieces(x, 60, seed=3)
     others = non_digit_pieces(20, seed=4)
     assert features.shape == (len(labels), SPLIT_WEIGHTS.shape[1]) and len(others) > 5
     assert 0 < labels.sum() < len(labels)

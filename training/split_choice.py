@@ -40,9 +40,7 @@ NON_DIGITS = ("letter", "scribble", "shape", "doodle", "text")
 NON_DIGIT_WEIGHT = 0.3
 
 
-def labelled_pieces(
-    x: np.ndarray, y: np.ndarray, numbers: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
+def labelled_pieces(x: np.ndarray, numbers: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(features, 1 where the piece is several digits the surest split separates, 0 where it is
     one digit) for the pieces of `numbers` GENERATED numbers of 2-6 of these digits."""
     rng = np.random.default_rng(seed)
@@ -115,9 +113,9 @@ def split_weights(model) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([weights[:size], weights[size:-1]]), np.array([bias + weights[-1], bias])
 
 
-def pieces_of_seed(x: np.ndarray, y: np.ndarray, numbers: int, rows: int, seed: int):
+def pieces_of_seed(x: np.ndarray, numbers: int, rows: int, seed: int):
     """(features, labels, 1 for a non-digit's piece) of one seed's numbers and rows."""
-    features, labels = labelled_pieces(x, y, numbers, seed)
+    features, labels = labelled_pieces(x, numbers, seed)
     others = non_digit_pieces(rows, seed + 100)
     return (
         np.concatenate([features, others]),
@@ -135,9 +133,9 @@ def main() -> None:
     args = parser.parse_args()
     data = load_mnist(args.mnist)
     training = slice(0, len(data["x_train"]) - VALIDATION_SIZE)
-    x, y = data["x_train"][training], data["y_train"][training]
+    x = data["x_train"][training]  # each digit's place labels a piece, not its class
     with Pool() as pool:
-        sets = pool.map(partial(pieces_of_seed, x, y, args.numbers, args.rows), args.seeds)
+        sets = pool.map(partial(pieces_of_seed, x, args.numbers, args.rows), args.seeds)
     half = len(sets) // 2
     first, second = (
         tuple(np.concatenate([s[k] for s in part]) for k in range(3))
