@@ -32,9 +32,10 @@ from digit_core.number import row_pieces
 from digit_core.segment import SPLIT_WEIGHTS, surest_split
 from training.data import VALIDATION_SIZE, load_mnist
 from training.drawings import composed_with_places
-from training.non_digits import non_digit
+from training.non_digits import KINDS, non_digit
 
-NON_DIGITS = ("letter", "scribble", "shape", "doodle", "text")
+# The non-digit kinds a row is drawn from: all but noise (a texture, refused before the split)
+NON_DIGITS = tuple(kind for kind in KINDS if kind != "noise")
 # A non-digit's piece counts this much against a number's: chosen on GENERATED validation
 # numbers and non-digit rows (at 1 it kept more touching digits whole: 3 numbers fewer).
 NON_DIGIT_WEIGHT = 0.3
