@@ -251,11 +251,27 @@ def split_features(
     )
 
 
+def passes_check(features: np.ndarray) -> np.ndarray:
+    """Whether each piece's whole passes the digit check (`split_features` holds its logit
+    second): which row of SPLIT_WEIGHTS decides."""
+    return features[..., 1] >= 0
+
+
+def several_digits(
+    features: np.ndarray, weights: np.ndarray = SPLIT_WEIGHTS, bias: np.ndarray = SPLIT_BIAS
+) -> np.ndarray:
+    """The learnt choice for pieces (rows of `split_features`): whether the surest
+    segmentation's several digits are right rather than the whole (one wide digit, or none: a
+    letter's slices are sure 1s), by the row of weights for a whole that passes the check or
+    the one for a whole that fails it."""
+    row = np.where(passes_check(features), 0, 1)
+    return np.einsum("...i,...i->...", features, weights[row]) + bias[row] > 0
+
+
 @dataclass(frozen=True)
 class Split:
     segments: list[np.ndarray]  # the surest segmentation's digits, left to right
     features: np.ndarray  # `split_features`
-    check: float  # the whole's digit check
 
 
 def surest_split(ink: np.ndarray, piece: np.ndarray, model) -> Split | None:
@@ -314,7 +330,6 @@ def surest_split(ink: np.ndarray, piece: np.ndarray, model) -> Split | None:
             value[k],
             np.array(sizes, dtype=np.float64)[k] / height,
         ),
-        check=float(check[0]),
     )
 
 
@@ -325,13 +340,7 @@ def cut(piece: np.ndarray, left: int, right: int) -> np.ndarray:
 
 
 def split_touching(ink: np.ndarray, piece: np.ndarray, model) -> list[np.ndarray]:
-    """A piece -> the digits touching in it: its `surest_split` when the learnt choice
-    (`SPLIT_WEIGHTS`' row for a whole that passes the digit check, or the one for a whole that
-    fails it) says it holds several digits rather than one wide one or none (a letter's
-    slices are sure 1s), else the piece."""
+    """A piece -> the digits touching in it: its `surest_split` when `several_digits` says so,
+    else the piece."""
     split = surest_split(ink, piece, model)
-    if split is None:
-        return [piece]
-    row = 0 if split.check >= 0.5 else 1
-    several = split.features @ SPLIT_WEIGHTS[row] + SPLIT_BIAS[row] > 0
-    return split.segments if several else [piece]
+    return split.segments if split is not None and several_digits(split.features) else [piece]

@@ -418,7 +418,7 @@ def test_split_choice_labels_touching_single_and_non_digit_pieces():
     SPLIT_WEIGHTS' order, 1 for touching digits the surest split separates, 0 for one digit and
     for every piece of a row of GENERATED letters, words, scribbles, shapes and doodles; and the
     weights it prints decide as the fitted regression does, for both kinds of whole."""
-    from digit_core.segment import SPLIT_WEIGHTS
+    from digit_core.segment import SPLIT_WEIGHTS, passes_check, several_digits
     from training.split_choice import (
         by_check,
         fit,
@@ -436,9 +436,6 @@ def test_split_choice_labels_touching_single_and_non_digit_pieces():
     labels = np.concatenate([labels, np.zeros(len(others), int)])
     model = fit(every, labels)
     assert (model.predict(by_check(every)) == labels).mean() > 0.9
-    sure = every[:, 1] >= 0  # the check's logit
-    assert 0 < sure.sum() < len(sure)
-    weights, bias = split_weights(model)
-    row = np.where(sure, 0, 1)
-    served = np.einsum("ij,ij->i", every, weights[row]) + bias[row] > 0
+    assert 0 < passes_check(every).sum() < len(every)  # both rows of weights are tried
+    served = several_digits(every, *split_weights(model))
     assert np.array_equal(served, model.predict(by_check(every)) == 1)

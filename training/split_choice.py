@@ -29,7 +29,7 @@ from sklearn.preprocessing import StandardScaler
 
 from digit_core import InvalidImageError, NoDigitError
 from digit_core.number import row_pieces
-from digit_core.segment import SPLIT_WEIGHTS, surest_split
+from digit_core.segment import SPLIT_WEIGHTS, passes_check, surest_split
 from training.data import VALIDATION_SIZE, load_mnist
 from training.drawings import composed_with_places
 from training.non_digits import KINDS, non_digit
@@ -94,7 +94,7 @@ def by_check(features: np.ndarray) -> np.ndarray:
     """The features twice, once for wholes that pass the digit check and once for those that
     fail it (`split_features` holds the check's logit second), and which it is: one regression
     over these is two, one for each kind of whole (`SPLIT_WEIGHTS`' two rows)."""
-    sure = (features[:, 1] >= 0)[:, None].astype(np.float64)
+    sure = passes_check(features)[:, None].astype(np.float64)
     return np.hstack([features * sure, features * (1 - sure), sure])
 
 
