@@ -19,8 +19,8 @@ from digit_core.number_line import (
     INKY,
     flatten_light,
     line_ink_mask,
-    threshold,
     tilt,
+    written_ink,
 )
 from digit_core.page_angle import skew, turned
 from digit_core.predict import run_model
@@ -120,7 +120,7 @@ def levelled_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray |
     level again); and the matrix taking the levelled picture back (None when it was not
     turned)."""
     flat = flatten_light(grey)
-    ink = threshold(flat)
+    ink = written_ink(flat)
     angle = skew(ink)
     if not angle:
         mask = line_ink_mask(ink)
@@ -128,7 +128,7 @@ def levelled_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray |
         if abs(angle) <= LEVEL:
             return flat, mask, None
     level, move = turned(flat, -angle)  # the light is flat already: turned, it stays flat
-    return level, line_ink_mask(threshold(level)), cv2.invertAffineTransform(move)
+    return level, line_ink_mask(written_ink(level)), cv2.invertAffineTransform(move)
 
 
 def row_pieces(

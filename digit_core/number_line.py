@@ -3,9 +3,10 @@ away, only the blobs of the row the digits form kept.
 
 Steps, each chosen on GENERATED numbers (training/number_paper.py), never on real pictures:
 subtract the paper's slowly varying light (a median far wider than a pen: shadows, vignettes);
-threshold; take away ruled, squared, form and frame lines (runs of ink longer than any stroke of
-a digit, found by morphological opening, or by Hough's transform where a frame's side leans and
-is broken; the strokes they crossed closed again); keep the blobs
+threshold (again at the level of the ink off the printed lines when those are much darker: a
+pencil on a printed form); take away ruled, squared, form and frame lines (runs of ink longer
+than any stroke of a digit, found by morphological opening, or by Hough's transform where a
+frame's side leans and is broken; the strokes they crossed closed again); keep the blobs
 near the row the biggest ones form, dropping specks. A page laid crooked is first turned level
 by its printed lines' angle (digit_core.page_angle), or by its row's (`tilt`).
 """
@@ -35,6 +36,7 @@ ONE = 0.8  # ... unless it stands upright between digits, at least this times th
 AXIS_RUN, AXIS_SHARE = 3, 0.9  # ... or one made of runs this many pens long, this share of it
 VOTES = 0.5  # a line's ink along this share of its length: dashes count
 LEAN, GAP = 3, 0.15  # a frame's side may lean this many degrees, with gaps this share of it
+FAINT = 0.7  # ink off the printed lines fainter than this share of theirs is cut at its own level
 INKY = 0.25  # ink over more of the picture than this: a texture, refused later; not a page
 
 
@@ -87,6 +89,27 @@ def threshold(flat: np.ndarray) -> np.ndarray:
     flat8 = cv2.GaussianBlur(cv2.convertScaleAbs(flat, alpha=255), (3, 3), 0)
     otsu, _ = cv2.threshold(flat8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return flat8 > max(otsu, STRONG * 255)
+
+
+def written_ink(flat: np.ndarray) -> np.ndarray:
+    """The mask of a picture's ink (light flattened): `threshold`, or, when the page's long
+    printed lines are its darkest strokes and the rest of the ink is under FAINT of them (a
+    pencil, a light pen on a form printed darker), `threshold` of the picture scaled to that
+    rest: Otsu's cut between paper and printed lines would lose the digits. Ink touching the
+    picture's edge is not that rest: a line's end cut off by the crop or a turned page's corner."""
+    mask = threshold(flat)
+    height, width = mask.shape
+    lines = runs(mask, int(WIDE_LINE * width), True) | runs(mask, int(TALL_LINE * height), False)
+    if not lines.any():
+        return mask
+    _, labels = cv2.connectedComponents((mask & ~lines).astype(np.uint8))
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    printed = lines | np.isin(labels, edge[edge > 0])
+    near = cv2.dilate(printed.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    level = strongest(np.where(near, 0, flat))
+    if level >= FAINT or level < MIN_CONTRAST:  # as dark as the lines, or only paper left
+        return mask
+    return threshold(np.clip(flat / level, 0, 1))
 
 
 def runs(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
@@ -288,7 +311,7 @@ def line_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A picture of a number (grey, [0, 1]) -> light ink on flat dark paper, and the mask of the
     digits' ink, lines, specks and stray marks taken away."""
     flat = flatten_light(grey)
-    return flat, line_ink_mask(threshold(flat))
+    return flat, line_ink_mask(written_ink(flat))
 
 
 def line_ink_mask(mask: np.ndarray) -> np.ndarray:

@@ -23,9 +23,10 @@ PIECE_SIDE = 256  # a piece is shrunk to this before its single-digit steps: bou
 OVERLAP = 0.5  # blobs sharing this much of the narrower one's columns are one digit
 FRAGMENT = 0.45  # a group this much shorter than the median one belongs to a neighbour
 JOIN = 3  # at most this many neighbouring groups may be one digit
+JOIN_WIDTH = 0.9  # ... together no wider than this times the digits' height
 JOIN_GAP = 0.15  # ... when no gap between them is wider than this times the digits' height
 SHORT = 0.9  # pieces shorter than this times the digits' height are seldom whole digits
-SPLIT_ASPECT = 0.9  # only groups wider than this times their height may be two digits
+SPLIT_ASPECT = 0.7  # only groups wider than this times their height may be two digits
 CUT_STEP = 0.1  # such a piece may be cut every this much of its height,
 CUTS = 48  # at this many places at most (bounded work),
 SEGMENT = 1.7  # into segments at most this much wider than it is tall; its digits must read
@@ -42,21 +43,21 @@ WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
 SPLIT_WEIGHTS = np.array(
     [
         # the whole: top probability, check, width prior, aspect
-        [-0.2517, -0.6091, 0.6529, -0.3375]
+        [-0.2707, -0.6627, 1.2828, 0.8237]
         # the split: its least segment score, top probability and check; how many segments
-        + [0.0, 0.5524, 0.3314, -0.4735]
+        + [-0.0163, 0.5847, 0.3913, -0.463]
         # its narrowest and shortest segment; whether the narrowest reads 1, its width, height
-        + [2.1628, 3.979, -2.6039, 1.0623, 0.5926]
+        + [3.4169, 3.7078, -1.9574, -0.8088, 0.6378]
         # the whole's class, 0-9
-        + [-1.6913, -3.6836, -0.4684, 0.916, -1.0162, 0.2205, 0.5109, -1.013, 0.5692, 0.6956],
+        + [-1.7183, -4.249, -0.4383, 0.937, -0.3599, 0.5657, 0.6271, -1.1154, 0.0715, 0.9392],
         # the same for a whole that fails the check
-        [-0.2288, 0.2652, -0.1462, 0.6921]
-        + [0.0099, 0.658, 0.3767, -0.8772]
-        + [0.4399, 1.1785, -1.2588, -1.0192, -1.3197]
-        + [-0.2994, -0.8644, 0.7503, 2.9139, 0.77, 0.4997, 1.2661, 0.1229, 2.178, 1.0228],
+        [-0.1846, 0.2524, 0.0432, 1.1774]
+        + [-0.0027, 0.6019, 0.4149, -0.6499]
+        + [0.6713, 2.0122, -1.1172, -1.3795, -1.168]
+        + [-0.0564, -1.0958, 0.7052, 2.8433, 0.7226, 0.6543, 0.9579, 0.8978, 2.0158, 1.2678],
     ]
 )
-SPLIT_BIAS = np.array([-3.4898, -2.5928])
+SPLIT_BIAS = np.array([-5.6158, -4.7232])
 
 
 def extent(stats: np.ndarray, labels: list[int]) -> tuple[int, int, int, int]:
@@ -171,9 +172,7 @@ def joined(
                 extent(stats, groups[k + 1])[0] - extent(stats, groups[k])[2]
                 for k in range(i, j - 1)
             ]
-            if j - i > 1 and (
-                right - left > SPLIT_ASPECT * height or max(gaps) > JOIN_GAP * height
-            ):
+            if j - i > 1 and (right - left > JOIN_WIDTH * height or max(gaps) > JOIN_GAP * height):
                 break
             runs[i, j] = members
     pieces = {run: np.isin(labels, members) for run, members in runs.items()}

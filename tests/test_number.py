@@ -207,7 +207,9 @@ def test_a_small_scan_is_enlarged_before_it_is_read():
 
 @pytest.mark.parametrize("paper", ["plain", "ruled"])
 def test_numbers_in_pencil_are_read(paper):
-    """A pencil's grey, 0.3-0.6 of a pen's, on ruled lines as dark as 0.8 (now: 19, 18 of 20)."""
+    """A pencil's grey, 0.3-0.6 of a pen's, on ruled lines as dark as 0.8 (now: 19, 17 of 20;
+    18 on ruled before the ink was cut again at the pencil's own level, which gained 3 of 40 on
+    GENERATED validation pencil on ruled paper)."""
     assert reads_on_paper(paper, 20, seed=3, pencil=True) >= 16
 
 
@@ -318,7 +320,8 @@ def test_a_pieces_input_does_not_depend_on_the_picture_far_from_it():
 
 def test_a_digit_cut_in_two_is_read_as_one():
     """0s, 2s and 8s with a 3-px gap down the middle: the old reader read 0 of 20 as one digit
-    (two pieces that share no column were two digits)."""
+    (two pieces that share no column were two digits); 8 now. Joins are capped at JOIN_WIDTH,
+    not at the split's lower gate: at 0.7 for both, 4 were read."""
     wide = [i for i in range(len(DIGITS)) if LABELS[i] in (0, 2, 8)][:20]
     right = 0
     for i in wide:
@@ -378,7 +381,8 @@ def test_a_one_touching_its_neighbour_is_read():
     read as one sure digit ("31" read 3 at 1.00, the check passing) was never split, since the
     split had to beat the whole by a margin: 135 of 150 read before the learnt choice
     (`segment.SPLIT_WEIGHTS`), 139 with it, 137 since it also learnt to keep non-digits whole
-    (a row of letters is far likelier caught: see the test below)."""
+    (a row of letters is far likelier caught: see the test below), 141 since pieces down to
+    0.7 of their height are tried (`SPLIT_ASPECT`: a 1 leaning on its neighbour is narrow)."""
     rng = np.random.default_rng(3)
     others, ones = np.flatnonzero(LABELS != 1), np.flatnonzero(LABELS == 1)
     right = 0
@@ -386,12 +390,13 @@ def test_a_one_touching_its_neighbour_is_read():
         pair = [rng.choice(others), rng.choice(ones)][:: 1 if k % 2 else -1]
         text = read_number(compose_number([DIGITS[i] for i in pair], rng, touching=1)).text
         right += text == "".join(str(LABELS[i]) for i in pair)
-    assert right >= 136, right
+    assert right >= 139, right
 
 
 def test_single_digits_are_not_cut():
     """Each of the 300 fixture digits alone, read as a number: a wide digit must stay whole (a
-    learnt choice that splits freely reads a 7 as "71"). 0 were cut before."""
+    learnt choice that splits freely reads a 7 as "71"). 0 were cut before pieces down to 0.7
+    of their height were tried, 1 since."""
     cut = [i for i, digit in enumerate(DIGITS) if len(read_number(touching([digit], 0)).text) > 1]
     assert len(cut) <= 3, cut
 
