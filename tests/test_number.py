@@ -18,6 +18,7 @@ from digit_core.number_line import (
     line_ink_mask,
     strongest,
     threshold,
+    written_ink,
 )
 from digit_core.page_angle import skew, turned
 from digit_core.preprocess import crop_digit, quantile
@@ -203,6 +204,24 @@ def test_the_page_angle_is_its_printed_lines_angle():
 def test_a_small_scan_is_enlarged_before_it_is_read():
     """Whole pictures 32-64 px tall, digits 6-20 px (old reader: 6 of 20, now 12)."""
     assert reads_on_paper("plain", 20, seed=3, small=True) >= 9
+
+
+@pytest.mark.parametrize("tone, darker_lines", [(0.75, True), (0.6, True), (0.1, False)])
+def test_ink_fainter_than_the_printed_lines_is_cut_at_its_own_level(tone, darker_lines):
+    """A ring drawn at `tone` between ruled lines at 0.1: Otsu's cut falls between the paper and
+    the lines and loses a pencil's ring whole; `written_ink` cuts again at the ring's level and
+    keeps it, adding nothing off it. A pen as dark as the lines is cut as before."""
+    page = np.ones((300, 900), np.float32)
+    for y in (60, 150, 240):
+        cv2.line(page, (0, y), (899, y), 0.1, 3)
+    ring = np.zeros(page.shape, np.uint8)
+    cv2.circle(ring, (450, 105), 30, 1, 4)
+    page[ring > 0] = tone
+    flat = flatten_light(page)
+    before, now = threshold(flat), written_ink(flat)
+    assert now[ring > 0].all()
+    assert np.array_equal(now[ring == 0], before[ring == 0])
+    assert before[ring > 0].any() != darker_lines
 
 
 @pytest.mark.parametrize("paper", ["plain", "ruled"])
