@@ -91,6 +91,11 @@ def threshold(flat: np.ndarray) -> np.ndarray:
     return flat8 > max(otsu, STRONG * 255)
 
 
+def near(mask: np.ndarray) -> np.ndarray:
+    """The mask grown by 2 px every way: a line's blurred edge, a stroke's end touching it."""
+    return cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+
+
 def written_ink(flat: np.ndarray) -> np.ndarray:
     """The mask of a picture's ink (light flattened): `threshold`, or, when the page's long
     printed lines are its darkest strokes and the rest of the ink is under FAINT of them (a
@@ -105,8 +110,7 @@ def written_ink(flat: np.ndarray) -> np.ndarray:
     _, labels = cv2.connectedComponents((mask & ~lines).astype(np.uint8))
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     printed = lines | np.isin(labels, edge[edge > 0])
-    near = cv2.dilate(printed.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    level = strongest(np.where(near, 0, flat))
+    level = strongest(np.where(near(printed), 0, flat))
     if level >= FAINT or level < MIN_CONTRAST:  # as dark as the lines, or only paper left
         return mask
     return threshold(np.clip(flat / level, 0, 1))
@@ -331,7 +335,7 @@ def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
     a form's boxes (a 1 written in a box touches at most one of its lines)."""
     bars = runs(mask, int(SIDE * digits), horizontal=False)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(bars.astype(np.uint8))
-    near_line = cv2.dilate(ruled.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    near_line = near(ruled)
     sides = np.zeros(count, bool)
     for k in range(1, count):
         left, top, width, height = stats[k, :4]
