@@ -20,7 +20,7 @@ import numpy as np
 
 from benchmarks.fairness import print_fairness
 from digit_core.feedback import folder_bytes
-from studio import guards
+from studio import upload_cache
 from tests.app_server import running_app
 from tests.attacks import (
     DIGITS,
@@ -178,7 +178,7 @@ def issue_13() -> None:
         )
 
         after = rss_mb(server.pid)
-        time.sleep(guards.SWEEP_SECONDS + 5)  # one sweep: malloc_trim
+        time.sleep(upload_cache.SWEEP_SECONDS + 5)  # one sweep: malloc_trim
         settled = rss_mb(server.pid)
 
     header = (

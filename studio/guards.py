@@ -1,24 +1,23 @@
 """What stands between an anonymous request and the app: which files a handler may open, how big a
-request may be, how much of the queue one visitor may hold, and the upload cache's upkeep.
+request may be, how much of the queue one visitor may hold (the upload cache's upkeep is
+studio/upload_cache.py).
 
 Each guard is a plain function or a tiny object; app.py and studio/server.py only wire them in.
 docs/security.md lists every number here.
 """
 
 import asyncio
-import ctypes
 import json
 import os
 import re
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from digit_core.decode import UNREADABLE
 from digit_core.errors import InvalidImageError
-from digit_core.feedback import folder_bytes
+from studio.upload_cache import cache_bytes
 from studio.visitors import RateLimit, scope_visitor
 
 MAX_FILE_BYTES = 10_000_000  # one uploaded picture (Gradio's own max_file_size says the same)
@@ -27,8 +26,6 @@ MAX_JSON_BODY = 300_000  # an event's JSON: file references, small values, a dra
 MAX_FILES_PER_EVENT = 4  # an event takes one picture; a sketch for /predict_sketch names three
 UPLOAD_BYTES_PER_VISITOR = (200_000_000, 900)  # bytes a visitor may upload per 15 minutes
 UPLOAD_CACHE_BYTES = 2_000_000_000  # the whole upload cache; uploads wait when it is full
-LOOSE_FILE_SECONDS = 600  # a half-received upload's temp file is removed after this
-SWEEP_SECONDS = 60
 MAX_PATH = 4096  # Linux's PATH_MAX
 BODY_SECONDS = 10  # a request's body may take this long, plus a second per MIN_BODY_RATE bytes
 MIN_BODY_RATE = 50_000  # bytes a second: a 10 MB picture over a poor mobile line
@@ -295,54 +292,3 @@ def event_problem(
     except InvalidImageError as e:
         return str(e)
     return ""
-
-
-# ----------------------------------------------------------------------------- upload cache
-
-_cache_size = {"bytes": 0, "when": 0.0}
-
-
-def cache_bytes(folder: Path) -> int:
-    """The upload cache's size, measured at most once per sweep interval."""
-    if time.monotonic() - _cache_size["when"] > SWEEP_SECONDS:
-        _cache_size.update(bytes=folder_bytes(folder), when=time.monotonic())
-    return int(_cache_size["bytes"])
-
-
-def remove_loose_files(folder: Path, older_than: float = LOOSE_FILE_SECONDS) -> int:
-    """Gradio receives each upload into a temp file directly in its cache folder and moves it
-    into a sub-folder when the upload completes; one cut off mid-body stays there forever.
-    Returns how many were removed."""
-    removed, cutoff = 0, time.time() - older_than
-    for entry in os.scandir(folder) if folder.is_dir() else ():
-        try:
-            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
-                os.remove(entry.path)
-                removed += 1
-        except OSError:
-            pass
-    return removed
-
-
-def return_free_memory() -> None:
-    """glibc keeps the heap a burst freed for reuse, so the process stays at its peak; hand it
-    back to the system (no-op where there is no glibc)."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-def start_cache_sweeper(folder: Path) -> threading.Thread:
-    """Every SWEEP_SECONDS: loose temp files removed, the cache measured, free memory returned."""
-
-    def sweep():
-        while True:
-            remove_loose_files(folder)
-            _cache_size.update(bytes=folder_bytes(folder), when=time.monotonic())
-            return_free_memory()
-            time.sleep(SWEEP_SECONDS)
-
-    thread = threading.Thread(target=sweep, name="upload-cache-sweeper", daemon=True)
-    thread.start()
-    return thread

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from studio import guards, visitors
+from studio import guards, upload_cache, visitors
 
 # Sessions a browser has open at once. Gradio keeps each one's component values and State (its
 # default, 10,000, is ~0.1-2 MB each: up to 20 GB); ours end with their visitor (below), so
@@ -79,7 +79,7 @@ class Sessions:
         async def sweep():
             while True:
                 if self.end(demo):
-                    await asyncio.to_thread(guards.return_free_memory)
+                    await asyncio.to_thread(upload_cache.return_free_memory)
                 await asyncio.sleep(SESSION_SWEEP_SECONDS)
 
         task = asyncio.create_task(sweep())
@@ -137,7 +137,7 @@ def guarded_app(
         lifespan=lambda _: sessions.sweeping(demo),
     )
     gr.mount_gradio_app(app, demo, path=path, max_file_size=guards.MAX_FILE_BYTES, **mount_options)
-    guards.start_cache_sweeper(upload_folder)
+    upload_cache.start_cache_sweeper(upload_folder)
     return app
 
 

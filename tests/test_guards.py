@@ -15,7 +15,6 @@ from studio.guards import (
     MAX_FILES_PER_EVENT,
     checked_path,
     event_problem,
-    remove_loose_files,
 )
 from studio.visitors import UNIDENTIFIED, RateLimit, visitor
 
@@ -149,14 +148,3 @@ def test_anything_but_an_ip_address_is_no_id(forwarded):
 def test_an_ipv6_caller_is_their_network():
     assert visitor(None, "2001:db8:1:2::1", hops=1) == visitor(None, "2001:db8:1:2:ffff::9", hops=1)
     assert visitor(None, "2001:db8:1:2::1", hops=1) != visitor(None, "2001:db8:1:3::1", hops=1)
-
-
-def test_half_received_uploads_are_swept_once_old(tmp_path):
-    old, new = tmp_path / "tmpold", tmp_path / "tmpnew"
-    old.write_bytes(b"x")
-    new.write_bytes(b"x")
-    os.utime(old, (time.time() - 3600, time.time() - 3600))
-    (tmp_path / "abc").mkdir()
-    (tmp_path / "abc" / "kept.png").write_bytes(b"x")
-    assert remove_loose_files(tmp_path, older_than=600) == 1
-    assert not old.exists() and new.exists() and (tmp_path / "abc" / "kept.png").exists()
