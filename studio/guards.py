@@ -92,6 +92,7 @@ def request_limits(
     readable: Iterable[Path],
     queued: Callable[[str], int],
     joins: RateLimit,
+    examples_of: Callable[[int | str], tuple[int, int] | None] = lambda event: None,
 ):
     """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
     - a body larger than one upload (multipart) or than an event needs (anything else), counted
@@ -102,8 +103,8 @@ def request_limits(
       (`queued` counts them) or went past `joins`, their rate for every event;
     - an event's JSON that names a file by URL (Gradio would download it, with no size cap),
       names one outside `readable` (Gradio refuses those with no message at all), more files
-      than a sketch has, or an event number that does not exist (Gradio answers 500 with a
-      traceback);
+      than a sketch has, an event number that does not exist (Gradio answers 500 with a
+      traceback), or anything but an example's number for an example click (`examples_of`);
     - a GET of `file=<a URL>`, which Gradio would fetch from anywhere for the caller."""
     readable = tuple(readable)
 
@@ -175,7 +176,7 @@ def request_limits(
         except TooSlow:
             return await refuse(send, 408, too_slow(seconds))
         data = b"".join(chunks)
-        problem = event_problem(data, inputs_of, readable, scope["path"])
+        problem = event_problem(data, inputs_of, readable, scope["path"], examples_of)
         if problem:
             return await refuse(send, 400, problem)
         if JOINS_QUEUE.search(scope["path"]):
@@ -253,12 +254,18 @@ def too_slow(seconds: float) -> str:
 
 
 def event_problem(
-    data: bytes, inputs_of: Callable[[int | str], int | None], readable: Iterable[Path], path=""
+    data: bytes,
+    inputs_of: Callable[[int | str], int | None],
+    readable: Iterable[Path],
+    path: str = "",
+    examples_of: Callable[[int | str], tuple[int, int] | None] = lambda event: None,
 ) -> str:
     """What is wrong with an event's JSON body sent to `path`, or "" (bodies that are not JSON
     pass: Gradio answers them itself). Events are known by `inputs_of` (their number of inputs,
     by fn_index or API name); too few values are refused (Gradio logged a traceback). Files
-    must be regular files inside `readable` (see checked_path)."""
+    must be regular files inside `readable` (see checked_path). An example click takes the
+    example's number at the place `examples_of` says, 0 to count - 1 (Gradio logged a traceback
+    for anything else, and read -1 as the last)."""
     try:
         request = json.loads(data)
     except RecursionError:
@@ -275,7 +282,8 @@ def event_problem(
     ):  # not 9999.0, "9999" or True
         return f"There is no event number {str(fn_index)[:20]}."
     values, api = request.get("data"), CALL.search(path)
-    wanted = inputs_of(fn_index if fn_index is not None else api.group(1) if api else "")
+    name = fn_index if fn_index is not None else api.group(1) if api else ""
+    wanted = inputs_of(name)
     if isinstance(values, list) and wanted is not None and len(values) < wanted:
         return f"This event takes {wanted} input value(s); the request has {len(values)}."
     try:
@@ -291,4 +299,9 @@ def event_problem(
             checked_path(path, readable)
     except InvalidImageError as e:
         return str(e)
+    example = examples_of(name)
+    if example and isinstance(values, list) and len(values) > example[0]:
+        picked, count = values[example[0]], example[1]
+        if type(picked) is not int or not 0 <= picked < count:
+            return f"Pick an example by its number, 0 to {count - 1}."
     return ""

@@ -90,13 +90,30 @@ class Sessions:
 
 
 def inputs_by_event(demo: gr.Blocks) -> dict[int | str, int]:
-    """Each event's number of inputs, by fn_index and by API name."""
+    """Each event the server runs, with its number of inputs, by fn_index and by API name. An
+    event with no Python function (the browser runs it) is left out: called by fn_index,
+    Gradio raised "function has no backend method" and logged a traceback."""
     counts: dict[int | str, int] = {}
     for index, fn in demo.fns.items():
-        counts[index] = len(fn.inputs)
-        if isinstance(fn.api_name, str):
-            counts[fn.api_name] = len(fn.inputs)
+        if fn.fn is not None:
+            counts[index] = len(fn.inputs)
+            if isinstance(fn.api_name, str):
+                counts[fn.api_name] = len(fn.inputs)
     return counts
+
+
+def examples_by_event(demo: gr.Blocks) -> dict[int | str, tuple[int, int]]:
+    """The example clicks (an event fed by a gr.Dataset of gr.Examples): the place of the
+    example's number among the event's inputs and how many examples there are, by fn_index and
+    by API name."""
+    found: dict[int | str, tuple[int, int]] = {}
+    for index, fn in demo.fns.items():
+        for place, component in enumerate(fn.inputs):
+            if isinstance(component, gr.Dataset):
+                found[index] = (place, len(component.samples))
+                if isinstance(fn.api_name, str):
+                    found[fn.api_name] = found[index]
+    return found
 
 
 def queued_by(demo: gr.Blocks) -> Callable[[str], int]:
@@ -126,6 +143,7 @@ def guarded_app(
     limits = Middleware(
         guards.request_limits,
         inputs_of=inputs_by_event(demo).get,
+        examples_of=examples_by_event(demo).get,
         upload_folder=upload_folder,
         upload_budget=upload_budget,
         readable=readable,

@@ -116,7 +116,9 @@ def test_files_given_as_urls_are_never_fetched(app_url):
                 event, {"path": target, "url": target, "meta": {"_type": "gradio.FileData"}}
             ):
                 status, message = call(app_url, fn_index, data)
-                assert status == 400 and "uploaded, not given as URLs" in message
+                browser_only = event.get("backend_fn") is False  # no such event on the server
+                expected = "no event number" if browser_only else "uploaded, not given as URLs"
+                assert status == 400 and expected in message, (fn_index, message)
     finally:
         server.shutdown()
     assert hits == []
@@ -135,6 +137,29 @@ def test_an_event_given_too_few_values_is_a_400_not_a_traceback(app_url):
             assert status == 400 and "input value(s); the request has 0" in message, fn_index
     answer = httpx.post(app_url + "gradio_api/call/read_number", json={"data": []}, timeout=30)
     assert answer.status_code == 400 and "takes 1 input value(s)" in answer.text, answer.text
+
+
+def test_an_event_the_browser_runs_is_no_event_on_the_server(app_url):
+    """Gradio raised "function has no backend method" and logged a traceback."""
+    browser_only = [i for i, e in events(app_url).items() if e.get("backend_fn") is False]
+    assert browser_only  # the tabs' script
+    for fn_index in browser_only:
+        status, message = call(app_url, fn_index, [])
+        assert status == 400 and f"no event number {fn_index}" in message, message
+
+
+def test_an_example_click_takes_only_an_example_number(app_url):
+    """Gradio's own example event logged a traceback for anything but an example's number,
+    and read -1 as the last example."""
+    config = httpx.get(app_url + "config", timeout=30).json()
+    click = next(i for i, e in events(app_url).items() if e.get("api_name") == "load_example")
+    dataset = events(app_url)[click]["inputs"][0]
+    count = next(len(c["props"]["samples"]) for c in config["components"] if c["id"] == dataset)
+    for odd in (None, count, 9999, -1, "x", [1], 1.5, True, {"a": 1}):
+        status, message = call(app_url, click, [odd])
+        assert status == 400 and f"0 to {count - 1}" in message, (odd, message)
+    ok, out = call(app_url, click, [0])
+    assert ok is True, out
 
 
 def test_sketch_bomb_is_refused_without_memory(app):

@@ -132,6 +132,19 @@ def test_an_event_given_fewer_values_than_it_takes(tmp_path):
     assert event_problem(event(data=[]), inputs_of, roots, "/gradio_api/call/other") == ""
 
 
+def test_an_example_is_picked_by_its_number_only(tmp_path):
+    inputs_of, examples_of = {0: 1, "pick": 1}.get, {0: (0, 12), "pick": (0, 12)}.get
+
+    def problem(picked, path=""):
+        body = event(fn_index=None if path else 0, data=[picked])
+        return event_problem(body, inputs_of, [], path, examples_of)
+
+    for odd in (None, 12, 9999, -1, "3", [1], 1.5, True, {"a": 1}):
+        assert problem(odd) == "Pick an example by its number, 0 to 11.", odd
+    assert problem(0) == problem(11) == ""
+    assert "0 to 11" in problem(-1, "/gradio_api/call/pick")
+
+
 def test_a_visitor_is_the_address_the_trusted_proxies_saw():
     """Counted from the right: what the caller wrote itself stands left of what proxies appended."""
     assert visitor("127.0.0.1", "203.0.113.9", hops=0) == "127.0.0.1"
