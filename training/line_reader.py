@@ -5,6 +5,8 @@ digits, trained on GENERATED lines, to measure against the segmenting reader
     python -m training.line_reader --limit 200          # every step, small, in /tmp/ctc/limit-200
     python -m training.line_reader --steps lines        # GENERATED training lines, cached
     python -m training.line_reader --steps train        # one thread; resumes from its checkpoint
+    KERAS_BACKEND=jax python -m training.line_reader --steps lines,train --processes 16 --batch 128
+                                                        # on a GPU machine (see docs/numbers.md)
     python -m training.line_reader --steps validate     # both readers on GENERATED validation
                                                         # lines; the combination rule -> rule.json
 
@@ -23,6 +25,7 @@ Steps:
 
 import argparse
 import json
+import multiprocessing
 import os
 import time
 from pathlib import Path
@@ -42,7 +45,7 @@ from training.number_lines import (
     generated_line,
     picture_input,
     validation_lines,
-    varied,
+    varied_inputs,
 )
 from training.number_paper import validation_digits
 
@@ -52,7 +55,9 @@ WORK = Path("/tmp/ctc")
 
 
 def one_thread() -> None:
-    """The machine is shared: TensorFlow on one thread."""
+    """The machine is shared: TensorFlow on one thread (other backends, on a GPU, as they are)."""
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import tensorflow as tf
 
@@ -117,9 +122,10 @@ def read_picture(model, image: ImageInput) -> tuple[str, float] | None:
     return (text, confidence) if text else None
 
 
-def train(mnist: str, epochs: int, limit: int, work: Path) -> None:
-    """Train on the cached lines, one thread; the model saved each epoch (with its optimizer),
-    and a rerun goes on from the last epoch saved."""
+def train(mnist: str, epochs: int, limit: int, work: Path, batch: int, processes: int) -> None:
+    """Train on the cached lines (TensorFlow on one thread; JAX on a GPU machine), each epoch's
+    lines varied in `processes` processes; the model saved each epoch (with its optimizer), and a
+    rerun goes on from the last epoch saved."""
     one_thread()
     import keras
 
@@ -132,24 +138,25 @@ def train(mnist: str, epochs: int, limit: int, work: Path) -> None:
         model = keras.saving.load_model(checkpoint, custom_objects={"ctc_loss": ctc_loss})
     else:
         done, model = 0, build_model()
-        steps = epochs * ((len(lines["x"]) + 31) // 32)
+        steps = epochs * ((len(lines["x"]) + batch - 1) // batch)
         schedule = keras.optimizers.schedules.CosineDecay(1e-3, steps)
         model.compile(optimizer=keras.optimizers.Adam(schedule), loss=ctc_loss)
     print(f"{len(lines['x'])} GENERATED lines, {model.count_params()} parameters", flush=True)
     start = time.perf_counter()
-    for epoch in range(done, epochs):
-        model.fit(
-            varied(lines["x"], np.random.default_rng(epoch)),
-            lines["y"],
-            batch_size=32,
-            initial_epoch=epoch,
-            epochs=epoch + 1,
-            validation_data=(val["x"].astype(np.float32)[..., None] / 255, val["y"]),
-            callbacks=[keras.callbacks.CSVLogger(str(history), append=True)],
-            verbose=2,
-        )
-        model.save(checkpoint)
-        print(f"epoch {epoch + 1}: {(time.perf_counter() - start) / 60:.1f} min", flush=True)
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        for epoch in range(done, epochs):
+            model.fit(
+                varied_inputs(pool, lines["x"], epoch, processes),
+                lines["y"],
+                batch_size=batch,
+                initial_epoch=epoch,
+                epochs=epoch + 1,
+                validation_data=(val["x"].astype(np.float32)[..., None] / 255, val["y"]),
+                callbacks=[keras.callbacks.CSVLogger(str(history), append=True)],
+                verbose=2,
+            )
+            model.save(checkpoint)
+            print(f"epoch {epoch + 1}: {(time.perf_counter() - start) / 60:.1f} min", flush=True)
 
 
 Reading = tuple[str, float] | None  # (digits, confidence), or None: the reader refused
@@ -237,15 +244,19 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="12; 1 with --limit")
     parser.add_argument("--per-kind", type=int, default=100, help="validation lines a kind")
     parser.add_argument("--limit", type=int, default=0, help="a quick run: this many digits")
+    parser.add_argument("--processes", type=int, default=1, help="making and varying lines")
+    parser.add_argument("--batch", type=int, default=32, help="lines a training step")
+    parser.add_argument("--work", type=Path, default=WORK, help="lines, model, history")
     args = parser.parse_args()
-    work = WORK / f"limit-{args.limit}" if args.limit else WORK
+    work = args.work / f"limit-{args.limit}" if args.limit else args.work
     work.mkdir(parents=True, exist_ok=True)
     steps = args.steps.split(",")
     if "lines" in steps:
         count = min(args.lines, args.limit) if args.limit else args.lines
-        generate(args.data, count, args.limit, work)
+        generate(args.data, count, args.limit, work, args.processes)
     if "train" in steps:
-        train(args.data, args.epochs or (1 if args.limit else 12), args.limit, work)
+        epochs = args.epochs or (1 if args.limit else 12)
+        train(args.data, epochs, args.limit, work, args.batch, args.processes)
     if "validate" in steps:
         validate(args.data, 3 if args.limit else args.per_kind, work)
 

@@ -13,6 +13,7 @@ scaled to HEIGHT pixels high (aspect kept, squeezed to WIDTH when wider), padded
 NUMBER_SIDE, small ones enlarged, a tilted row turned level: `picture_input`).
 """
 
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -114,19 +115,31 @@ def training_digits(mnist: str, limit: int) -> tuple[np.ndarray, np.ndarray]:
     return (x[:limit], y[:limit]) if limit else (x, y)
 
 
-def generate(mnist: str, count: int, limit: int, work: Path) -> None:
-    """The training lines, CHUNK at a time, each chunk cached once (a rerun goes on)."""
+def make_chunk(mnist: str, limit: int, work: Path, chunk: int, count: int) -> str:
+    """One cached chunk of `count` training lines (seed 1000 + chunk), written whole or not at
+    all."""
+    cv2.setNumThreads(1)  # one process a core
     x, y = training_digits(mnist, limit)
-    for chunk in range((count + CHUNK - 1) // CHUNK):
-        path = work / f"lines-{chunk:03d}.npz"
-        if path.exists():
-            continue
-        start = time.perf_counter()
-        lines = make_lines(x, y, min(CHUNK, count - chunk * CHUNK), seed=1000 + chunk)
-        np.savez_compressed(work / "partial.npz", x=lines["x"], y=lines["y"], kind=lines["kind"])
-        (work / "partial.npz").rename(path)
-        took = time.perf_counter() - start
-        print(f"{path.name}: {len(lines['x'])} GENERATED lines in {took:.0f} s", flush=True)
+    start = time.perf_counter()
+    lines = make_lines(x, y, count, seed=1000 + chunk)
+    partial = work / f"partial-{chunk:03d}.npz"
+    np.savez_compressed(partial, x=lines["x"], y=lines["y"], kind=lines["kind"])
+    partial.rename(work / f"lines-{chunk:03d}.npz")
+    took = time.perf_counter() - start
+    return f"lines-{chunk:03d}.npz: {len(lines['x'])} GENERATED lines in {took:.0f} s"
+
+
+def generate(mnist: str, count: int, limit: int, work: Path, processes: int = 1) -> None:
+    """The training lines, CHUNK at a time in `processes` processes, each chunk cached once (a
+    rerun goes on; the same chunks whatever the number of processes)."""
+    todo = [
+        (mnist, limit, work, chunk, min(CHUNK, count - chunk * CHUNK))
+        for chunk in range((count + CHUNK - 1) // CHUNK)
+        if not (work / f"lines-{chunk:03d}.npz").exists()
+    ]
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        for job in [pool.apply_async(make_chunk, args) for args in todo]:
+            print(job.get(), flush=True)
 
 
 def cached_lines(work: Path) -> dict[str, np.ndarray]:
@@ -145,11 +158,12 @@ def validation_lines(mnist: str, count: int, work: Path) -> dict[str, np.ndarray
         return {k: f[k] for k in f.files}
 
 
-def varied(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def varied(lines: np.ndarray, seed: list[int]) -> np.ndarray:
     """Each line's ink made STRETCH wider or narrower at random (handwriting is wide or narrow)
     and, for a share of them, its pen THINNER or THICKER by a pixel (real pens are often finer
-    than MNIST's): cheap, so each epoch sees new lines. Returns the model's float input."""
-    out = np.zeros(lines.shape + (1,), np.float32)
+    than MNIST's): cheap, so each epoch sees new lines. Returns uint8 lines with a channel."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(lines.shape + (1,), np.uint8)
     pixel = np.ones((2, 2), np.uint8)
     for line, into in zip(lines, out):
         width = int(np.nonzero(line.max(axis=0))[0][-1]) + 1 if line.any() else 1
@@ -161,4 +175,10 @@ def varied(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         elif pen < THINNER + THICKER:
             ink = cv2.dilate(ink, pixel)
         into[:, :new, 0] = ink
-    return out / 255
+    return out
+
+
+def varied_inputs(pool, lines: np.ndarray, epoch: int, parts: int) -> np.ndarray:
+    """One epoch's `varied` lines, made in `parts` slices by the pool: the model's float input."""
+    slices = [(part, [epoch, i]) for i, part in enumerate(np.array_split(lines, parts))]
+    return np.concatenate(pool.starmap(varied, slices)).astype(np.float32) / 255
