@@ -295,8 +295,8 @@ def event_problem(
     if len(paths) > MAX_FILES_PER_EVENT:
         return f"Too many files in one request (at most {MAX_FILES_PER_EVENT})."
     try:
-        for path in paths:
-            checked_path(path, readable)
+        for file in paths:
+            checked_path(file, readable)
     except InvalidImageError as e:
         return str(e)
     example = examples_of(name)
