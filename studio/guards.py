@@ -17,6 +17,7 @@ from pathlib import Path
 
 from digit_core.decode import UNREADABLE
 from digit_core.errors import InvalidImageError
+from studio.input_values import Check
 from studio.upload_cache import cache_bytes
 from studio.visitors import RateLimit, scope_visitor
 
@@ -92,7 +93,7 @@ def request_limits(
     readable: Iterable[Path],
     queued: Callable[[str], int],
     joins: RateLimit,
-    examples_of: Callable[[int | str], tuple[int, int] | None] = lambda event: None,
+    checks_of: Callable[[int | str], dict[int, Check] | None] = lambda event: None,
 ):
     """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
     - a body larger than one upload (multipart) or than an event needs (anything else), counted
@@ -104,7 +105,7 @@ def request_limits(
     - an event's JSON that names a file by URL (Gradio would download it, with no size cap),
       names one outside `readable` (Gradio refuses those with no message at all), more files
       than a sketch has, an event number that does not exist (Gradio answers 500 with a
-      traceback), or anything but an example's number for an example click (`examples_of`);
+      traceback), or a value its input cannot take (`checks_of`; Gradio logged a traceback);
     - a GET of `file=<a URL>`, which Gradio would fetch from anywhere for the caller."""
     readable = tuple(readable)
 
@@ -176,7 +177,7 @@ def request_limits(
         except TooSlow:
             return await refuse(send, 408, too_slow(seconds))
         data = b"".join(chunks)
-        problem = event_problem(data, inputs_of, readable, scope["path"], examples_of)
+        problem = event_problem(data, inputs_of, readable, scope["path"], checks_of)
         if problem:
             return await refuse(send, 400, problem)
         if JOINS_QUEUE.search(scope["path"]):
@@ -258,14 +259,13 @@ def event_problem(
     inputs_of: Callable[[int | str], int | None],
     readable: Iterable[Path],
     path: str = "",
-    examples_of: Callable[[int | str], tuple[int, int] | None] = lambda event: None,
+    checks_of: Callable[[int | str], dict[int, Check] | None] = lambda event: None,
 ) -> str:
     """What is wrong with an event's JSON body sent to `path`, or "" (bodies that are not JSON
     pass: Gradio answers them itself). Events are known by `inputs_of` (their number of inputs,
     by fn_index or API name); too few values are refused (Gradio logged a traceback). Files
-    must be regular files inside `readable` (see checked_path). An example click takes the
-    example's number at the place `examples_of` says, 0 to count - 1 (Gradio logged a traceback
-    for anything else, and read -1 as the last)."""
+    must be regular files inside `readable` (see checked_path). Then each value that
+    `checks_of` has a check for, by its place among the event's inputs, must pass it."""
     try:
         request = json.loads(data)
     except RecursionError:
@@ -299,9 +299,8 @@ def event_problem(
             checked_path(file, readable)
     except InvalidImageError as e:
         return str(e)
-    example = examples_of(name)
-    if example and isinstance(values, list) and len(values) > example[0]:
-        picked, count = values[example[0]], example[1]
-        if type(picked) is not int or not 0 <= picked < count:
-            return f"Pick an example by its number, 0 to {count - 1}."
+    for place, check in (checks_of(name) or {}).items():
+        problem = check(values[place]) if isinstance(values, list) and place < len(values) else ""
+        if problem:
+            return problem
     return ""

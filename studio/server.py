@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from studio import guards, upload_cache, visitors
+from studio import guards, input_values, upload_cache, visitors
 
 # Sessions a browser has open at once. Gradio keeps each one's component values and State (its
 # default, 10,000, is ~0.1-2 MB each: up to 20 GB); ours end with their visitor (below), so
@@ -102,17 +102,26 @@ def inputs_by_event(demo: gr.Blocks) -> dict[int | str, int]:
     return counts
 
 
-def examples_by_event(demo: gr.Blocks) -> dict[int | str, tuple[int, int]]:
-    """The example clicks (an event fed by a gr.Dataset of gr.Examples): the place of the
-    example's number among the event's inputs and how many examples there are, by fn_index and
-    by API name."""
-    found: dict[int | str, tuple[int, int]] = {}
+def input_checks(demo: gr.Blocks) -> dict[int | str, dict[int, input_values.Check]]:
+    """For each event, by fn_index and by API name: a check for each input that Gradio would
+    fail on with a traceback, by its place (an example click's number, a picture's file, a
+    list's choice)."""
+    found: dict[int | str, dict[int, input_values.Check]] = {}
     for index, fn in demo.fns.items():
+        checks: dict[int, input_values.Check] = {}
         for place, component in enumerate(fn.inputs):
             if isinstance(component, gr.Dataset):
-                found[index] = (place, len(component.samples))
-                if isinstance(fn.api_name, str):
-                    found[fn.api_name] = found[index]
+                checks[place] = input_values.an_example(len(component.samples))
+            elif isinstance(component, gr.Image):
+                checks[place] = input_values.a_file
+            elif isinstance(component, gr.Dropdown) and not (
+                component.allow_custom_value or component.multiselect
+            ):
+                checks[place] = input_values.one_of([str(value) for _, value in component.choices])
+        if checks:
+            found[index] = checks
+            if isinstance(fn.api_name, str):
+                found[fn.api_name] = checks
     return found
 
 
@@ -143,7 +152,7 @@ def guarded_app(
     limits = Middleware(
         guards.request_limits,
         inputs_of=inputs_by_event(demo).get,
-        examples_of=examples_by_event(demo).get,
+        checks_of=input_checks(demo).get,
         upload_folder=upload_folder,
         upload_budget=upload_budget,
         readable=readable,

@@ -162,6 +162,19 @@ def test_an_example_click_takes_only_an_example_number(app_url):
     assert ok is True, out
 
 
+def test_a_picture_sent_as_a_plain_value_or_a_correction_off_the_list_is_a_400(app_url):
+    """Gradio answered with pydantic's error for ImageData, or "Value: ... is not in the list of
+    choices" (repeating all the caller sent), and logged a traceback for each."""
+    named = {e.get("api_name"): i for i, e in events(app_url).items()}
+    for api in ("predict", "show_number_upload"):
+        for odd in (0, -1, 1.5, True, "7", "data:image/png;base64,AAAA"):
+            status, message = call(app_url, named[api], [odd])
+            assert status == 400 and "uploaded file" in message, (api, odd, message)
+    for odd in (0, "10", "x" * 5000, True, [], {}):
+        status, message = call(app_url, named["send_feedback"], [odd, None])
+        assert status == 400 and message == '{"error": "Pick one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9."}'
+
+
 def test_sketch_bomb_is_refused_without_memory(app):
     url, server = app
     bomb = upload(url, sketch_bomb(), "bomb.png")

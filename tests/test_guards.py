@@ -132,17 +132,20 @@ def test_an_event_given_fewer_values_than_it_takes(tmp_path):
     assert event_problem(event(data=[]), inputs_of, roots, "/gradio_api/call/other") == ""
 
 
-def test_an_example_is_picked_by_its_number_only(tmp_path):
-    inputs_of, examples_of = {0: 1, "pick": 1}.get, {0: (0, 12), "pick": (0, 12)}.get
+def test_each_value_with_a_check_must_pass_it():
+    """By fn_index or API name, at the value's place; a value with no check, or past the end of
+    the data, is not looked at."""
+    inputs_of = {0: 2, "pick": 2}.get
+    checks = {1: lambda value: "" if value == "ok" else "Not ok."}
+    checks_of = {0: checks, "pick": checks}.get
 
-    def problem(picked, path=""):
-        body = event(fn_index=None if path else 0, data=[picked])
-        return event_problem(body, inputs_of, [], path, examples_of)
+    def problem(data, path=""):
+        body = event(fn_index=None if path else 0, data=data)
+        return event_problem(body, inputs_of, [], path, checks_of)
 
-    for odd in (None, 12, 9999, -1, "3", [1], 1.5, True, {"a": 1}):
-        assert problem(odd) == "Pick an example by its number, 0 to 11.", odd
-    assert problem(0) == problem(11) == ""
-    assert "0 to 11" in problem(-1, "/gradio_api/call/pick")
+    assert problem(["anything", "ok"]) == problem(["anything", "ok", "more"]) == ""
+    assert problem(["ok", "no"]) == problem([None, "no"], "/gradio_api/call/pick") == "Not ok."
+    assert event_problem(event(fn_index=0, data=["a", "no"]), inputs_of, []) == ""  # no checks
 
 
 def test_a_visitor_is_the_address_the_trusted_proxies_saw():
