@@ -1,6 +1,6 @@
 """What stands between an anonymous request and the app: which files a handler may open, how big a
-request may be, how much of the queue one visitor may hold (the upload cache's upkeep is
-studio/upload_cache.py).
+request may be, which values an event may take (studio/input_values.py), how much of the queue
+one visitor may hold (the upload cache's upkeep is studio/upload_cache.py).
 
 Each guard is a plain function or a tiny object; app.py and studio/server.py only wire them in.
 docs/security.md lists every number here.
@@ -36,7 +36,18 @@ MAX_QUEUED_PER_VISITOR = 4  # events one visitor may have waiting or running at 
 REFUSAL_SECONDS = 1.0
 JOINS_PER_VISITOR = (300, 60)  # events one visitor may start per minute (a fast drawer: ~120)
 JOINS_QUEUE = re.compile(r"/(queue/join|call/(v2/)?[^/]+)/?$")  # the routes that queue an event
-CALL = re.compile(r"/call/(?:v2/)?([^/]+)/?$")  # an event called by its API name
+# An event called by its API name: queued (/call/, /call/v2/ with named values) or run at once.
+CALL = re.compile(r"/(call/v2|call|run|api)/([^/]+)/?$")
+
+
+def no_checks(event: int | str) -> dict[int, Check] | None:
+    """An app whose inputs take anything Gradio takes."""
+    return None
+
+
+def no_parameters(api_name: str) -> list[str] | None:
+    """An app with no /call/v2/ API."""
+    return None
 
 
 # ----------------------------------------------------------------------------- files
@@ -93,7 +104,8 @@ def request_limits(
     readable: Iterable[Path],
     queued: Callable[[str], int],
     joins: RateLimit,
-    checks_of: Callable[[int | str], dict[int, Check] | None] = lambda event: None,
+    checks_of: Callable[[int | str], dict[int, Check] | None] = no_checks,
+    parameters_of: Callable[[str], list[str] | None] = no_parameters,
 ):
     """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
     - a body larger than one upload (multipart) or than an event needs (anything else), counted
@@ -104,8 +116,8 @@ def request_limits(
       (`queued` counts them) or went past `joins`, their rate for every event;
     - an event's JSON that names a file by URL (Gradio would download it, with no size cap),
       names one outside `readable` (Gradio refuses those with no message at all), more files
-      than a sketch has, an event number that does not exist (Gradio answers 500 with a
-      traceback), or a value its input cannot take (`checks_of`; Gradio logged a traceback);
+      than a sketch has, an event that does not exist (Gradio answers 500 with a traceback), or
+      a value its input cannot take (`checks_of`; Gradio logged a traceback);
     - a GET of `file=<a URL>`, which Gradio would fetch from anywhere for the caller."""
     readable = tuple(readable)
 
@@ -177,7 +189,7 @@ def request_limits(
         except TooSlow:
             return await refuse(send, 408, too_slow(seconds))
         data = b"".join(chunks)
-        problem = event_problem(data, inputs_of, readable, scope["path"], checks_of)
+        problem = event_problem(data, inputs_of, readable, scope["path"], checks_of, parameters_of)
         if problem:
             return await refuse(send, 400, problem)
         if JOINS_QUEUE.search(scope["path"]):
@@ -259,13 +271,15 @@ def event_problem(
     inputs_of: Callable[[int | str], int | None],
     readable: Iterable[Path],
     path: str = "",
-    checks_of: Callable[[int | str], dict[int, Check] | None] = lambda event: None,
+    checks_of: Callable[[int | str], dict[int, Check] | None] = no_checks,
+    parameters_of: Callable[[str], list[str] | None] = no_parameters,
 ) -> str:
     """What is wrong with an event's JSON body sent to `path`, or "" (bodies that are not JSON
     pass: Gradio answers them itself). Events are known by `inputs_of` (their number of inputs,
-    by fn_index or API name); too few values are refused (Gradio logged a traceback). Files
-    must be regular files inside `readable` (see checked_path). Then each value that
-    `checks_of` has a check for, by its place among the event's inputs, must pass it."""
+    by fn_index or API name); too few values are refused (Gradio logged a traceback), and so is
+    a /call/v2/ body without each of the event's `parameters_of` (its values by name). Files,
+    anywhere in the body, must be regular files inside `readable` (see checked_path). Then
+    each value that `checks_of` has a check for, by its place among the inputs, must pass it."""
     try:
         request = json.loads(data)
     except RecursionError:
@@ -281,13 +295,21 @@ def event_problem(
         and not (type(fn_index) is int and inputs_of(fn_index) is not None)
     ):  # not 9999.0, "9999" or True
         return f"There is no event number {str(fn_index)[:20]}."
-    values, api = request.get("data"), CALL.search(path)
-    name = fn_index if fn_index is not None else api.group(1) if api else ""
+    route = CALL.search(path)
+    name = fn_index if fn_index is not None else route.group(2) if route else ""
+    if route and inputs_of(name) is None:
+        return f"There is no event named {str(name)[:40]}."
+    values = request.get("data")
+    if route and route.group(1) == "call/v2" and fn_index is None:
+        names = parameters_of(str(name))
+        if names is None or not set(names) <= set(request):
+            return f"This event takes the values {', '.join(names or [])} by name."
+        values = [request[parameter] for parameter in names]
     wanted = inputs_of(name)
     if isinstance(values, list) and wanted is not None and len(values) < wanted:
         return f"This event takes {wanted} input value(s); the request has {len(values)}."
     try:
-        paths = list(file_paths(values))
+        paths = list(file_paths(request))
     except RecursionError:
         return "The request is nested too deeply."
     if any(is_url_path(path) for path in paths):

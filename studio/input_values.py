@@ -15,25 +15,35 @@ def an_example(count: int) -> Check:
     def check(value: object) -> str:
         if type(value) is int and 0 <= value < count:
             return ""
-        return f"Pick an example by its number, 0 to {count - 1}."
+        return f"Pick an example by its number, 0 to {count - 1}." if count else "No examples."
 
     return check
 
 
-def a_file(value: object) -> str:
-    """A picture input (gr.Image): an uploaded file's reference, or nothing (Gradio's own check
-    answered with a pydantic error)."""
-    if value is None or isinstance(value, dict):
-        return ""
-    return "Send the picture as an uploaded file (gradio_client: handle_file), not as a value."
-
-
-def one_of(choices: list[str]) -> Check:
-    """A list to pick from (gr.Dropdown): one of its values, or nothing."""
+def a_file(data_model: type) -> Check:
+    """A picture input (gr.Image): nothing, or a file reference its own data model (a pydantic
+    model, gr.Image's ImageData) takes; Gradio answered anything else with pydantic's error."""
 
     def check(value: object) -> str:
-        if value is None or (isinstance(value, str) and value in choices):
+        try:
+            if value is not None:
+                data_model.model_validate(value)  # type: ignore[attr-defined]
+        except ValueError:  # pydantic's ValidationError
+            return (
+                "Send the picture as an uploaded file (gradio_client: handle_file), not as a value."
+            )
+        return ""
+
+    return check
+
+
+def one_of(choices: list) -> Check:
+    """A list to pick from (gr.Dropdown): nothing, or one of its values, of the same type (not
+    True for 1)."""
+
+    def check(value: object) -> str:
+        if value is None or any(type(value) is type(c) and value == c for c in choices):
             return ""
-        return f"Pick one of {', '.join(choices)}."
+        return f"Pick one of {', '.join(map(str, choices))}."
 
     return check

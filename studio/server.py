@@ -103,26 +103,38 @@ def inputs_by_event(demo: gr.Blocks) -> dict[int | str, int]:
 
 
 def input_checks(demo: gr.Blocks) -> dict[int | str, dict[int, input_values.Check]]:
-    """For each event, by fn_index and by API name: a check for each input that Gradio would
-    fail on with a traceback, by its place (an example click's number, a picture's file, a
-    list's choice)."""
+    """For each event the server runs, by fn_index and by API name: a check for each input that
+    Gradio would fail on with a traceback, by its place (an example click's number, a picture's
+    file, a list's choice). Taken from the components as built: an app that changes examples or
+    choices per visitor would need its checks to follow."""
     found: dict[int | str, dict[int, input_values.Check]] = {}
     for index, fn in demo.fns.items():
+        if fn.fn is None:
+            continue
         checks: dict[int, input_values.Check] = {}
         for place, component in enumerate(fn.inputs):
             if isinstance(component, gr.Dataset):
                 checks[place] = input_values.an_example(len(component.samples))
             elif isinstance(component, gr.Image):
-                checks[place] = input_values.a_file
+                checks[place] = input_values.a_file(component.data_model)
             elif isinstance(component, gr.Dropdown) and not (
                 component.allow_custom_value or component.multiselect
             ):
-                checks[place] = input_values.one_of([str(value) for _, value in component.choices])
+                checks[place] = input_values.one_of([value for _, value in component.choices])
         if checks:
             found[index] = checks
             if isinstance(fn.api_name, str):
                 found[fn.api_name] = checks
     return found
+
+
+def api_parameters(demo: gr.Blocks) -> dict[str, list[str]]:
+    """The public API's events by name, with their values' names (what /call/v2/ takes)."""
+    endpoints = demo.get_api_info()["named_endpoints"]
+    return {
+        name.lstrip("/"): [p["parameter_name"] for p in endpoint["parameters"]]
+        for name, endpoint in endpoints.items()
+    }
 
 
 def queued_by(demo: gr.Blocks) -> Callable[[str], int]:
@@ -153,6 +165,7 @@ def guarded_app(
         guards.request_limits,
         inputs_of=inputs_by_event(demo).get,
         checks_of=input_checks(demo).get,
+        parameters_of=api_parameters(demo).get,
         upload_folder=upload_folder,
         upload_budget=upload_budget,
         readable=readable,

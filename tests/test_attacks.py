@@ -119,6 +119,9 @@ def test_files_given_as_urls_are_never_fetched(app_url):
                 browser_only = event.get("backend_fn") is False  # no such event on the server
                 expected = "no event number" if browser_only else "uploaded, not given as URLs"
                 assert status == 400 and expected in message, (fn_index, message)
+        file = {"path": target, "meta": {"_type": "gradio.FileData"}}  # by name, through v2
+        answer = httpx.post(app_url + "gradio_api/call/v2/predict", json={"file": file}, timeout=30)
+        assert answer.status_code == 400 and "not given as URLs" in answer.text, answer.text
     finally:
         server.shutdown()
     assert hits == []
@@ -173,6 +176,23 @@ def test_a_picture_sent_as_a_plain_value_or_a_correction_off_the_list_is_a_400(a
     for odd in (0, "10", "x" * 5000, True, [], {}):
         status, message = call(app_url, named["send_feedback"], [odd, None])
         assert status == 400 and message == '{"error": "Pick one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9."}'
+
+
+def test_every_route_by_api_name_is_guarded_like_the_queue(app_url):
+    """Gradio's /run/ and /api/ (events run at once) and /call/v2/ (values by name) logged a
+    traceback for the same values, and for an event the browser runs called by name."""
+    for route in ("run", "api"):
+        for odd in ([9999], [], ["x"]):
+            answer = httpx.post(f"{app_url}gradio_api/{route}/load_example", json={"data": odd})
+            assert answer.status_code == 400, (route, odd, answer.text)
+        answer = httpx.post(f"{app_url}gradio_api/{route}/js_fn", json={"data": []})
+        assert answer.status_code == 400 and "no event named js_fn" in answer.text
+    answer = httpx.post(app_url + "gradio_api/call/v2/predict", json={"file": 5}, timeout=30)
+    assert answer.status_code == 400 and "uploaded file" in answer.text, answer.text
+    answer = httpx.post(app_url + "gradio_api/call/v2/predict", json={}, timeout=30)
+    assert answer.status_code == 400 and "takes the values file by name" in answer.text
+    answer = httpx.post(app_url + "gradio_api/call/v2/load_example", json={"x": 1}, timeout=30)
+    assert answer.status_code == 400, answer.text  # not in the public API
 
 
 def test_sketch_bomb_is_refused_without_memory(app):

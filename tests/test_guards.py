@@ -128,8 +128,33 @@ def test_an_event_given_fewer_values_than_it_takes(tmp_path):
         event(fn_index=1, data=[None]), inputs_of, roots
     )
     assert event_problem(event(fn_index=1, data=[None, 3, 4]), inputs_of, roots) == ""
-    assert "has 0" in event_problem(event(data=[]), inputs_of, roots, "/gradio_api/call/read")
-    assert event_problem(event(data=[]), inputs_of, roots, "/gradio_api/call/other") == ""
+    for route in ("call", "run", "api"):  # queued, or run at once (Gradio's /run/ and /api/)
+        path = f"/gradio_api/{route}/read"
+        assert "has 0" in event_problem(event(data=[]), inputs_of, roots, path)
+        other = event_problem(event(data=[1]), inputs_of, roots, f"/gradio_api/{route}/other/")
+        assert other == "There is no event named other."  # nor one the browser runs
+
+
+def test_a_call_by_names_takes_every_value_and_is_checked_like_the_others(tmp_path):
+    """/call/v2/<name> takes the values by name: each one the event takes, then the same
+    checks at their places; a file anywhere in the body is checked."""
+    inputs_of, roots = {"read": 2}.get, [tmp_path]
+    checks_of = {"read": {1: lambda value: "" if value == "ok" else "Not ok."}}.get
+    parameters_of = {"read": ["image", "mode"]}.get
+
+    def problem(body: dict) -> str:
+        path = "/gradio_api/call/v2/read"
+        return event_problem(event(**body), inputs_of, roots, path, checks_of, parameters_of)
+
+    assert problem({"image": None, "mode": "ok"}) == ""
+    assert problem({"image": None, "mode": "no"}) == "Not ok."
+    assert problem({"image": None}) == "This event takes the values image, mode by name."
+    url = {"path": "https://example.com/x.png", "meta": {"_type": "gradio.FileData"}}
+    assert "not given as URLs" in problem({"image": url, "mode": "ok"})
+    outside = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
+    assert problem({"image": outside, "mode": "ok"}) == UNREADABLE
+    body = event(image=None)
+    assert "no event named" in event_problem(body, inputs_of, roots, "/gradio_api/call/v2/x")
 
 
 def test_each_value_with_a_check_must_pass_it():
@@ -145,7 +170,8 @@ def test_each_value_with_a_check_must_pass_it():
 
     assert problem(["anything", "ok"]) == problem(["anything", "ok", "more"]) == ""
     assert problem(["ok", "no"]) == problem([None, "no"], "/gradio_api/call/pick") == "Not ok."
-    assert event_problem(event(fn_index=0, data=["a", "no"]), inputs_of, []) == ""  # no checks
+    few = {0: 1}.get  # an event of two inputs called with one: its check has nothing to look at
+    assert event_problem(event(fn_index=0, data=["a"]), few, [], "", checks_of) == ""
 
 
 def test_a_visitor_is_the_address_the_trusted_proxies_saw():

@@ -179,6 +179,8 @@ def varied(lines: np.ndarray, seed: list[int]) -> np.ndarray:
 
 
 def varied_inputs(pool, lines: np.ndarray, epoch: int, parts: int) -> np.ndarray:
-    """One epoch's `varied` lines, made in `parts` slices by the pool: the model's float input."""
+    """One epoch's `varied` lines, made in `parts` slices by the pool: the model's float input.
+    Each slice has its own seed, so an epoch's lines depend on the number of parts too (a run
+    resumed with another --processes sees other lines)."""
     slices = [(part, [epoch, i]) for i, part in enumerate(np.array_split(lines, parts))]
     return np.concatenate(pool.starmap(varied, slices)).astype(np.float32) / 255
