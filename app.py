@@ -221,8 +221,9 @@ with demo.route("How it works", "/about"):
             scale=2,
         )
 
-# A burst waits in a bounded queue instead of piling up.
-demo.queue(default_concurrency_limit=1, max_size=256)
+# A burst waits in a bounded queue instead of piling up; no event skips it by Gradio's direct
+# routes (/run/, /api/), which it leaves open everywhere but on a Space.
+demo.queue(default_concurrency_limit=1, max_size=256, api_open=False)
 
 if __name__ == "__main__":
     served = server.guarded_app(

@@ -277,7 +277,7 @@ def event_problem(
     """What is wrong with an event's JSON body sent to `path`, or "" (bodies that are not JSON
     pass: Gradio answers them itself). Events are known by `inputs_of` (their number of inputs,
     by fn_index or API name); too few values are refused (Gradio logged a traceback), and so is
-    a /call/v2/ body without each of the event's `parameters_of` (its values by name). Files,
+    a /call/v2/ body whose names are not the event's `parameters_of` (its values by name). Files,
     anywhere in the body, must be regular files inside `readable` (see checked_path). Then
     each value that `checks_of` has a check for, by its place among the inputs, must pass it."""
     try:
@@ -302,7 +302,7 @@ def event_problem(
     values = request.get("data")
     if route and route.group(1) == "call/v2" and fn_index is None:
         names = parameters_of(str(name))
-        if names is None or not set(names) <= set(request):
+        if names is None or set(request) - {"oauth_token"} != set(names):  # Gradio: TypeError
             return f"This event takes the values {', '.join(names or [])} by name."
         values = [request[parameter] for parameter in names]
     wanted = inputs_of(name)

@@ -189,10 +189,23 @@ def test_every_route_by_api_name_is_guarded_like_the_queue(app_url):
         assert answer.status_code == 400 and "no event named js_fn" in answer.text
     answer = httpx.post(app_url + "gradio_api/call/v2/predict", json={"file": 5}, timeout=30)
     assert answer.status_code == 400 and "uploaded file" in answer.text, answer.text
-    answer = httpx.post(app_url + "gradio_api/call/v2/predict", json={}, timeout=30)
-    assert answer.status_code == 400 and "takes the values file by name" in answer.text
+    for body in ({}, {"file": None, "correction": 3}):  # Gradio raised TypeError on an extra
+        answer = httpx.post(app_url + "gradio_api/call/v2/predict", json=body, timeout=30)
+        assert answer.status_code == 400 and "takes the values file by name" in answer.text
     answer = httpx.post(app_url + "gradio_api/call/v2/load_example", json={"x": 1}, timeout=30)
     assert answer.status_code == 400, answer.text  # not in the public API
+
+
+def test_no_event_skips_the_queue_by_the_direct_routes(app_url):
+    """Gradio leaves /run/ and /api/ open off a Space: a flood there ran at once, past the
+    queue's one-at-a-time and every per-visitor share."""
+    picture = upload(app_url, (ROOT / "examples" / "8-drawing.png").read_bytes(), "8.png")
+    for route in ("run", "api"):
+        answer = httpx.post(f"{app_url}gradio_api/{route}/predict", json={"data": [picture]})
+        assert answer.status_code == 404 and "join the queue" in answer.text, answer.text
+    named = {e.get("api_name"): i for i, e in events(app_url).items()}
+    ok, out = call(app_url, named["predict"], [picture])
+    assert ok is True and out[0]["label"] == "8", out
 
 
 def test_sketch_bomb_is_refused_without_memory(app):

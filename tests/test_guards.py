@@ -148,7 +148,9 @@ def test_a_call_by_names_takes_every_value_and_is_checked_like_the_others(tmp_pa
 
     assert problem({"image": None, "mode": "ok"}) == ""
     assert problem({"image": None, "mode": "no"}) == "Not ok."
-    assert problem({"image": None}) == "This event takes the values image, mode by name."
+    assert problem({"image": None, "mode": "ok", "oauth_token": None}) == ""
+    for names in ({"image": None}, {"image": None, "mode": "ok", "more": 1}):
+        assert problem(names) == "This event takes the values image, mode by name."
     url = {"path": "https://example.com/x.png", "meta": {"_type": "gradio.FileData"}}
     assert "not given as URLs" in problem({"image": url, "mode": "ok"})
     outside = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
