@@ -45,6 +45,11 @@ BEFORE_26 = {  # issue 26, measured on the code before its guards
     "300 stalled connections": "1,500 held, 3,013 open files",
     'fn_index 9999.0 / "9999"': "HTTP 500 + traceback",
     "GET file=https://...": "fetched for the caller",
+    # not in issue 26; measured in session 43 on f45173a, before demo.queue(api_open=False)
+    "12 clients, one address, /run/predict, off a Space": (
+        "2,733 run at once in 30 s (scratch: examples/8-drawing.png); "
+        "normal /predict p50 0.05 -> 0.26 s"
+    ),
 }
 
 
@@ -205,9 +210,43 @@ def fairness() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def direct_routes() -> tuple[str, str, str, str]:
+    """Gradio's /run/ and /api/ run an event past the queue, and are open wherever the app does
+    not run on a Space: the app run as `python app.py` runs it, flooded there."""
+    name = "12 clients, one address, /run/predict, off a Space"
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_app(Path(tmp) / "app.log", HF_HUB_OFFLINE="1") as (url, server),
+    ):
+        named = {e.get("api_name"): i for i, e in events(url).items()}
+        drawing = (ROOT / "examples" / "3-transparent.png").read_bytes()
+        example = upload(url, drawing, "3.png", visitor="198.51.100.200")
+        alone = predictions(url, named, example)
+        stop, answers = time.monotonic() + 20, []
+
+        def loop() -> None:
+            with httpx.Client(timeout=60) as client:
+                while time.monotonic() < stop:
+                    sent = client.post(url + "gradio_api/run/predict", json={"data": [example]})
+                    answers.append(sent.status_code)
+
+        with ThreadPoolExecutor(12) as pool:
+            for _ in range(12):
+                pool.submit(loop)
+            time.sleep(2)
+            flooded = predictions(url, named, example)
+    return (
+        name,
+        f"{answers.count(200)} run at once, {answers.count(404)} refused (404) in 20 s; "
+        f"normal /predict {spread(flooded)}",
+        f"alone: {spread(alone)}",
+        BEFORE_26[name],
+    )
+
+
 def print_fairness() -> None:
     header = ("attack (issue 26)", "now", "same run without the attack", "before (issue 26)")
     print("\n| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for r in fairness():
+    for r in [*fairness(), direct_routes()]:
         print("| " + " | ".join(r) + " |")
