@@ -297,7 +297,8 @@ def event_problem(
         return f"There is no event number {str(fn_index)[:20]}."
     route = CALL.search(path)
     name = fn_index if fn_index is not None else route.group(2) if route else ""
-    if route and inputs_of(name) is None:
+    wanted = inputs_of(name)
+    if route and wanted is None:
         return f"There is no event named {str(name)[:40]}."
     values = request.get("data")
     if route and route.group(1) == "call/v2" and fn_index is None:
@@ -305,7 +306,6 @@ def event_problem(
         if names is None or set(request) - {"oauth_token"} != set(names):  # Gradio: TypeError
             return f"This event takes the values {', '.join(names or [])} by name."
         values = [request[parameter] for parameter in names]
-    wanted = inputs_of(name)
     if isinstance(values, list) and wanted is not None and len(values) < wanted:
         return f"This event takes {wanted} input value(s); the request has {len(values)}."
     try:

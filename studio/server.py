@@ -8,13 +8,14 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
+from gradio.blocks import BlockFunction
 from starlette.middleware import Middleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -89,17 +90,19 @@ class Sessions:
             task.cancel()
 
 
-def inputs_by_event(demo: gr.Blocks) -> dict[int | str, int]:
-    """Each event the server runs, with its number of inputs, by fn_index and by API name. An
-    event with no Python function (the browser runs it) is left out: called by fn_index,
-    Gradio raised "function has no backend method" and logged a traceback."""
-    counts: dict[int | str, int] = {}
+def server_events(demo: gr.Blocks) -> Iterator[tuple[list[int | str], BlockFunction]]:
+    """Each event the server runs, with the keys a request names it by (fn_index, and its API
+    name if it has one). An event with no Python function (the browser runs it) is left out:
+    called by fn_index, Gradio raised "function has no backend method" and logged a
+    traceback."""
     for index, fn in demo.fns.items():
         if fn.fn is not None:
-            counts[index] = len(fn.inputs)
-            if isinstance(fn.api_name, str):
-                counts[fn.api_name] = len(fn.inputs)
-    return counts
+            yield [index, *([fn.api_name] if isinstance(fn.api_name, str) else [])], fn
+
+
+def inputs_by_event(demo: gr.Blocks) -> dict[int | str, int]:
+    """Each event the server runs, with its number of inputs, by fn_index and by API name."""
+    return {key: len(fn.inputs) for keys, fn in server_events(demo) for key in keys}
 
 
 def input_checks(demo: gr.Blocks) -> dict[int | str, dict[int, input_values.Check]]:
@@ -108,9 +111,7 @@ def input_checks(demo: gr.Blocks) -> dict[int | str, dict[int, input_values.Chec
     file, a list's choice). Taken from the components as built: an app that changes examples or
     choices per visitor would need its checks to follow."""
     found: dict[int | str, dict[int, input_values.Check]] = {}
-    for index, fn in demo.fns.items():
-        if fn.fn is None:
-            continue
+    for keys, fn in server_events(demo):
         checks: dict[int, input_values.Check] = {}
         for place, component in enumerate(fn.inputs):
             if isinstance(component, gr.Dataset):
@@ -122,9 +123,7 @@ def input_checks(demo: gr.Blocks) -> dict[int | str, dict[int, input_values.Chec
             ):
                 checks[place] = input_values.one_of([value for _, value in component.choices])
         if checks:
-            found[index] = checks
-            if isinstance(fn.api_name, str):
-                found[fn.api_name] = checks
+            found.update(dict.fromkeys(keys, checks))
     return found
 
 
