@@ -17,7 +17,7 @@ from pathlib import Path
 
 from digit_core.decode import UNREADABLE
 from digit_core.errors import InvalidImageError
-from studio.input_values import Check
+from studio.input_values import Event
 from studio.upload_cache import cache_bytes
 from studio.visitors import RateLimit, scope_visitor
 
@@ -35,19 +35,15 @@ MAX_QUEUED_PER_VISITOR = 4  # events one visitor may have waiting or running at 
 # (answered at once, 12 such loops cost a normal prediction p50 0.2 -> 1.5 s).
 REFUSAL_SECONDS = 1.0
 JOINS_PER_VISITOR = (300, 60)  # events one visitor may start per minute (a fast drawer: ~120)
-JOINS_QUEUE = re.compile(r"/(queue/join|call/(v2/)?[^/]+)/?$")  # the routes that queue an event
-# An event called by its API name: queued (/call/, /call/v2/ with named values) or run at once.
+# An event called by its API name: queued (/call/, /call/v2/ with named values) or run at once
+# (/run/, /api/); the page itself joins the queue by fn_index.
 CALL = re.compile(r"/(call/v2|call|run|api)/([^/]+)/?$")
+QUEUE_JOIN = re.compile(r"/queue/join/?$")
 
 
-def no_checks(event: int | str) -> dict[int, Check] | None:
-    """An app whose inputs take anything Gradio takes."""
-    return None
-
-
-def no_parameters(api_name: str) -> list[str] | None:
-    """An app with no /call/v2/ API."""
-    return None
+def joins_queue(path: str) -> bool:
+    route = CALL.search(path)
+    return bool(QUEUE_JOIN.search(path) or (route and route.group(1).startswith("call")))
 
 
 # ----------------------------------------------------------------------------- files
@@ -98,14 +94,12 @@ class TooSlow(Exception):
 
 def request_limits(
     app,
-    inputs_of: Callable[[int | str], int | None],
+    event_of: Callable[[int | str], Event | None],
     upload_folder: Path,
     upload_budget: RateLimit,
     readable: Iterable[Path],
     queued: Callable[[str], int],
     joins: RateLimit,
-    checks_of: Callable[[int | str], dict[int, Check] | None] = no_checks,
-    parameters_of: Callable[[str], list[str] | None] = no_parameters,
 ):
     """ASGI middleware in front of Gradio. Refuses with a short message and no traceback:
     - a body larger than one upload (multipart) or than an event needs (anything else), counted
@@ -116,8 +110,9 @@ def request_limits(
       (`queued` counts them) or went past `joins`, their rate for every event;
     - an event's JSON that names a file by URL (Gradio would download it, with no size cap),
       names one outside `readable` (Gradio refuses those with no message at all), more files
-      than a sketch has, an event that does not exist (Gradio answers 500 with a traceback), or
-      a value its input cannot take (`checks_of`; Gradio logged a traceback);
+      than a sketch has, an event that `event_of` (by fn_index or API name) does not know
+      (Gradio answers 500 with a traceback), or values the event cannot take (Gradio logged a
+      traceback);
     - a GET of `file=<a URL>`, which Gradio would fetch from anywhere for the caller."""
     readable = tuple(readable)
 
@@ -189,10 +184,10 @@ def request_limits(
         except TooSlow:
             return await refuse(send, 408, too_slow(seconds))
         data = b"".join(chunks)
-        problem = event_problem(data, inputs_of, readable, scope["path"], checks_of, parameters_of)
+        problem = event_problem(data, event_of, readable, scope["path"])
         if problem:
             return await refuse(send, 400, problem)
-        if JOINS_QUEUE.search(scope["path"]):
+        if joins_queue(scope["path"]):
             who = scope_visitor(scope)
             if queued(who) >= MAX_QUEUED_PER_VISITOR:
                 await asyncio.sleep(REFUSAL_SECONDS)
@@ -268,18 +263,16 @@ def too_slow(seconds: float) -> str:
 
 def event_problem(
     data: bytes,
-    inputs_of: Callable[[int | str], int | None],
+    event_of: Callable[[int | str], Event | None],
     readable: Iterable[Path],
     path: str = "",
-    checks_of: Callable[[int | str], dict[int, Check] | None] = no_checks,
-    parameters_of: Callable[[str], list[str] | None] = no_parameters,
 ) -> str:
     """What is wrong with an event's JSON body sent to `path`, or "" (bodies that are not JSON
-    pass: Gradio answers them itself). Events are known by `inputs_of` (their number of inputs,
-    by fn_index or API name); too few values are refused (Gradio logged a traceback), and so is
-    a /call/v2/ body whose names are not the event's `parameters_of` (its values by name). Files,
-    anywhere in the body, must be regular files inside `readable` (see checked_path). Then
-    each value that `checks_of` has a check for, by its place among the inputs, must pass it."""
+    pass: Gradio answers them itself). The event, named by fn_index or by the API name in
+    `path`, must be one `event_of` knows; too few values are refused (Gradio logged a
+    traceback), and so is a /call/v2/ body whose names are not the event's parameters (its
+    values by name). Files, anywhere in the body, must be regular files inside `readable` (see
+    checked_path). Then each value the event has a check for, by its place, must pass it."""
     try:
         request = json.loads(data)
     except RecursionError:
@@ -292,22 +285,22 @@ def event_problem(
     if (
         "fn_index" in request
         and fn_index is not None
-        and not (type(fn_index) is int and inputs_of(fn_index) is not None)
+        and not (type(fn_index) is int and event_of(fn_index) is not None)
     ):  # not 9999.0, "9999" or True
         return f"There is no event number {str(fn_index)[:20]}."
     route = CALL.search(path)
     name = fn_index if fn_index is not None else route.group(2) if route else ""
-    wanted = inputs_of(name)
-    if route and wanted is None:
+    event = event_of(name)
+    if route and event is None:
         return f"There is no event named {str(name)[:40]}."
     values = request.get("data")
-    if route and route.group(1) == "call/v2" and fn_index is None:
-        names = parameters_of(str(name))
+    if route and route.group(1) == "call/v2" and fn_index is None and event is not None:
+        names = event.parameters
         if names is None or set(request) - {"oauth_token"} != set(names):  # Gradio: TypeError
             return f"This event takes the values {', '.join(names or [])} by name."
         values = [request[parameter] for parameter in names]
-    if isinstance(values, list) and wanted is not None and len(values) < wanted:
-        return f"This event takes {wanted} input value(s); the request has {len(values)}."
+    if isinstance(values, list) and event is not None and len(values) < event.inputs:
+        return f"This event takes {event.inputs} input value(s); the request has {len(values)}."
     try:
         paths = list(file_paths(request))
     except RecursionError:
@@ -321,7 +314,7 @@ def event_problem(
             checked_path(file, readable)
     except InvalidImageError as e:
         return str(e)
-    for place, check in (checks_of(name) or {}).items():
+    for place, check in (event.checks if event else {}).items():
         problem = check(values[place]) if isinstance(values, list) and place < len(values) else ""
         if problem:
             return problem

@@ -1,11 +1,24 @@
-"""What one input of an event may hold, for the inputs where Gradio itself logged a traceback
-for anything else: each check returns "" or what is wrong, for guards.event_problem to answer
-with a 400. studio/server.input_checks picks them by component.
+"""What an event may be sent: how many values, their names, and what each input may hold where
+Gradio itself logged a traceback for anything else. Each check returns "" or what is wrong, for
+guards.event_problem to answer with a 400; studio/server.events builds an Event for each event
+the server runs, with checks picked by component.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 Check = Callable[[object], str]
+
+
+@dataclass(frozen=True)
+class Event:
+    """What the guards know of one event."""
+
+    inputs: int  # how many values it takes
+    checks: dict[int, Check] = field(default_factory=dict)  # by place, for the inputs that have one
+    parameters: tuple[str, ...] | None = (
+        None  # its values' names on /call/v2/ (None: no public API)
+    )
 
 
 def an_example(count: int) -> Check:

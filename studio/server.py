@@ -8,14 +8,13 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
-from gradio.blocks import BlockFunction
 from starlette.middleware import Middleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -90,48 +89,46 @@ class Sessions:
             task.cancel()
 
 
-def server_events(demo: gr.Blocks) -> Iterator[tuple[list[int | str], BlockFunction]]:
-    """Each event the server runs, with the keys a request names it by (fn_index, and its API
-    name if it has one). An event with no Python function (the browser runs it) is left out:
-    called by fn_index, Gradio raised "function has no backend method" and logged a
-    traceback."""
+def events(demo: gr.Blocks) -> dict[int | str, input_values.Event]:
+    """What the guards know of each event the server runs, by fn_index and by API name. An
+    event with no Python function (the browser runs it) is left out: called by fn_index,
+    Gradio raised "function has no backend method" and logged a traceback."""
+    parameters = api_parameters(demo)
+    found: dict[int | str, input_values.Event] = {}
     for index, fn in demo.fns.items():
-        if fn.fn is not None:
-            yield [index, *([fn.api_name] if isinstance(fn.api_name, str) else [])], fn
-
-
-def inputs_by_event(demo: gr.Blocks) -> dict[int | str, int]:
-    """Each event the server runs, with its number of inputs, by fn_index and by API name."""
-    return {key: len(fn.inputs) for keys, fn in server_events(demo) for key in keys}
-
-
-def input_checks(demo: gr.Blocks) -> dict[int | str, dict[int, input_values.Check]]:
-    """For each event the server runs, by fn_index and by API name: a check for each input that
-    Gradio would fail on with a traceback, by its place (an example click's number, a picture's
-    file, a list's choice). Taken from the components as built: an app that changes examples or
-    choices per visitor would need its checks to follow."""
-    found: dict[int | str, dict[int, input_values.Check]] = {}
-    for keys, fn in server_events(demo):
-        checks: dict[int, input_values.Check] = {}
-        for place, component in enumerate(fn.inputs):
-            if isinstance(component, gr.Dataset):
-                checks[place] = input_values.an_example(len(component.samples))
-            elif isinstance(component, gr.Image):
-                checks[place] = input_values.a_file(component.data_model)
-            elif isinstance(component, gr.Dropdown) and not (
-                component.allow_custom_value or component.multiselect
-            ):
-                checks[place] = input_values.one_of([value for _, value in component.choices])
-        if checks:
-            found.update(dict.fromkeys(keys, checks))
+        if fn.fn is None:
+            continue
+        names = parameters.get(fn.api_name) if isinstance(fn.api_name, str) else None
+        event = input_values.Event(len(fn.inputs), input_checks(fn.inputs), names)
+        found[index] = event
+        if isinstance(fn.api_name, str):
+            found[fn.api_name] = event
     return found
 
 
-def api_parameters(demo: gr.Blocks) -> dict[str, list[str]]:
+def input_checks(inputs: Iterable[gr.blocks.Block]) -> dict[int, input_values.Check]:
+    """A check for each of an event's inputs that Gradio would fail on with a traceback, by its
+    place: an example click's number, a picture's file, a list's choice. Taken from the
+    components as built: an app that changes examples or choices per visitor would need its
+    checks to follow."""
+    checks: dict[int, input_values.Check] = {}
+    for place, component in enumerate(inputs):
+        if isinstance(component, gr.Dataset):
+            checks[place] = input_values.an_example(len(component.samples))
+        elif isinstance(component, gr.Image):
+            checks[place] = input_values.a_file(component.data_model)
+        elif isinstance(component, gr.Dropdown) and not (
+            component.allow_custom_value or component.multiselect
+        ):
+            checks[place] = input_values.one_of([value for _, value in component.choices])
+    return checks
+
+
+def api_parameters(demo: gr.Blocks) -> dict[str, tuple[str, ...]]:
     """The public API's events by name, with their values' names (what /call/v2/ takes)."""
     endpoints = demo.get_api_info()["named_endpoints"]
     return {
-        name.lstrip("/"): [p["parameter_name"] for p in endpoint["parameters"]]
+        name.lstrip("/"): tuple(p["parameter_name"] for p in endpoint["parameters"])
         for name, endpoint in endpoints.items()
     }
 
@@ -162,9 +159,7 @@ def guarded_app(
     sessions = Sessions()
     limits = Middleware(
         guards.request_limits,
-        inputs_of=inputs_by_event(demo).get,
-        checks_of=input_checks(demo).get,
-        parameters_of=api_parameters(demo).get,
+        event_of=events(demo).get,
         upload_folder=upload_folder,
         upload_budget=upload_budget,
         readable=readable,

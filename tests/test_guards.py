@@ -15,7 +15,9 @@ from studio.guards import (
     MAX_FILES_PER_EVENT,
     checked_path,
     event_problem,
+    joins_queue,
 )
+from studio.input_values import Event
 from studio.visitors import UNIDENTIFIED, RateLimit, visitor
 
 
@@ -101,7 +103,7 @@ def event(**body) -> bytes:
 
 
 def test_event_problems(tmp_path):
-    known, roots = {0: 1, 1: 1}.get, [tmp_path]  # each event's number of inputs
+    known, roots = {0: Event(1), 1: Event(1)}.get, [tmp_path]
     (tmp_path / "upload.png").write_bytes(b"x")
     upload = {"path": str(tmp_path / "upload.png"), "meta": {"_type": "gradio.FileData"}}
     assert event_problem(event(fn_index=1, data=[upload]), known, roots) == ""
@@ -123,7 +125,7 @@ def test_event_problems(tmp_path):
 
 
 def test_an_event_given_fewer_values_than_it_takes(tmp_path):
-    inputs_of, roots = {0: 1, 1: 2, "read": 1}.get, [tmp_path]
+    inputs_of, roots = {0: Event(1), 1: Event(2), "read": Event(1)}.get, [tmp_path]
     assert "takes 2 input value(s); the request has 1" in event_problem(
         event(fn_index=1, data=[None]), inputs_of, roots
     )
@@ -138,13 +140,11 @@ def test_an_event_given_fewer_values_than_it_takes(tmp_path):
 def test_a_call_by_names_takes_every_value_and_is_checked_like_the_others(tmp_path):
     """/call/v2/<name> takes the values by name: each one the event takes, then the same
     checks at their places; a file anywhere in the body is checked."""
-    inputs_of, roots = {"read": 2}.get, [tmp_path]
-    checks_of = {"read": {1: lambda value: "" if value == "ok" else "Not ok."}}.get
-    parameters_of = {"read": ["image", "mode"]}.get
+    read = Event(2, {1: lambda value: "" if value == "ok" else "Not ok."}, ("image", "mode"))
+    event_of, roots = {"read": read}.get, [tmp_path]
 
     def problem(body: dict) -> str:
-        path = "/gradio_api/call/v2/read"
-        return event_problem(event(**body), inputs_of, roots, path, checks_of, parameters_of)
+        return event_problem(event(**body), event_of, roots, "/gradio_api/call/v2/read")
 
     assert problem({"image": None, "mode": "ok"}) == ""
     assert problem({"image": None, "mode": "no"}) == "Not ok."
@@ -156,24 +156,40 @@ def test_a_call_by_names_takes_every_value_and_is_checked_like_the_others(tmp_pa
     outside = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
     assert problem({"image": outside, "mode": "ok"}) == UNREADABLE
     body = event(image=None)
-    assert "no event named" in event_problem(body, inputs_of, roots, "/gradio_api/call/v2/x")
+    assert "no event named" in event_problem(body, event_of, roots, "/gradio_api/call/v2/x")
+    unnamed = {"read": Event(2)}.get  # an event outside the public API takes no names
+    assert "takes the values  by name" in event_problem(body, unnamed, roots, "/call/v2/read")
 
 
 def test_each_value_with_a_check_must_pass_it():
     """By fn_index or API name, at the value's place; a value with no check, or past the end of
     the data, is not looked at."""
-    inputs_of = {0: 2, "pick": 2}.get
-    checks = {1: lambda value: "" if value == "ok" else "Not ok."}
-    checks_of = {0: checks, "pick": checks}.get
+    pick = Event(2, {1: lambda value: "" if value == "ok" else "Not ok."})
+    event_of = {0: pick, "pick": pick}.get
 
     def problem(data, path=""):
         body = event(fn_index=None if path else 0, data=data)
-        return event_problem(body, inputs_of, [], path, checks_of)
+        return event_problem(body, event_of, [], path)
 
     assert problem(["anything", "ok"]) == problem(["anything", "ok", "more"]) == ""
     assert problem(["ok", "no"]) == problem([None, "no"], "/gradio_api/call/pick") == "Not ok."
-    few = {0: 1}.get  # an event of two inputs called with one: its check has nothing to look at
-    assert event_problem(event(fn_index=0, data=["a"]), few, [], "", checks_of) == ""
+    # an event of one input with a check for a second: the check has nothing to look at
+    few = {0: Event(1, pick.checks)}.get
+    assert event_problem(event(fn_index=0, data=["a"]), few, [], "") == ""
+
+
+def test_the_routes_that_join_the_queue():
+    """The page's join and the API's /call/ routes queue an event (and count against a
+    visitor's share); /run/ and /api/ (closed: api_open=False) and the rest do not."""
+    for path in (
+        "/gradio_api/queue/join",
+        "/queue/join/",
+        "/call/read",
+        "/gradio_api/call/v2/read/",
+    ):
+        assert joins_queue(path)
+    for path in ("/gradio_api/run/read", "/gradio_api/api/read", "/gradio_api/upload", "/"):
+        assert not joins_queue(path)
 
 
 def test_a_visitor_is_the_address_the_trusted_proxies_saw():
