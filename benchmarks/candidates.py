@@ -2,6 +2,7 @@
 candidates in docs/training-log.md "How it was chosen" were judged against the served network.
 
     python -m benchmarks.candidates runs/seed-14 runs/seed-16 [--data ../shared/data/mnist.npz]
+    python -m benchmarks.candidates runs/seed-1 runs/seed-4 --data tiny.npz --limit 20  # smoke
 
 Every measure reads the validation digits (the last 6,000 training digits, never trained on)
 or pictures generated from them or from the training fonts; the test split is not opened. The
@@ -80,7 +81,12 @@ def main() -> None:
     )
     parser.add_argument("runs", nargs="+", type=Path, help="runs/seed-N folders, baseline first")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mnist.npz"))
+    parser.add_argument(
+        "--limit", type=int, help="at most this many lettered digits and non-digits of each kind"
+    )
     args = parser.parse_args()
+    lettered_count = min(LETTERED, args.limit or LETTERED)
+    per_kind = min(NON_DIGITS_PER_KIND, args.limit or NON_DIGITS_PER_KIND)
 
     data = load_mnist(args.data)
     n_val = validation_size(len(data["x_train"]))
@@ -98,12 +104,12 @@ def main() -> None:
     european, y_european = continental_forms(digits, labels, 1.0, rng)
     european_drawn = as_inputs((canvas_drawing(d, rng) for d in european), len(european))
     rng = np.random.default_rng(34)
-    y_lettered = np.arange(LETTERED) % 10
-    lettered = as_inputs((lettered_digit(int(d), rng, "train") for d in y_lettered), LETTERED)
+    y_lettered = np.arange(lettered_count) % 10
+    lettered = as_inputs((lettered_digit(int(d), rng, "train") for d in y_lettered), lettered_count)
     rng = np.random.default_rng(33)
     non_digits = as_inputs(
-        (non_digit(kind, rng, fonts="train") for kind in KINDS for _ in range(NON_DIGITS_PER_KIND)),
-        len(KINDS) * NON_DIGITS_PER_KIND,
+        (non_digit(kind, rng, fonts="train") for kind in KINDS for _ in range(per_kind)),
+        len(KINDS) * per_kind,
     )
 
     rows: dict[str, list[str]] = {}
@@ -128,7 +134,7 @@ def main() -> None:
                 )
                 for d, name in ((1, "flagged 1s, drawn"), (7, "crossed 7s, drawn"))
             },
-            f"lettered digits ({LETTERED}), right": accuracy(lettered_read, y_lettered),
+            f"lettered digits ({lettered_count}), right": accuracy(lettered_read, y_lettered),
             "lettered digits, flagged": f"{lettered_flagged.mean():.1%}",
             f"generated non-digits ({len(non_digits[1])}), flagged": (
                 f"{read(model, non_digits)[1].mean():.2%}"

@@ -143,6 +143,8 @@ def test_finish_serves_the_mean_of_several_networks(tiny_npz, tmp_path):
             "runs/seed-4",
             "--data",
             tiny_npz,
+            "--limit",
+            "20",
         ],
         cwd=tmp_path,
         capture_output=True,
