@@ -42,6 +42,7 @@ QUEUE_JOIN = re.compile(r"/queue/join/?$")
 
 
 def joins_queue(path: str) -> bool:
+    """Whether a POST to `path` queues an event (and counts against the visitor's share)."""
     route = CALL.search(path)
     return bool(QUEUE_JOIN.search(path) or (route and route.group(1).startswith("call")))
 
@@ -294,10 +295,15 @@ def event_problem(
     if route and event is None:
         return f"There is no event named {str(name)[:40]}."
     values = request.get("data")
+    # (event is not None here: an unknown name was answered above)
     if route and route.group(1) == "call/v2" and fn_index is None and event is not None:
         names = event.parameters
-        if names is None or set(request) - {"oauth_token"} != set(names):  # Gradio: TypeError
-            return f"This event takes the values {', '.join(names or [])} by name."
+        if names is None:  # Gradio has no names for it: construct_args raised a TypeError
+            return "This event takes no values by name: send them to " + (
+                f'/call/{name} as {{"data": [...]}}.'
+            )
+        if set(request) - {"oauth_token"} != set(names):  # Gradio: TypeError
+            return f"This event takes the values {', '.join(names)} by name."
         values = [request[parameter] for parameter in names]
     if isinstance(values, list) and event is not None and len(values) < event.inputs:
         return f"This event takes {event.inputs} input value(s); the request has {len(values)}."

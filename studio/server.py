@@ -98,11 +98,9 @@ def events(demo: gr.Blocks) -> dict[int | str, input_values.Event]:
     for index, fn in demo.fns.items():
         if fn.fn is None:
             continue
-        names = parameters.get(fn.api_name) if isinstance(fn.api_name, str) else None
-        event = input_values.Event(len(fn.inputs), input_checks(fn.inputs), names)
-        found[index] = event
-        if isinstance(fn.api_name, str):
-            found[fn.api_name] = event
+        name = fn.api_name if isinstance(fn.api_name, str) else ""  # False: not by name
+        event = input_values.Event(len(fn.inputs), input_checks(fn.inputs), parameters.get(name))
+        found.update(dict.fromkeys([index, *([name] if name else [])], event))
     return found
 
 

@@ -125,15 +125,15 @@ def test_event_problems(tmp_path):
 
 
 def test_an_event_given_fewer_values_than_it_takes(tmp_path):
-    inputs_of, roots = {0: Event(1), 1: Event(2), "read": Event(1)}.get, [tmp_path]
+    event_of, roots = {0: Event(1), 1: Event(2), "read": Event(1)}.get, [tmp_path]
     assert "takes 2 input value(s); the request has 1" in event_problem(
-        event(fn_index=1, data=[None]), inputs_of, roots
+        event(fn_index=1, data=[None]), event_of, roots
     )
-    assert event_problem(event(fn_index=1, data=[None, 3, 4]), inputs_of, roots) == ""
+    assert event_problem(event(fn_index=1, data=[None, 3, 4]), event_of, roots) == ""
     for route in ("call", "run", "api"):  # queued, or run at once (Gradio's /run/ and /api/)
         path = f"/gradio_api/{route}/read"
-        assert "has 0" in event_problem(event(data=[]), inputs_of, roots, path)
-        other = event_problem(event(data=[1]), inputs_of, roots, f"/gradio_api/{route}/other/")
+        assert "has 0" in event_problem(event(data=[]), event_of, roots, path)
+        other = event_problem(event(data=[1]), event_of, roots, f"/gradio_api/{route}/other/")
         assert other == "There is no event named other."  # nor one the browser runs
 
 
@@ -158,7 +158,8 @@ def test_a_call_by_names_takes_every_value_and_is_checked_like_the_others(tmp_pa
     body = event(image=None)
     assert "no event named" in event_problem(body, event_of, roots, "/gradio_api/call/v2/x")
     unnamed = {"read": Event(2)}.get  # an event outside the public API takes no names
-    assert "takes the values  by name" in event_problem(body, unnamed, roots, "/call/v2/read")
+    no_names = 'This event takes no values by name: send them to /call/read as {"data": [...]}.'
+    assert event_problem(body, unnamed, roots, "/call/v2/read") == no_names
 
 
 def test_each_value_with_a_check_must_pass_it():
