@@ -272,8 +272,9 @@ def event_problem(
     pass: Gradio answers them itself). The event, named by fn_index or by the API name in
     `path`, must be one `event_of` knows; too few values are refused (Gradio logged a
     traceback), and so is a /call/v2/ body whose names are not the event's parameters (its
-    values by name). Files, anywhere in the body, must be regular files inside `readable` (see
-    checked_path). Then each value the event has a check for, by its place, must pass it."""
+    values by name); a /call/'s values are placed first, as Gradio places them (Event.placed).
+    Files, anywhere in the body, must be regular files inside `readable` (see checked_path).
+    Then each value the event has a check for, by its place, must pass it."""
     try:
         request = json.loads(data)
     except RecursionError:
@@ -305,8 +306,13 @@ def event_problem(
         if set(request) - {"oauth_token"} != set(names):  # Gradio: TypeError
             return f"This event takes the values {', '.join(names)} by name."
         values = [request[parameter] for parameter in names]
+    by_api = bool(route and route.group(1).startswith("call"))  # /call/: no value for a State
     if isinstance(values, list) and event is not None and len(values) < event.inputs:
-        return f"This event takes {event.inputs} input value(s); the request has {len(values)}."
+        placed = event.placed(values) if by_api else values
+        if len(placed) < event.inputs:
+            wanted = event.inputs - len(event.skipped) if by_api else event.inputs
+            return f"This event takes {wanted} input value(s); the request has {len(values)}."
+        values = placed
     try:
         paths = list(file_paths(request))
     except RecursionError:

@@ -16,9 +16,23 @@ class Event:
 
     inputs: int  # how many values it takes
     checks: dict[int, Check] = field(default_factory=dict)  # by place, for the inputs that have one
-    parameters: tuple[str, ...] | None = (
-        None  # its values' names on /call/v2/ (None: no public API)
-    )
+    # Its values' names on /call/v2/ (None: not in the public API).
+    parameters: tuple[str, ...] | None = None
+    # The places of inputs the API leaves out (a gr.State): a /call/ may send no value for
+    # them, and Gradio fills them itself.
+    skipped: frozenset[int] = frozenset()
+
+    def placed(self, values: list) -> list:
+        """A /call/ request's values where Gradio puts them (its prepare_simple_api_data): one
+        for each input the API takes, None for those it leaves out, when there are that many;
+        otherwise as they are."""
+        api = [place for place in range(self.inputs) if place not in self.skipped]
+        if len(values) == self.inputs or len(values) != len(api):
+            return values
+        placed: list = [None] * self.inputs
+        for place, value in zip(api, values):
+            placed[place] = value
+        return placed
 
 
 def an_example(count: int) -> Check:

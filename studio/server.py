@@ -99,7 +99,12 @@ def events(demo: gr.Blocks) -> dict[int | str, input_values.Event]:
         if fn.fn is None:
             continue
         name = fn.api_name if isinstance(fn.api_name, str) else ""  # False: not by name
-        event = input_values.Event(len(fn.inputs), input_checks(fn.inputs), parameters.get(name))
+        event = input_values.Event(
+            len(fn.inputs),
+            input_checks(fn.inputs),
+            parameters.get(name),
+            frozenset(place for place, block in enumerate(fn.inputs) if block.skip_api),
+        )
         found.update(dict.fromkeys([index, *([name] if name else [])], event))
     return found
 

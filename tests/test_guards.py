@@ -162,6 +162,26 @@ def test_a_call_by_names_takes_every_value_and_is_checked_like_the_others(tmp_pa
     assert event_problem(body, unnamed, roots, "/call/v2/read") == no_names
 
 
+def test_a_call_gives_the_inputs_the_api_leaves_out_nothing():
+    """Gradio's /call/ and /call/v2/ take no value for a gr.State input (it gets None): the
+    values sent are the other inputs', checked at their own places. By fn_index, the page sends
+    one value for every input."""
+    read = Event(
+        3, {2: lambda value: "" if value == "ok" else "Not ok."}, ("a", "b"), frozenset({1})
+    )
+    event_of = {0: read, "read": read}.get
+
+    def problem(body: dict, path: str = "/gradio_api/call/read") -> str:
+        return event_problem(event(**body), event_of, [], path)
+
+    assert problem({"data": ["x", "ok"]}) == problem({"data": ["x", None, "ok"]}) == ""
+    assert problem({"data": ["x", "no"]}) == problem({"data": ["x", None, "no"]}) == "Not ok."
+    assert problem({"a": "x", "b": "ok"}, "/gradio_api/call/v2/read") == ""
+    assert problem({"a": "x", "b": "no"}, "/gradio_api/call/v2/read") == "Not ok."
+    assert "takes 2 input value(s); the request has 1" in problem({"data": ["x"]})
+    assert "the request has 2" in problem({"fn_index": 0, "data": ["x", "ok"]}, "")
+
+
 def test_each_value_with_a_check_must_pass_it():
     """By fn_index or API name, at the value's place; a value with no check, or past the end of
     the data, is not looked at."""
