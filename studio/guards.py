@@ -307,12 +307,11 @@ def event_problem(
             return f"This event takes the values {', '.join(names)} by name."
         values = [request[parameter] for parameter in names]
     by_api = bool(route and route.group(1).startswith("call"))  # /call/: no value for a State
+    if by_api and isinstance(values, list) and event is not None:
+        values = event.placed(values)
     if isinstance(values, list) and event is not None and len(values) < event.inputs:
-        placed = event.placed(values) if by_api else values
-        if len(placed) < event.inputs:
-            wanted = event.inputs - len(event.skipped) if by_api else event.inputs
-            return f"This event takes {wanted} input value(s); the request has {len(values)}."
-        values = placed
+        wanted = event.inputs - len(event.skipped) if by_api else event.inputs
+        return f"This event takes {wanted} input value(s); the request has {len(values)}."
     try:
         paths = list(file_paths(request))
     except RecursionError:
