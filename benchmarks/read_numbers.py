@@ -13,8 +13,9 @@
 3. GENERATED numbers of 2-8 MNIST validation digits (the training split's last 6,000) on
    generated paper (training/number_paper.py), each kind of paper apart, then written with a
    skipping pen, slanted, photographed at an angle, scanned small, form fields cut from a scanned
-   form, pages with printed lines laid crooked (turned up to 6 degrees, lines and all), and
-   written in pencil (often fainter than the paper's printed lines).
+   form, pages with printed lines laid crooked (turned up to 6 degrees, lines and all), pages
+   photographed curled (printed lines bent), and written in pencil (often fainter than the
+   paper's printed lines).
 With --validation-only (to choose between readers or models), only generated numbers of
 validation digits: 2-6 composed on a white canvas (seeds 7 and 99), then the paper suites.
 Each wrong reading is one of: a digit misread (length right), extra digits, missing digits, or
@@ -163,6 +164,7 @@ def on_paper(mnist: Path, numbers: int) -> None:
             ("form field from a scan (34-42 px)", form_field),
         ]
         + [(f"crooked page: {p}", on(p, askew=True)) for p in PAPERS if p != "plain"]
+        + [(f"bowed page: {p}", on(p, bowed=True)) for p in ("ruled", "squared")]
         + [(f"pencil: {p}", on(p, pencil=True)) for p in ("plain", "ruled", "squared", "form box")]
     )
     for name, make in suites:

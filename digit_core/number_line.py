@@ -27,6 +27,7 @@ WIDE_LINE, TALL_LINE = 1 / 3, 0.9
 SIDE = 0.7  # a box's side is at least this times the digits' height
 THIN = 0.2  # a blob this narrow for its height, on the left or right edge, is a frame
 SPECK = 0.3  # blobs this much smaller than the digits' height both ways are specks
+STREAK = 12  # a blob this many times wider than tall is what is left of a bent printed line
 FITS = 3  # the row's line is fitted this many times, each to the blobs near the last one
 ROW = 0.75  # a digit's centre lies within this many digits' heights of the row's
 AXIS = 3  # degrees: printed lines run along the page's sides, written strokes seldom do
@@ -177,19 +178,24 @@ def without_lines(
 
 
 def blob_heights(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(
-        mask.astype(np.uint8), connectivity=8
-    )
+    _, labels, stats, centroids = cv2.connectedComponentsWithStats(mask.astype(np.uint8))  # 8-way
     return labels, stats[1:], centroids[1:]
 
 
+def streaks(stats: np.ndarray) -> np.ndarray:
+    """Blobs far wider than tall beside others: a bent printed line's pieces (a page photographed
+    curled), no digit. Alone (a wavy scribble), none is: read, it is no number."""
+    wide = stats[:, cv2.CC_STAT_WIDTH] > STREAK * stats[:, cv2.CC_STAT_HEIGHT]
+    return wide & ~wide.all()
+
+
 def digit_height(stats: np.ndarray) -> float:
-    """The digits' height: the median height of the blobs carrying most of the ink."""
+    """The digits' height: the median height of the inkiest blobs, no `streaks` (taken as the
+    digits, they made the digits' strokes look like lines)."""
     if len(stats) == 0:
         raise NoDigitError(BLANK)
-    areas = stats[:, cv2.CC_STAT_AREA]
-    big = areas >= 0.2 * areas.max()
-    return float(np.median(stats[big, cv2.CC_STAT_HEIGHT]))
+    areas = np.where(streaks(stats), 0, stats[:, cv2.CC_STAT_AREA])
+    return float(np.median(stats[areas >= 0.2 * areas.max(), cv2.CC_STAT_HEIGHT]))
 
 
 def printed(
@@ -268,7 +274,7 @@ def between_digits(
 def row_mask(mask: np.ndarray, lined: bool) -> np.ndarray:
     """Only the blobs of the row of digits: no specks, nothing far above or below, no thin
     bar on the picture's left or right edge (a frame or the paper's edge cut by the crop), no
-    piece of a printed line (`printed`; `lined`: printed lines were found on the page)."""
+    piece of a printed line (`printed`, `streaks`; `lined`: printed lines were on the page)."""
     labels, stats, centroids = blob_heights(mask)
     height = digit_height(stats)
     left, width = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
@@ -276,7 +282,7 @@ def row_mask(mask: np.ndarray, lined: bool) -> np.ndarray:
     size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
     sized = size >= SPECK * height  # a 5's flat bar drawn apart is no speck
     lines = printed(labels, stats, sized, height, lined)
-    bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT]) | lines
+    bar = on_edge & (width <= THIN * stats[:, cv2.CC_STAT_HEIGHT]) | lines | streaks(stats)
     tall = sized & ~bar
     if not tall.any():
         raise NoDigitError(BLANK)

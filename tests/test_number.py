@@ -14,6 +14,7 @@ from benchmarks.textures import textures
 from digit_core import NoDigitError, read_number
 from digit_core.number import NOT_A_NUMBER
 from digit_core.number_line import (
+    digit_height,
     flatten_light,
     line_ink_mask,
     strongest,
@@ -271,6 +272,39 @@ def test_box_sides_go_and_a_boxed_one_stays():
     kept = line_ink_mask(mask)
     assert kept[14:46, 60:63].all()
     assert not kept[:, 15:25].any() and not kept[:, 175:185].any()
+
+
+def bent_lined_page(index: list[int], sag: float) -> np.ndarray:
+    """Fixture digits written above ruled lines that bend by `sag` px in their middle (a page
+    photographed curled, not lying flat)."""
+    row = np.hstack([ink_strokes(DIGITS[i], canvas=80, height=0.7, stroke=1.0) for i in index])
+    page = np.zeros((600, 1000), np.float32)
+    page[40 : 40 + row.shape[0], 100 : 100 + row.shape[1]] = row
+    xs = np.arange(1000)
+    for y in range(160, 600, 70):
+        ys = y + sag * (1 - (2 * xs / 999 - 1) ** 2)
+        cv2.polylines(page, [np.column_stack([xs, ys]).astype(np.int32)], False, 1.0, 4)
+    return black_on_white(page)
+
+
+@pytest.mark.parametrize("sag", [0, 10, 20])
+def test_a_number_above_bent_ruled_lines_is_read(sag):
+    """Lines bent by 10 px left pieces wider than any digit, carrying the most ink: the digits'
+    height was taken from them (10 px against the digits' 40), and the digits' strokes were
+    then taken away as lines (old reader: 0 of 10 at a 10 px bend)."""
+    for first in range(10):
+        index = list(range(first, first + 6))
+        truth = "".join(str(LABELS[i]) for i in index)
+        assert read_number(bent_lined_page(index, sag)).text == truth
+
+
+def test_streaks_do_not_set_the_digits_height():
+    """A printed line's bent piece, far wider than tall and inkier than the digits, is left out
+    of the digits' height, unless nothing else is there."""
+    digits = [[100 + 40 * k, 50, 25, 40, 300] for k in range(4)]
+    streak = [0, 200, 900, 12, 5000]
+    assert digit_height(np.array(digits + [streak])) == 40
+    assert digit_height(np.array([streak])) == 12
 
 
 @pytest.mark.parametrize("seed", [17, 26])

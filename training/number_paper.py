@@ -18,6 +18,7 @@ Rng = np.random.Generator
 SLANT = 0.45  # slanted numbers lean by up to this shear (about 24 degrees) either way
 TILT = 35  # a number photographed at an angle: its row turned by up to this many degrees
 ASKEW = 6  # a page laid crooked on the scanner: ink and printed lines turned by up to this
+BOW = (0.005, 0.03)  # a page photographed not lying flat: its middle this share of its width off
 FIELD = (34, 42)  # a form field cut out of a scanned form is this many pixels tall
 
 
@@ -151,6 +152,18 @@ def leaning(ink: np.ndarray, shear: float) -> np.ndarray:
     return cv2.warpAffine(ink, move, (width + int(np.ceil(2 * room)), height))
 
 
+def bowed_page(darkness: np.ndarray, rng: Rng) -> np.ndarray:
+    """The page photographed curled, not lying flat: each column moved up or down, its ends
+    not at all and its middle by BOW of the width, so printed lines bend (ink and all)."""
+    h, w = darkness.shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    sag = rng.uniform(*BOW) * w * rng.choice([-1, 1])
+    shift = sag * (1 - (2 * xs / max(w - 1, 1) - 1) ** 2)
+    down = (ys + shift).astype(np.float32)
+    page = darkness.astype(np.float32)
+    return cv2.remap(page, xs, down, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 def number_on_paper(
     digits: list[np.ndarray],
     rng: Rng,
@@ -161,6 +174,7 @@ def number_on_paper(
     tilted: bool = False,
     small: bool = False,
     askew: bool = False,
+    bowed: bool = False,
     pencil: bool = False,
 ) -> np.ndarray:
     """A GENERATED picture (RGB uint8) of these digits written as one number on this paper."""
@@ -181,6 +195,8 @@ def number_on_paper(
         h, w = darkness.shape
         move = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-ASKEW, ASKEW), 1.0)
         darkness = cv2.warpAffine(darkness, move, (w, h))
+    if bowed:
+        darkness = bowed_page(darkness, rng)
     picture = photographed(darkness, rng, shadow=photo and rng.random() < 0.4)
     if small:  # a picture scanned or photographed small: the whole of it 32-64 px tall
         scale = rng.uniform(32, 64) / picture.shape[0]
