@@ -5,8 +5,9 @@ Steps, each chosen on GENERATED numbers (training/number_paper.py), never on rea
 subtract the paper's slowly varying light (a median far wider than a pen: shadows, vignettes);
 threshold (again at the level of the ink off the printed lines when those are much darker: a
 pencil on a printed form); take away ruled, squared, form and frame lines (runs of ink longer
-than any stroke of a digit, found by morphological opening, or by Hough's transform where a
-frame's side leans and is broken; the strokes they crossed closed again); keep the blobs
+than any stroke of a digit, found by morphological opening (digit_core.line_runs; sloping a
+little where a page photographed curled bends them), or by Hough's transform where a frame's
+side leans and is broken; the strokes they crossed closed again); keep the blobs
 near the row the biggest ones form, dropping specks. A page laid crooked is first turned level
 by its printed lines' angle (digit_core.page_angle), or by its row's (`tilt`).
 """
@@ -15,6 +16,7 @@ import cv2
 import numpy as np
 
 from digit_core.errors import NoDigitError
+from digit_core.line_runs import runs, sloped_runs
 from digit_core.preprocess import BLANK, MIN_CONTRAST, UNEVEN, border, quantile
 from digit_core.strokes import stroke_width
 
@@ -117,13 +119,6 @@ def written_ink(flat: np.ndarray) -> np.ndarray:
     return threshold(np.clip(flat / level, 0, 1))
 
 
-def runs(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
-    """The pixels of straight runs of ink at least `length` long (morphological opening)."""
-    shape = (max(1, length), 1) if horizontal else (1, max(1, length))
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, shape)
-    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel).astype(bool)
-
-
 def upright_lines(mask: np.ndarray, length: int) -> np.ndarray:
     """The ink of upright lines at least `length` long, leaning up to LEAN degrees and broken
     by gaps up to GAP of their length (a frame's side, printed or cut a little askew and partly
@@ -161,12 +156,15 @@ def line_thickness(lines: np.ndarray) -> int:
 def without_lines(
     mask: np.ndarray, across_length: int, down_length: int, askew: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The mask with horizontal and vertical runs at least this long taken away (the vertical
-    ones leaning and broken too, if `askew`), and the strokes that crossed them joined again
-    across the gap; and the horizontal lines."""
-    across, down = runs(mask, across_length, True), runs(mask, down_length, False)
+    """The mask with horizontal and vertical runs at least this long taken away (if `askew`,
+    the vertical ones leaning and broken too; if not, the short level ones sloping a little: a
+    bent line's stretches), and the strokes that crossed them joined again across the gap; and
+    the horizontal lines."""
+    down = runs(mask, down_length, False)
     if askew:
-        down |= upright_lines(mask, down_length)
+        across, down = runs(mask, across_length, True), down | upright_lines(mask, down_length)
+    else:
+        across = sloped_runs(mask, across_length)
     kept = mask & ~across & ~down
     # A stroke crossing a ruled line was cut by the line's thickness: close the gap, but only
     # inside the line (a bridge anywhere else would join neighbouring digits).
