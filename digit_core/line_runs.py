@@ -4,8 +4,9 @@ or sloping a little where a page photographed curled bends its lines (morphologi
 import cv2
 import numpy as np
 
-BEND = 0.08  # a bent line's stretch slopes by up to this much (a page's middle 2 % off: 0.08)
-BEND_STEP = 0.04  # ... tried at this step: a run this long rises by a pixel between two steps
+# A bent line's stretch slopes by up to 0.08 (a page's middle 2 % off), tried 0.04 apart: a run
+# 1.3 digits long rises by about a pixel between two of them.
+SLOPES = (0.04, 0.08)
 
 
 def runs(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
@@ -16,15 +17,16 @@ def runs(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
 
 
 def sloped_runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """The pixels of runs at least `length` long, level or sloping by up to BEND either way:
+    """The pixels of runs at least `length` long, level or sloping by up to SLOPES either way:
     level `runs` of the mask sheared by each slope, sheared back."""
     height, width = mask.shape
-    found = runs(mask, length, horizontal=True)
-    for slope in np.arange(BEND_STEP, BEND + 1e-9, BEND_STEP).tolist():
+    ink = mask.astype(np.uint8)
+    found = runs(ink, length, horizontal=True)
+    for slope in SLOPES:
         for rise in (slope, -slope):  # (x, y) -> (x, y - rise * x), kept inside the picture
             shear = np.array([[1, 0, 0], [-rise, 1, max(0.0, rise * width)]], np.float32)
             size = (width, height + int(np.ceil(slope * width)) + 1)
-            sheared = cv2.warpAffine(mask.astype(np.uint8), shear, size, flags=cv2.INTER_NEAREST)
+            sheared = cv2.warpAffine(ink, shear, size, flags=cv2.INTER_NEAREST)
             level = runs(sheared, length, horizontal=True).astype(np.uint8)
             flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
             found |= cv2.warpAffine(level, shear, (width, height), flags=flags).astype(bool)

@@ -162,9 +162,8 @@ def without_lines(
     the horizontal lines."""
     down = runs(mask, down_length, False)
     if askew:
-        across, down = runs(mask, across_length, True), down | upright_lines(mask, down_length)
-    else:
-        across = sloped_runs(mask, across_length)
+        down |= upright_lines(mask, down_length)
+    across = runs(mask, across_length, True) if askew else sloped_runs(mask, across_length)
     kept = mask & ~across & ~down
     # A stroke crossing a ruled line was cut by the line's thickness: close the gap, but only
     # inside the line (a bridge anywhere else would join neighbouring digits).

@@ -1,7 +1,7 @@
 import cv2
 import numpy as np
 
-from digit_core.line_runs import BEND, runs, sloped_runs
+from digit_core.line_runs import SLOPES, runs, sloped_runs
 
 
 def drawn(*lines: tuple[int, int, int, int]) -> np.ndarray:
@@ -24,7 +24,7 @@ def test_a_bent_lines_sloping_stretch_is_found_whole_and_a_digits_stroke_is_not(
 
 
 def test_lines_steeper_than_the_bend_and_upright_strokes_are_left():
-    steep = drawn((0, 20, 599, 20 + round(599 * 2.5 * BEND)))
+    steep = drawn((0, 20, 599, 20 + round(599 * 2.5 * max(SLOPES))))
     upright = drawn((100, 10, 100, 190))
     assert sloped_runs(steep, 100).sum() < 0.05 * steep.sum()
     assert not sloped_runs(upright, 100).any()
