@@ -15,7 +15,8 @@
    skipping pen, slanted, photographed at an angle, scanned small, form fields cut from a scanned
    form, pages with printed lines laid crooked (turned up to 6 degrees, lines and all), pages
    photographed curled (printed lines bent), and written in pencil (often fainter than the
-   paper's printed lines).
+   paper's printed lines); then numbers of 1-3 digits cropped close (a margin of at most 15 % of
+   their height), on plain and on ruled paper.
 With --validation-only (to choose between readers or models), only generated numbers of
 validation digits: 2-6 composed on a white canvas (seeds 7 and 99), then the paper suites.
 Each wrong reading is one of: a digit misread (length right), extra digits, missing digits, or
@@ -167,11 +168,12 @@ def on_paper(mnist: Path, numbers: int) -> None:
         + [(f"bowed page: {p}", on(p, bowed=True)) for p in ("ruled", "squared")]
         + [(f"pencil: {p}", on(p, pencil=True)) for p in ("plain", "ruled", "squared", "form box")]
     )
-    for name, make in suites:
+    close = [(f"cropped close, 1-3 digits: {p}", on(p, cropped=True)) for p in ("plain", "ruled")]
+    for name, make, lengths in [(*s, (2, 9)) for s in suites] + [(*s, (1, 4)) for s in close]:
         rng = np.random.default_rng(11)
         tally = Tally()
         for _ in range(numbers):
-            index = rng.choice(len(x), int(rng.integers(2, 9)), replace=False)
+            index = rng.choice(len(x), int(rng.integers(*lengths)), replace=False)
             truth = "".join(str(y[i]) for i in index)
             text = reading(make([x[i] for i in index], rng))
             tally.add(text, truth)

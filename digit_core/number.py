@@ -15,14 +15,9 @@ import numpy as np
 
 from digit_core.decode import ImageInput, to_array
 from digit_core.errors import NoDigitError
-from digit_core.number_line import (
-    INKY,
-    flatten_light,
-    line_ink_mask,
-    tilt,
-    written_ink,
-)
+from digit_core.number_line import INKY, line_ink_mask, tilt, written_ink
 from digit_core.page_angle import skew, turned
+from digit_core.paper import flatten_light
 from digit_core.predict import run_model
 from digit_core.preprocess import (
     FINE,

@@ -2,14 +2,14 @@
 away, only the blobs of the row the digits form kept.
 
 Steps, each chosen on GENERATED numbers (training/number_paper.py), never on real pictures:
-subtract the paper's slowly varying light (a median far wider than a pen: shadows, vignettes);
-threshold (again at the level of the ink off the printed lines when those are much darker: a
-pencil on a printed form); take away ruled, squared, form and frame lines (runs of ink longer
-than any stroke of a digit, found by morphological opening (digit_core.line_runs; sloping a
-little where a page photographed curled bends them), or by Hough's transform where a frame's
-side leans and is broken; the strokes they crossed closed again); keep the blobs
-near the row the biggest ones form, dropping specks. A page laid crooked is first turned level
-by its printed lines' angle (digit_core.page_angle), or by its row's (`tilt`).
+subtract the paper's light and threshold (digit_core.paper; again at the level of the ink off
+the printed lines when those are much darker: a pencil on a printed form); take away ruled,
+squared, form and frame lines (runs of ink longer than any stroke of a digit, found by
+morphological opening (digit_core.line_runs; sloping a little where a page photographed curled
+bends them), or by Hough's transform where a frame's side leans and is broken; the strokes they
+crossed closed again); keep the blobs near the row the biggest ones form, dropping specks. A
+page laid crooked is first turned level by its printed lines' angle (digit_core.page_angle), or
+by its row's (`tilt`).
 """
 
 import cv2
@@ -17,12 +17,10 @@ import numpy as np
 
 from digit_core.errors import NoDigitError
 from digit_core.line_runs import runs, sloped_runs
-from digit_core.preprocess import BLANK, MIN_CONTRAST, UNEVEN, border, quantile
+from digit_core.paper import flatten_light, strongest, threshold
+from digit_core.preprocess import BLANK, MIN_CONTRAST
 from digit_core.strokes import stroke_width
 
-LIGHT_SIDE = 128  # the light is estimated on a thumbnail with this shorter side
-LIGHT_WINDOW = 0.4  # the median window, share of the shorter side (generated: 0.25 -> 0.4 +4)
-STRONG = 0.3  # ink fainter than this share of the darkest strokes is paper texture
 LONG = 1.3  # a straight run longer than this times the digits' height is a line, not a stroke
 # Before the digits' height is known: runs this share of the picture's width or height are lines
 WIDE_LINE, TALL_LINE = 1 / 3, 0.9
@@ -41,57 +39,6 @@ VOTES = 0.5  # a line's ink along this share of its length: dashes count
 LEAN, GAP = 3, 0.15  # a frame's side may lean this many degrees, with gaps this share of it
 FAINT = 0.7  # ink off the printed lines fainter than this share of theirs is cut at its own level
 INKY = 0.25  # ink over more of the picture than this: a texture, refused later; not a page
-
-
-def paper_light(grey: np.ndarray) -> np.ndarray:
-    """The paper's brightness everywhere: a median far wider than any pen stroke, on a
-    thumbnail (light varies slowly) whose shorter side keeps LIGHT_SIDE pixels (fewer, and a
-    thin strip's strokes filled the window), enlarged back."""
-    height, width = grey.shape
-    scale = min(1.0, LIGHT_SIDE / min(height, width))
-    small = cv2.resize(
-        grey,
-        (max(1, round(width * scale)), max(1, round(height * scale))),
-        interpolation=cv2.INTER_AREA,
-    )
-    window = max(3, int(LIGHT_WINDOW * min(small.shape)) | 1)
-    paper = cv2.medianBlur(cv2.convertScaleAbs(small, alpha=255), min(window, 255))
-    return cv2.resize(
-        paper.astype(np.float32) / 255, (width, height), interpolation=cv2.INTER_LINEAR
-    )
-
-
-def flatten_light(grey: np.ndarray) -> np.ndarray:
-    """Light ink on dark paper with the paper's light taken away, scaled so strokes are ~1.
-    The ink is whichever side of the paper stands out more: darker (pen on paper) or lighter
-    (chalk, a dark canvas); a vignette's dark corners cannot decide it, as they would by the
-    picture's edge. Paper lit evenly along the picture's edge (a canvas, a scan) is one tone:
-    the median would hollow out strokes wider than a few of its windows' share."""
-    paper = paper_light(grey)
-    edge = border(paper)
-    if quantile(edge, 0.95) - quantile(edge, 0.05) < UNEVEN:
-        paper = np.full_like(paper, quantile(edge, 0.5))
-    darker, lighter = np.clip(paper - grey, 0, None), np.clip(grey - paper, 0, None)
-    dark, light = strongest(darker), strongest(lighter)
-    flat, top = (darker, dark) if dark >= light else (lighter, light)
-    if top < MIN_CONTRAST:
-        raise NoDigitError(BLANK)
-    return np.clip(flat / top, 0, 1).astype(np.float32)
-
-
-def strongest(ink: np.ndarray) -> float:
-    """quantile(ink, 0.999) of ink that is mostly 0 (the paper taken away), read off the
-    positive values alone: np.partition (NumPy 2.4) is 10-25x slower on many equal values."""
-    positive = ink[ink > 0]
-    rank = round(0.999 * (ink.size - 1)) - (ink.size - positive.size)
-    return float(np.partition(positive, rank)[rank]) if rank >= 0 else 0.0
-
-
-def threshold(flat: np.ndarray) -> np.ndarray:
-    """Otsu's cut, never below STRONG of the strokes' level (a faint pattern is not ink)."""
-    flat8 = cv2.GaussianBlur(cv2.convertScaleAbs(flat, alpha=255), (3, 3), 0)
-    otsu, _ = cv2.threshold(flat8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return flat8 > max(otsu, STRONG * 255)
 
 
 def near(mask: np.ndarray) -> np.ndarray:
@@ -325,9 +272,17 @@ def line_ink_mask(mask: np.ndarray) -> np.ndarray:
     """The mask of a picture's ink -> the mask of the digits' ink: lines, box sides, specks and
     marks off the row taken away."""
     height, width = mask.shape
+    ink = mask
     mask, ruled = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height), askew=True)
     _, stats, _ = blob_heights(mask)
     digits = digit_height(stats)
+    # In a picture cropped close, a digit's bar spans a third of it: runs no longer than a
+    # line of these digits are strokes, given back.
+    strokes = ruled & ~runs(ruled, int(LONG * digits), True)
+    if strokes.any():
+        mask, ruled = mask | (ink & strokes), ruled & ~strokes
+        _, stats, _ = blob_heights(mask)
+        digits = digit_height(stats)
     mask, more_ruled = without_lines(mask, int(LONG * digits), int(LONG * digits))
     ruled |= more_ruled
     return row_mask(mask & ~box_sides(mask, ruled, digits), bool(ruled.any()))

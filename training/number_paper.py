@@ -20,6 +20,7 @@ TILT = 35  # a number photographed at an angle: its row turned by up to this man
 ASKEW = 6  # a page laid crooked on the scanner: ink and printed lines turned by up to this
 BOW = (0.005, 0.03)  # a page photographed not lying flat: its middle this share of its width off
 FIELD = (34, 42)  # a form field cut out of a scanned form is this many pixels tall
+CLOSE = 0.15  # a number cropped close keeps at most this share of its height as margin
 
 
 def number_ink(digits: list[np.ndarray], rng: Rng) -> np.ndarray:
@@ -176,6 +177,7 @@ def number_on_paper(
     askew: bool = False,
     bowed: bool = False,
     pencil: bool = False,
+    cropped: bool = False,
 ) -> np.ndarray:
     """A GENERATED picture (RGB uint8) of these digits written as one number on this paper."""
     ink = number_ink(digits, rng)
@@ -198,6 +200,10 @@ def number_on_paper(
     if bowed:
         darkness = bowed_page(darkness, rng)
     picture = photographed(darkness, rng, shadow=photo and rng.random() < 0.4)
+    if cropped:  # the photo cut close round the digits (their box before any turn or bend)
+        x, y, w, h = cv2.boundingRect((ink > 0.05).astype(np.uint8))
+        margin = int(h * rng.uniform(0, CLOSE))
+        picture = picture[max(0, y - margin) : y + h + margin, max(0, x - margin) : x + w + margin]
     if small:  # a picture scanned or photographed small: the whole of it 32-64 px tall
         scale = rng.uniform(32, 64) / picture.shape[0]
         picture = cv2.resize(picture, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
