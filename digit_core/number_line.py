@@ -272,15 +272,15 @@ def line_ink_mask(mask: np.ndarray) -> np.ndarray:
     """The mask of a picture's ink -> the mask of the digits' ink: lines, box sides, specks and
     marks off the row taken away."""
     height, width = mask.shape
-    ink = mask
     mask, ruled = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height), askew=True)
     _, stats, _ = blob_heights(mask)
     digits = digit_height(stats)
-    # In a picture cropped close, a digit's bar spans a third of it: runs no longer than a
-    # line of these digits are strokes, given back.
-    strokes = ruled & ~runs(ruled, int(LONG * digits), True)
+    # In a picture cropped close, a digit's bar spans a third of it: runs shorter than a line
+    # of these digits are strokes, given back.
+    lines = runs(ruled, int(LONG * digits), True)
+    strokes = ruled & ~lines
     if strokes.any():
-        mask, ruled = mask | (ink & strokes), ruled & ~strokes
+        mask, ruled = mask | strokes, lines
         _, stats, _ = blob_heights(mask)
         digits = digit_height(stats)
     mask, more_ruled = without_lines(mask, int(LONG * digits), int(LONG * digits))

@@ -35,7 +35,7 @@ def paper_light(grey: np.ndarray, dark_ink: bool | None = None, pen: float = 0) 
         interpolation=cv2.INTER_AREA,
     )
     small = cv2.convertScaleAbs(small, alpha=255)
-    window = min(max(3, int(LIGHT_WINDOW * min(small.shape)) | 1), 255)
+    window = max(3, int(LIGHT_WINDOW * min(small.shape)) | 1)
     paper = cv2.medianBlur(small, window)
     if dark_ink is not None:
         span = min(window, max(3, int(PEN_SPAN * pen * scale) | 1))
