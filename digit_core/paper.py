@@ -19,14 +19,9 @@ GRAIN = 15  # of 255, taken off it: a closing rides the paper's grain (validatio
 STRONG = 0.3  # ink fainter than this share of the darkest strokes is paper texture
 
 
-def paper_light(grey: np.ndarray, dark_ink: bool | None = None, pen: float = 0) -> np.ndarray:
-    """The paper's brightness everywhere: a median far wider than any pen stroke, on a
-    thumbnail (light varies slowly) whose shorter side keeps LIGHT_SIDE pixels (fewer, and a
-    thin strip's strokes filled the window), enlarged back. Told which way the ink goes and how
-    wide its `pen` is, never darker than round a dark stroke (a morphological closing over
-    PEN_SPAN pens, smoothed, less the paper's GRAIN), nor lighter than round a light one: in a
-    picture cropped close the digits fill half the median's window, and it takes them for
-    paper."""
+def thumbnail(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """The picture as 0-255 on a thumbnail whose shorter side keeps LIGHT_SIDE pixels (light
+    varies slowly; fewer, and a thin strip's strokes filled the median's window), and its scale."""
     height, width = grey.shape
     scale = min(1.0, LIGHT_SIDE / min(height, width))
     small = cv2.resize(
@@ -34,16 +29,21 @@ def paper_light(grey: np.ndarray, dark_ink: bool | None = None, pen: float = 0) 
         (max(1, round(width * scale)), max(1, round(height * scale))),
         interpolation=cv2.INTER_AREA,
     )
-    small = cv2.convertScaleAbs(small, alpha=255)
-    window = max(3, int(LIGHT_WINDOW * min(small.shape)) | 1)
-    paper = cv2.medianBlur(small, window)
-    if dark_ink is not None:
-        span = min(window, max(3, int(PEN_SPAN * pen * scale) | 1))
-        square = np.ones((span, span), np.uint8)
-        around = cv2.morphologyEx(small, cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN, square)
-        around = cv2.blur(around, (span, span))
-        around = np.clip(around.astype(np.int16) + (-GRAIN if dark_ink else GRAIN), 0, 255)
-        paper = np.maximum(paper, around) if dark_ink else np.minimum(paper, around)
+    return cv2.convertScaleAbs(small, alpha=255), scale
+
+
+def round_strokes(small: np.ndarray, dark_ink: bool, span: int) -> np.ndarray:
+    """The paper round each stroke narrower than `span` (thumbnail pixels): a morphological
+    closing under dark ink (an opening under light), smoothed, less the paper's GRAIN."""
+    square = np.ones((span, span), np.uint8)
+    around = cv2.morphologyEx(small, cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN, square)
+    around = cv2.blur(around, (span, span))
+    return np.clip(around.astype(np.int16) + (-GRAIN if dark_ink else GRAIN), 0, 255)
+
+
+def full_size(paper: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A thumbnail's paper (0-255) enlarged back to the picture's shape, in [0, 1]."""
+    height, width = shape
     return cv2.resize(
         paper.astype(np.float32) / 255, (width, height), interpolation=cv2.INTER_LINEAR
     )
@@ -51,11 +51,18 @@ def paper_light(grey: np.ndarray, dark_ink: bool | None = None, pen: float = 0) 
 
 def flatten_light(grey: np.ndarray) -> np.ndarray:
     """Light ink on dark paper with the paper's light taken away, scaled so strokes are ~1.
-    The ink is whichever side of the paper stands out more: darker (pen on paper) or lighter
+    The paper's brightness is a median far wider than any pen stroke, on a `thumbnail`. The
+    ink is whichever side of the paper stands out more: darker (pen on paper) or lighter
     (chalk, a dark canvas); a vignette's dark corners cannot decide it, as they would by the
     picture's edge. Paper lit evenly along the picture's edge (a canvas, a scan) is one tone:
-    the median would hollow out strokes wider than a few of its windows' share."""
-    paper = paper_light(grey)
+    the median would hollow out strokes wider than a few of its windows' share. Otherwise,
+    once the ink's side and pen are known, the paper is never darker than `round_strokes` (nor
+    lighter, under light ink): in a picture cropped close the digits fill half the median's
+    window, and it takes them for paper."""
+    small, scale = thumbnail(grey)
+    window = max(3, int(LIGHT_WINDOW * min(small.shape)) | 1)
+    median = cv2.medianBlur(small, window)
+    paper = full_size(median, grey.shape)
     edge = border(paper)
     even = quantile(edge, 0.95) - quantile(edge, 0.05) < UNEVEN
     if even:
@@ -65,7 +72,12 @@ def flatten_light(grey: np.ndarray) -> np.ndarray:
     flat = scaled_ink(darker if dark_ink else lighter)
     if even:
         return flat
-    paper = paper_light(grey, dark_ink, stroke_width(threshold(flat)))
+    pen = stroke_width(threshold(flat))
+    span = min(window, max(3, int(PEN_SPAN * pen * scale) | 1))  # never wider than the median's
+    around = round_strokes(small, dark_ink, span)
+    paper = full_size(
+        np.maximum(median, around) if dark_ink else np.minimum(median, around), grey.shape
+    )
     return scaled_ink(np.clip(paper - grey if dark_ink else grey - paper, 0, None))
 
 
