@@ -16,7 +16,8 @@
    form, pages with printed lines laid crooked (turned up to 6 degrees, lines and all), pages
    photographed curled (printed lines bent), and written in pencil (often fainter than the
    paper's printed lines); then numbers of 1-3 digits cropped close (a margin of at most 15 % of
-   their height), on plain and on ruled paper.
+   their height), on plain and on ruled paper, and one digit drawn big with a thick pen on a
+   square (as on a drawing pad).
 With --validation-only (to choose between readers or models), only generated numbers of
 validation digits: 2-6 composed on a white canvas (seeds 7 and 99), then the paper suites.
 Each wrong reading is one of: a digit misread (length right), extra digits, missing digits, or
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from digit_core import InvalidImageError, NoDigitError, read_number
-from training.drawings import compose_number
+from training.drawings import black_on_white, compose_number, ink_strokes
 from training.number_paper import PAPERS, form_field, number_on_paper, validation_digits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,6 +148,14 @@ def composed(x: np.ndarray, y: np.ndarray, numbers: int, seed: int, which: str) 
     print()
 
 
+def filling_a_square(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """One digit drawn big with a thick pen on a 512 px square, as on a drawing pad: its bars
+    span most of the picture."""
+    (digit,) = digits
+    height, pen = rng.uniform(0.6, 0.9), rng.uniform(1, 2.5)
+    return black_on_white(ink_strokes(digit, 512, height, stroke=pen))
+
+
 def on_paper(mnist: Path, numbers: int) -> None:
     x, y = validation_digits(str(mnist))
     print(f"## GENERATED: MNIST validation digits on generated paper\n\n{HEADER}")
@@ -168,8 +177,11 @@ def on_paper(mnist: Path, numbers: int) -> None:
         + [(f"bowed page: {p}", on(p, bowed=True)) for p in ("ruled", "squared")]
         + [(f"pencil: {p}", on(p, pencil=True)) for p in ("plain", "ruled", "squared", "form box")]
     )
-    close = [(f"cropped close, 1-3 digits: {p}", on(p, cropped=True)) for p in ("plain", "ruled")]
-    for name, make, lengths in [(*s, (2, 9)) for s in suites] + [(*s, (1, 4)) for s in close]:
+    short = [
+        (f"cropped close, 1-3 digits: {p}", on(p, cropped=True), (1, 4)) for p in ("plain", "ruled")
+    ]
+    short.append(("one digit filling a square", filling_a_square, (1, 2)))
+    for name, make, lengths in [(*s, (2, 9)) for s in suites] + short:
         rng = np.random.default_rng(11)
         tally = Tally()
         for _ in range(numbers):

@@ -276,11 +276,10 @@ def line_ink_mask(mask: np.ndarray) -> np.ndarray:
     _, stats, _ = blob_heights(mask)
     digits = digit_height(stats)
     # In a picture cropped close, a digit's bar spans a third of it: runs shorter than a line
-    # of these digits are strokes, given back.
-    lines = runs(ruled, int(LONG * digits), True)
-    strokes = ruled & ~lines
+    # of these digits, or than what they join (one digit filling the picture), are strokes
+    strokes = ruled & (~runs(ruled, int(LONG * digits), True) | digit_bars(mask, ruled, digits))
     if strokes.any():
-        mask, ruled = mask | strokes, lines
+        mask, ruled = mask | strokes, ruled & ~strokes
         _, stats, _ = blob_heights(mask)
         digits = digit_height(stats)
     mask, more_ruled = without_lines(mask, int(LONG * digits), int(LONG * digits))
@@ -300,3 +299,24 @@ def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
         columns = slice(left, left + width)
         sides[k] = near_line[top, columns].any() and near_line[top + height - 1, columns].any()
     return sides[labels]
+
+
+def digit_bars(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
+    """The level runs taken as lines (`ruled`) shorter than LONG times the digits' height or
+    the height of what they join (their own box and the blobs of `mask` touching them): a 4's
+    bar in a 4 drawn to fill the picture, whose loss cut the digit into pieces, so that the
+    `digits` measured on them is too short to tell."""
+    if not ruled.any():  # most pictures: no run was taken for a line
+        return ruled
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ruled.astype(np.uint8))
+    _, blobs, blob_stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8))
+    bars = np.zeros(count, bool)
+    for k in range(1, count):
+        left, top, width, height = stats[k, :4]
+        window = np.s_[max(top - 2, 0) : top + height + 2, max(left - 2, 0) : left + width + 2]
+        joined = np.unique(blobs[window][near(labels[window] == k)])
+        boxes = blob_stats[joined[joined > 0]]
+        upper = boxes[:, cv2.CC_STAT_TOP].min(initial=top)
+        lower = (boxes[:, cv2.CC_STAT_TOP] + boxes[:, cv2.CC_STAT_HEIGHT]).max(initial=top + height)
+        bars[k] = width < LONG * max(digits, lower - upper)
+    return bars[labels]
