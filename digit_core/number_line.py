@@ -273,11 +273,12 @@ def line_ink_mask(mask: np.ndarray) -> np.ndarray:
     marks off the row taken away."""
     height, width = mask.shape
     mask, ruled = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height), askew=True)
-    _, stats, _ = blob_heights(mask)
+    blobs, stats, _ = blob_heights(mask)
     digits = digit_height(stats)
     # In a picture cropped close, a digit's bar spans a third of it: runs shorter than a line
-    # of these digits, or than what they join (one digit filling the picture), are strokes
-    strokes = ruled & (~runs(ruled, int(LONG * digits), True) | digit_bars(mask, ruled, digits))
+    # of these digits, or than what they join (one digit filling the picture), are strokes,
+    # given back.
+    strokes = ruled & ~runs(ruled, int(LONG * digits), True) | digit_bars(ruled, blobs, stats)
     if strokes.any():
         mask, ruled = mask | strokes, ruled & ~strokes
         _, stats, _ = blob_heights(mask)
@@ -301,22 +302,21 @@ def box_sides(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
     return sides[labels]
 
 
-def digit_bars(mask: np.ndarray, ruled: np.ndarray, digits: float) -> np.ndarray:
-    """The level runs taken as lines (`ruled`) shorter than LONG times the digits' height or
-    the height of what they join (their own box and the blobs of `mask` touching them): a 4's
-    bar in a 4 drawn to fill the picture, whose loss cut the digit into pieces, so that the
-    `digits` measured on them is too short to tell."""
+def digit_bars(ruled: np.ndarray, blobs: np.ndarray, stats: np.ndarray) -> np.ndarray:
+    """The mask of the runs taken as lines (`ruled`) that are shorter than LONG times the
+    height of what they join: their own box and the blobs touching them (`blob_heights`'
+    labels and stats). A 4's bar, in a 4 drawn to fill the picture: taken away, it cut the
+    digit into pieces too short for the digits' height to give it back."""
     if not ruled.any():  # most pictures: no run was taken for a line
-        return ruled
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ruled.astype(np.uint8))
-    _, blobs, blob_stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8))
+        return np.zeros(ruled.shape, bool)
+    count, labels, runs_stats, _ = cv2.connectedComponentsWithStats(ruled.astype(np.uint8))
     bars = np.zeros(count, bool)
     for k in range(1, count):
-        left, top, width, height = stats[k, :4]
+        left, top, width, height = runs_stats[k, :4]
         window = np.s_[max(top - 2, 0) : top + height + 2, max(left - 2, 0) : left + width + 2]
         joined = np.unique(blobs[window][near(labels[window] == k)])
-        boxes = blob_stats[joined[joined > 0]]
+        boxes = stats[joined[joined > 0] - 1]  # (blob_heights leaves out the background)
         upper = boxes[:, cv2.CC_STAT_TOP].min(initial=top)
         lower = (boxes[:, cv2.CC_STAT_TOP] + boxes[:, cv2.CC_STAT_HEIGHT]).max(initial=top + height)
-        bars[k] = width < LONG * max(digits, lower - upper)
+        bars[k] = width < LONG * (lower - upper)
     return bars[labels]
