@@ -39,6 +39,7 @@ VOTES = 0.5  # a line's ink along this share of its length: dashes count
 LEAN, GAP = 3, 0.15  # a frame's side may lean this many degrees, with gaps this share of it
 FAINT = 0.7  # ink off the printed lines fainter than this share of theirs is cut at its own level
 INKY = 0.25  # ink over more of the picture than this: a texture, refused later; not a page
+BAR_ROUNDS = 3  # bars given back in turn (a crossed 7 has two): bounded work
 
 
 def near(mask: np.ndarray) -> np.ndarray:
@@ -273,12 +274,21 @@ def line_ink_mask(mask: np.ndarray) -> np.ndarray:
     marks off the row taken away."""
     height, width = mask.shape
     mask, ruled = without_lines(mask, int(WIDE_LINE * width), int(TALL_LINE * height), askew=True)
-    blobs, stats, _ = blob_heights(mask)
+    _, stats, _ = blob_heights(mask)
     digits = digit_height(stats)
     # In a picture cropped close, a digit's bar spans a third of it: runs shorter than a line
     # of these digits, or than what they join (one digit filling the picture), are strokes,
-    # given back.
-    strokes = ruled & ~runs(ruled, int(LONG * digits), True) | digit_bars(ruled, blobs, stats)
+    # given back. A crossed 7's top joins the whole 7 only once its cross is back: rounds.
+    strokes = ruled & ~runs(ruled, int(LONG * digits), True)
+    for _ in range(BAR_ROUNDS):
+        lines = ruled & ~strokes
+        if not lines.any():
+            break
+        blobs, stats, _ = blob_heights(mask | strokes)
+        bars = digit_bars(lines, blobs, stats)
+        if not bars.any():
+            break
+        strokes |= bars
     if strokes.any():
         mask, ruled = mask | strokes, ruled & ~strokes
         _, stats, _ = blob_heights(mask)
@@ -307,8 +317,6 @@ def digit_bars(ruled: np.ndarray, blobs: np.ndarray, stats: np.ndarray) -> np.nd
     height of what they join: their own box and the blobs touching them (`blob_heights`'
     labels and stats). A 4's bar, in a 4 drawn to fill the picture: taken away, it cut the
     digit into pieces too short for the digits' height to give it back."""
-    if not ruled.any():  # most pictures: no run was taken for a line
-        return np.zeros(ruled.shape, bool)
     count, labels, runs_stats, _ = cv2.connectedComponentsWithStats(ruled.astype(np.uint8))
     bars = np.zeros(count, bool)
     for k in range(1, count):

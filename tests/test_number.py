@@ -321,7 +321,7 @@ def test_a_digit_cropped_close_keeps_its_bar():
 def test_a_digit_filling_a_square_keeps_its_bars():
     """A digit drawn big with a thick pen: its bar, taken for a line, cut it into pieces, and
     the digits' height measured on the pieces was too short to give it back (235 of the 300
-    fixture digits read, 293 now). That a line is not given back is held below."""
+    fixture digits read, 296 now). That a line is not given back is held below."""
     right = 0
     for digit, label in zip(DIGITS, LABELS):
         picture = black_on_white(ink_strokes(digit, canvas=256, height=0.85, stroke=2.5))
@@ -352,6 +352,18 @@ def test_a_bar_is_given_back_by_the_height_it_joins_and_a_line_is_not():
         row[54:100, left : left + 8] = True
     line = runs(row, 150, True)
     assert not digit_bars(line, *blob_heights(row & ~line)[:2]).any()
+
+
+def test_a_crossed_seven_filling_the_picture_keeps_its_top():
+    """A thick cross cuts a slanted stem in two (the halves share no column to bridge), so the
+    7's top joins only the upper half, too short to give it back, until the cross is back: of
+    the 7's ink 13 % was kept, 69 % with one round of giving back, all with rounds."""
+    seven = np.zeros((200, 200), np.uint8)
+    seven[20:40, 20:180] = 1
+    cv2.line(seven, (170, 40), (40, 190), 1, 16)
+    seven[100:136, 40:170] = 1
+    kept = line_ink_mask(seven.astype(bool))
+    assert kept[seven > 0].mean() > 0.99
 
 
 def test_streaks_do_not_set_the_digits_height():
