@@ -279,19 +279,17 @@ def line_ink_mask(mask: np.ndarray) -> np.ndarray:
     # In a picture cropped close, a digit's bar spans a third of it: runs shorter than a line
     # of these digits, or than what they join (one digit filling the picture), are strokes,
     # given back. A crossed 7's top joins the whole 7 only once its cross is back: rounds.
-    strokes = ruled & ~runs(ruled, int(LONG * digits), True)
-    for _ in range(BAR_ROUNDS):
-        lines = ruled & ~strokes
-        if not lines.any():
-            break
-        blobs, stats, _ = blob_heights(mask | strokes)
-        bars = digit_bars(lines, blobs, stats)
-        if not bars.any():
-            break
-        strokes |= bars
-    if strokes.any():
+    if ruled.any():  # most pictures have no run taken for a line
+        strokes = ruled & ~runs(ruled, int(LONG * digits), True)
+        for _ in range(BAR_ROUNDS):
+            blobs, stats, _ = blob_heights(mask | strokes)  # what the runs left would join
+            bars = digit_bars(ruled & ~strokes, blobs, stats)
+            if not bars.any():
+                break
+            strokes |= bars
+        else:
+            _, stats, _ = blob_heights(mask | strokes)
         mask, ruled = mask | strokes, ruled & ~strokes
-        _, stats, _ = blob_heights(mask)
         digits = digit_height(stats)
     mask, more_ruled = without_lines(mask, int(LONG * digits), int(LONG * digits))
     ruled |= more_ruled
